@@ -1,0 +1,55 @@
+import { open } from 'node:fs/promises';
+import { InputFileError } from '../errors/index.js';
+import { checkResidentNumber } from '../npki/residentNumber.js';
+
+/** Secret files hold one short line; anything larger is a mistake (a wrong path), not a secret. */
+const maxSecretBytes = 4096;
+
+/**
+ * Reads a secret from a file (DESIGN §11: secrets never come from arguments). One trailing line
+ * break is removed, as editors and `echo` add one. The caller zeroes the buffer when done; the
+ * content never appears in an error message.
+ */
+export async function readSecretFile(path: string, what: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (cause) {
+    throw new InputFileError(
+      path,
+      `cannot read the ${what} file (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause },
+    );
+  }
+  try {
+    const buffer = Buffer.alloc(maxSecretBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > maxSecretBytes) {
+      buffer.fill(0);
+      throw new InputFileError(path, `the ${what} file is larger than ${maxSecretBytes} bytes`);
+    }
+    let end = bytesRead;
+    if (buffer[end - 1] === 0x0a) end--;
+    if (buffer[end - 1] === 0x0d) end--;
+    const secret = Buffer.from(buffer.subarray(0, end));
+    buffer.fill(0);
+    if (secret.length === 0) throw new InputFileError(path, `the ${what} file is empty`);
+    return secret;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a resident registration number from a file: 13 digits, with or without the dash. */
+export async function readIdnFile(path: string): Promise<string> {
+  const raw = await readSecretFile(path, 'IDN');
+  const check = checkResidentNumber(raw.toString('utf8'));
+  raw.fill(0);
+  if (check.digits === undefined || !check.ok) {
+    throw new InputFileError(
+      path,
+      'the IDN file does not hold a valid 13-digit resident registration number',
+    );
+  }
+  return check.digits;
+}

@@ -1,0 +1,2 @@
+export { configSchema, defaultConfig, type Config } from './schema.js';
+export { loadConfig, parseConfig } from './load.js';

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { minWriteIterations, iterationBounds } from '../npki/signPriKey.js';
+
+/**
+ * The kiosk's configuration (DESIGN §6): one file, every key optional, defaults that serve the
+ * demo. Unknown keys are refused so a misspelt key is an error, not a silently ignored setting.
+ */
+export const configSchema = z
+  .object({
+    /** Language of the screens and of human-readable CLI output. */
+    language: z.enum(['ko', 'en']).default('ko'),
+    npki: z
+      .object({
+        /** signPri.key format written: PBES2 (what current Korean software reads) or KISA's A. */
+        writeFormat: z.enum(['pbes2', 'seedCbcWithSha1']).default('pbes2'),
+        /** PBKDF iteration count for keys the kiosk writes (DESIGN §4.2: at least 2048 by default). */
+        iterations: z.number().int().min(minWriteIterations).max(iterationBounds.max).default(2048),
+        /** Days before notAfter when renewal opens (DESIGN §1). */
+        renewalWindowDays: z.number().int().min(1).max(365).default(30),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info'),
+        /** JSON-lines log file; relative paths are relative to the kiosk home. Null: no log file. */
+        file: z.string().min(1).nullable().default('var/log/kiosk.jsonl'),
+      })
+      .strict()
+      .prefault({}),
+    /** Folder for local state (SQLite databases); relative to the kiosk home. */
+    stateDir: z.string().min(1).default('var/state'),
+  })
+  .strict();
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** The configuration with every default: what the kiosk runs on when no file is given. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

@@ -1,0 +1,35 @@
+import { FatalError } from './kioskError.js';
+import type { Reason } from './reason.js';
+
+/** One thing wrong in the configuration file, by key. */
+export interface ConfigProblem {
+  /** Dotted path of the key, e.g. `npki.iterations`. */
+  readonly key: string;
+  /** The value found, rendered for the operator (secrets never live in this file). */
+  readonly got: string;
+  /** What was expected. */
+  readonly expected: string;
+}
+
+const outOfService = {
+  ko: '단말기 점검 중입니다. 직원에게 문의해 주세요.',
+  en: 'This kiosk is out of service. Please ask a member of staff.',
+};
+
+/** The configuration file is unreadable or invalid: the kiosk cannot start. */
+export class ConfigError extends FatalError {
+  readonly code = 'CONFIG_INVALID';
+  readonly reason: Reason = 'configInvalid';
+  readonly visitor = outOfService;
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${file}: ` +
+        problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`).join('; '),
+      options,
+    );
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The flat reasons the machines and the UI see (web-eid-app's RetriableError reasons). Adding one
+ * means adding its screen text; nothing else inspects driver errors.
+ */
+export const reasons = [
+  'wrongPassword',
+  'malformedInput',
+  'truncatedInput',
+  'unsupportedAlgorithm',
+  'notFound',
+  'ambiguousSelection',
+  'alreadyExists',
+  'keyMismatch',
+  'vidMismatch',
+  'configInvalid',
+  'usage',
+  'internal',
+] as const;
+
+export type Reason = (typeof reasons)[number];

@@ -1,0 +1,58 @@
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, type Name } from '@peculiar/asn1-x509';
+import { checkDerSequence, parseDer } from './der.js';
+
+/** Short lower-case names for DN attribute types, as NPKI folder names use them (DESIGN §4.1). */
+const attributeNames: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'cn',
+  '2.5.4.5': 'serialnumber',
+  '2.5.4.6': 'c',
+  '2.5.4.7': 'l',
+  '2.5.4.8': 'st',
+  '2.5.4.10': 'o',
+  '2.5.4.11': 'ou',
+  '1.2.840.113549.1.9.1': 'email',
+  '0.9.2342.19200300.100.1.25': 'dc',
+};
+
+/** One attribute of a distinguished name, in certificate order (root first). */
+export interface DnAttribute {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Parses a DER certificate, bounded and typed (TruncatedFileError, MalformedFileError). */
+export function parseCertificate(der: Uint8Array): Certificate {
+  checkDerSequence(der, 'certificate');
+  return parseDer(der, Certificate, 'certificate', 'Certificate');
+}
+
+/** The attributes of a Name in the order they appear (c, o, ou, …, cn for NPKI subjects). */
+export function dnAttributes(name: Name): DnAttribute[] {
+  return name.flatMap((rdn) =>
+    rdn.map((atv) => ({
+      key: attributeNames[atv.type] ?? atv.type,
+      value: atv.value.toString().normalize('NFC'),
+    })),
+  );
+}
+
+/** The value of the last attribute with this key (the most specific one), if any. */
+export function dnValue(name: Name, key: string): string | undefined {
+  return dnAttributes(name)
+    .filter((a) => a.key === key)
+    .at(-1)?.value;
+}
+
+/** The DER of the certificate's SubjectPublicKeyInfo. */
+export function subjectPublicKeyInfoDer(certificate: Certificate): Buffer {
+  return Buffer.from(AsnConvert.serialize(certificate.tbsCertificate.subjectPublicKeyInfo));
+}
+
+/** The serial number as lower-case hex without leading zero bytes (what `openssl x509` prints). */
+export function serialHex(certificate: Certificate): string {
+  const bytes = Buffer.from(certificate.tbsCertificate.serialNumber);
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  return bytes.subarray(start).toString('hex');
+}

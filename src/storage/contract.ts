@@ -1,0 +1,28 @@
+/**
+ * A medium that holds NPKI certificates: a folder (`dir:`), later a USB drive (`usb:`) or a token
+ * (`token:`). The certificate services work on this contract only.
+ */
+export interface CertificateStore {
+  /** The storage SPEC it was opened from, for messages. */
+  readonly spec: string;
+  /** Every certificate on the medium, in a stable order. */
+  list(): Promise<StoredCertificate[]>;
+  /**
+   * The encrypted private key file of a certificate. Rejects with CertificateNotFoundError when
+   * the certificate has no key on this medium.
+   */
+  readKeyFile(id: string): Promise<Uint8Array>;
+}
+
+/** One certificate as found on a medium. */
+export interface StoredCertificate {
+  /** Opaque, stable for this medium (the folder path for `dir:`). */
+  readonly id: string;
+  /** The CA folder it was found in. */
+  readonly caFolder: string;
+  /** The DN folder it was found in. */
+  readonly dnFolder: string;
+  /** signCert.der as read. */
+  readonly certificate: Uint8Array;
+  readonly hasKey: boolean;
+}

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { UsageError } from '../errors/index.js';
+import type { CertificateStore } from './contract.js';
+import { DirStore } from './dirStore.js';
+
+/** A parsed storage SPEC (DESIGN §11). */
+export type StorageSpec =
+  | { readonly kind: 'dir'; readonly path: string }
+  | { readonly kind: 'usb'; readonly device: string }
+  | { readonly kind: 'token'; readonly label: string };
+
+/** Parses `dir:PATH`, `usb:DEVICE` or `token:LABEL`; UsageError otherwise. */
+export function parseStorageSpec(text: string): StorageSpec {
+  const colon = text.indexOf(':');
+  const kind = colon < 0 ? '' : text.slice(0, colon);
+  const rest = colon < 0 ? '' : text.slice(colon + 1);
+  if (rest === '') {
+    throw new UsageError(`storage "${text}" is not dir:PATH, usb:DEVICE or token:LABEL`);
+  }
+  switch (kind) {
+    case 'dir':
+      return { kind, path: resolve(rest) };
+    case 'usb':
+      return { kind, device: rest };
+    case 'token':
+      return { kind, label: rest };
+    default:
+      throw new UsageError(`storage "${text}" is not dir:PATH, usb:DEVICE or token:LABEL`);
+  }
+}
+
+/** Opens the store a SPEC names. USB drives and tokens come with their drivers. */
+export function openStore(spec: StorageSpec): CertificateStore {
+  switch (spec.kind) {
+    case 'dir':
+      return new DirStore(spec.path);
+    case 'usb':
+    case 'token':
+      throw new UsageError(
+        `storage ${spec.kind}: is not supported by this build yet; use dir:PATH`,
+      );
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { certificateFacts } from '../../../src/npki/certFacts.js';
+import { parseCertificate } from '../../../src/npki/certificate.js';
+import { caFolderFor, dnFolderName } from '../../../src/npki/layout.js';
+import { policyInfo } from '../../../src/npki/policies.js';
+import { readYessign } from '../../support/fixtures.js';
+
+const cert = parseCertificate(readYessign('signCert.der'));
+
+describe('certificate facts for people', () => {
+  it('describes the expired yessign bank/insurance certificate', () => {
+    const facts = certificateFacts(cert, new Date('2026-11-26T00:00:00Z'), 30);
+    expect(facts).toMatchObject({
+      ca: 'yessign',
+      issuerName: 'yessignCA-Test Class 4',
+      name: 'HKD(KILDONG.HONG)009104120200225191000030',
+      realName: 'HKD',
+      serial: '459c75',
+      notBefore: '2020-02-24T15:00:00.000Z',
+      notAfter: '2020-03-25T14:59:59.000Z',
+      validity: 'expired',
+      renewalOpen: false,
+      policy: { oid: '1.2.410.200005.1.1.4', usage: 'restricted', sector: 'bankInsurance' },
+    });
+    expect(facts.daysLeft).toBeLessThan(0);
+    expect(facts.policy?.label.en).toBe('Restricted: bank/insurance');
+  });
+
+  // The certificate runs 2020-02-24T15:00:00Z to 2020-03-25T14:59:59Z; a 10-day window opens at
+  // 2020-03-15T14:59:59Z.
+  it.each([
+    ['2020-02-24T14:59:59Z', 'notYetValid', false],
+    ['2020-02-24T15:00:00Z', 'valid', false],
+    ['2020-03-15T14:59:58Z', 'valid', false],
+    ['2020-03-15T14:59:59Z', 'valid', true],
+    ['2020-03-25T14:59:59Z', 'valid', true],
+    ['2020-03-25T15:00:00Z', 'expired', false],
+  ] as const)('at %s it is %s, renewal open: %s', (at, validity, renewalOpen) => {
+    const facts = certificateFacts(cert, new Date(at), 10);
+    expect(facts.validity).toBe(validity);
+    expect(facts.renewalOpen).toBe(renewalOpen);
+  });
+
+  it('counts whole days left', () => {
+    expect(certificateFacts(cert, new Date('2020-03-15T14:59:59Z'), 30).daysLeft).toBe(10);
+  });
+
+  it('knows each CA table entry and says unknown otherwise', () => {
+    expect(policyInfo('1.2.410.200004.5.4.1.101')).toMatchObject({
+      ca: 'CrossCert',
+      usage: 'restricted',
+    });
+    expect(policyInfo('1.2.410.200005.1.1.1')).toMatchObject({ ca: 'yessign', usage: 'general' });
+    expect(policyInfo('1.2.3.4')).toMatchObject({ usage: 'unknown' });
+  });
+});
+
+describe('NPKI names', () => {
+  it('CA folder from the issuer organisation', () => {
+    expect(caFolderFor(cert)).toBe('yessign');
+  });
+
+  it('DN folder: subject leaf first, lower-case keys, no spaces', () => {
+    expect(dnFolderName(cert)).toBe(
+      'cn=HKD(KILDONG.HONG)009104120200225191000030,ou=INITECH,ou=personal4IB,o=yessign,c=kr',
+    );
+  });
+});
