@@ -32,8 +32,8 @@ export class TruncatedFileError extends RetriableError {
     readonly expectedBytes: number,
     readonly actualBytes: number,
   ) {
-    super(`${file} is truncated: ${actualBytes} of ${expectedBytes} bytes`);
     const name = fileNames[file];
+    super(`the ${name.en} is truncated: ${actualBytes} of ${expectedBytes} bytes`);
     this.visitor = {
       ko: `${name.ko}이 손상되었습니다(잘림). 다른 저장 매체를 사용하거나 인증서를 재발급 받으세요.`,
       en: `The ${name.en} is damaged (cut short). Use another medium or have the certificate reissued.`,
@@ -51,8 +51,8 @@ export class MalformedFileError extends RetriableError {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file} is malformed: ${detail}`, options);
     const name = fileNames[file];
+    super(`the ${name.en} is malformed: ${detail}`, options);
     this.visitor = {
       ko: `${name.ko}을 읽을 수 없습니다. 다른 저장 매체를 사용하거나 인증서를 재발급 받으세요.`,
       en: `The ${name.en} cannot be read. Use another medium or have the certificate reissued.`,

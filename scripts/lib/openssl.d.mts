@@ -1,0 +1,7 @@
+export declare const legacyProviders: string[];
+export interface StagedKeyFile {
+  readonly key: string;
+  readonly pass: string;
+}
+export declare function stageKeyFile(keyFile: Uint8Array, password: string): StagedKeyFile;
+export declare function opensslPkcs8Decrypt(staged: StagedKeyFile): Buffer;

@@ -1,0 +1,87 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, loadConfig, parseConfig } from '../../../src/config/index.js';
+import { ConfigError } from '../../../src/errors/index.js';
+
+function problems(text: string): unknown {
+  try {
+    parseConfig(text, 'kiosk.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('defaults serve the demo', () => {
+    expect(defaultConfig()).toEqual({
+      language: 'ko',
+      npki: { writeFormat: 'pbes2', iterations: 2048, renewalWindowDays: 30 },
+      log: { level: 'info', file: 'var/log/kiosk.jsonl' },
+      stateDir: 'var/state',
+    });
+    expect(parseConfig('', 'empty.yaml')).toEqual(defaultConfig());
+  });
+
+  it('reads YAML and JSON, keeping defaults for what is not given', () => {
+    expect(parseConfig('language: en\nnpki:\n  iterations: 4096\n', 'k.yaml')).toMatchObject({
+      language: 'en',
+      npki: { writeFormat: 'pbes2', iterations: 4096, renewalWindowDays: 30 },
+    });
+    expect(parseConfig('{"log": {"file": null}}', 'k.json').log).toEqual({
+      level: 'info',
+      file: null,
+    });
+  });
+
+  it('names every wrong key with its value and what was expected', () => {
+    expect(problems('npki:\n  iterations: 10\n  writeFormat: des\nlog:\n  level: loud\n')).toEqual([
+      { key: 'npki.writeFormat', got: '"des"', expected: 'one of "pbes2", "seedCbcWithSha1"' },
+      { key: 'npki.iterations', got: '10', expected: 'a number ≥ 1024' },
+      {
+        key: 'log.level',
+        got: '"loud"',
+        expected: expect.stringContaining('one of "fatal"') as unknown,
+      },
+    ]);
+  });
+
+  it('refuses unknown keys as probable misspellings', () => {
+    expect(problems('langauge: en\nnpki:\n  iteration: 4096\n')).toEqual([
+      { key: 'npki.iteration', got: '4096', expected: 'no such key (misspelt?)' },
+      { key: 'langauge', got: '"en"', expected: 'no such key (misspelt?)' },
+    ]);
+  });
+
+  it('reports wrong types and syntax errors', () => {
+    expect(problems('npki: 5\n')).toEqual([
+      { key: 'npki', got: '5', expected: 'a value of type object' },
+    ]);
+    expect(problems('[1, 2]')).toEqual([
+      { key: '(root)', got: '[1,2]', expected: 'a value of type object' },
+    ]);
+    expect(problems('language: [en\n')).toEqual([
+      {
+        key: '(syntax)',
+        got: expect.stringMatching(/^a syntax error at line \d+$/) as unknown,
+        expected: 'JSON or YAML',
+      },
+    ]);
+  });
+
+  it('a missing file is a ConfigError naming the file', async () => {
+    await expect(loadConfig('/nonexistent/kiosk.yaml')).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: '/nonexistent/kiosk.yaml: (file): got ENOENT, expected a readable file',
+    });
+  });
+
+  it('loads a file from disk', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'kiosk.json');
+    writeFileSync(file, JSON.stringify({ npki: { renewalWindowDays: 14 } }));
+    expect((await loadConfig(file)).npki.renewalWindowDays).toBe(14);
+  });
+});
