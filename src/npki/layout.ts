@@ -141,7 +141,13 @@ export async function writeNpkiFolder(
     } else {
       const aside = join(user, `${stagingPrefix}old-${randomBytes(6).toString('hex')}`);
       await rename(existing, aside);
-      await rename(staging, target);
+      try {
+        await rename(staging, target);
+      } catch (error) {
+        // Put the previous certificate back: the medium keeps the old pair rather than none.
+        await rename(aside, existing);
+        throw error;
+      }
       await rm(aside, { recursive: true, force: true });
     }
     await syncDir(user);
