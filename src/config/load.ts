@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors/index.js';
 import { configSchema, type Config } from './schema.js';
@@ -38,18 +38,31 @@ export async function loadConfig(file: string): Promise<Config> {
 
 /** Validates configuration text; `file` names it in errors. */
 export function parseConfig(text: string, file: string): Config {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { maxAliasCount: 16, uniqueKeys: true });
-  } catch (cause) {
-    const where =
-      cause instanceof YAMLParseError ? ` at line ${cause.linePos?.[0].line ?? '?'}` : '';
-    throw new ConfigError(
-      file,
-      [{ key: '(syntax)', got: `a syntax error${where}`, expected: 'JSON or YAML' }],
-      { cause },
-    );
+  // YAML 1.2 core schema only, with no other known tags resolved: no !!binary, !!set, !!omap or
+  // !!timestamp (YAML 1.1 types that turn into objects the schema cannot describe); any warning is
+  // an error, not a shrug. Aliases are refused: a configuration has no use for them, and they are
+  // how YAML builds cycles and billion-laughs expansions.
+  const doc = parseDocument(text, {
+    schema: 'core',
+    resolveKnownTags: false,
+    uniqueKeys: true,
+    logLevel: 'silent',
+  });
+  const trouble = doc.errors[0] ?? doc.warnings[0];
+  if (trouble !== undefined) {
+    const line = trouble.linePos?.[0].line;
+    const what = trouble.code.toLowerCase().replace(/_/g, ' ');
+    throw syntaxError(file, `${what}${line === undefined ? '' : ` at line ${line}`}`);
   }
+  let aliases = 0;
+  visit(doc, {
+    Alias() {
+      aliases++;
+      return visit.BREAK;
+    },
+  });
+  if (aliases > 0) throw syntaxError(file, 'a YAML alias (*name)');
+  const raw: unknown = doc.toJS();
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
   throw new ConfigError(
@@ -58,22 +71,27 @@ export function parseConfig(text: string, file: string): Config {
   );
 }
 
+function syntaxError(file: string, got: string): ConfigError {
+  return new ConfigError(file, [
+    { key: '(syntax)', got, expected: 'JSON or YAML without tags or aliases' },
+  ]);
+}
+
 function problemsOf(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
-      key: [...path, key].join('.'),
+      key: keyName([...path, key]),
       got: render(valueAt(raw, [...path, key])),
       expected: 'no such key (misspelt?)',
     }));
   }
-  return [
-    {
-      key: path.join('.') || '(root)',
-      got: render(valueAt(raw, path)),
-      expected: expectedOf(issue),
-    },
-  ];
+  return [{ key: keyName(path), got: render(valueAt(raw, path)), expected: expectedOf(issue) }];
+}
+
+/** Dotted key path for the operator; an empty key is shown as "" so the message stays readable. */
+function keyName(path: readonly string[]): string {
+  return path.length === 0 ? '(root)' : path.map((k) => (k === '' ? '""' : k)).join('.');
 }
 
 function expectedOf(issue: z.core.$ZodIssue): string {
@@ -102,6 +120,10 @@ function valueAt(raw: unknown, path: readonly string[]): unknown {
 
 function render(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  // NaN and ±Infinity have no JSON form; a cyclic value (YAML alias loop) is caught by toJS already.
+  const text =
+    typeof value === 'number'
+      ? String(value)
+      : ((JSON.stringify(value) as string | undefined) ?? typeof value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

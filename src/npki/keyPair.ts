@@ -13,8 +13,8 @@ export function keyMatchesCertificate(
   privateKeyInfo: Uint8Array,
   certificate: Certificate,
 ): boolean {
-  const bare = withoutAttributes(privateKeyInfo);
   let derived;
+  const bare = withoutAttributes(privateKeyInfo);
   try {
     derived = createPublicKey(createPrivateKey({ key: bare, format: 'der', type: 'pkcs8' }));
   } catch (cause) {

@@ -1,9 +1,9 @@
 import { AsnConvert, AsnParser, BitString } from '@peculiar/asn1-schema';
-import { Attributes, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { Attribute } from '@peculiar/asn1-x509';
 import { MalformedFileError } from '../errors/index.js';
 import { oid } from './asn1/oids.js';
-import { parseDer } from './der.js';
+import { encodeTlv, readChildren } from './der.js';
+import { parsePrivateKeyInfo } from './privateKeyInfo.js';
 
 /** KISA generates R as 20 random bytes; anything longer than this is refused as malformed. */
 export const maxRandomNumBytes = 64;
@@ -14,8 +14,8 @@ export const maxRandomNumBytes = 64;
  * attribute (old keys).
  */
 export function readRandomNum(privateKeyInfo: Uint8Array): Buffer | undefined {
-  const pki = parseDer(privateKeyInfo, PrivateKeyInfo, 'privateKey', 'PrivateKeyInfo');
-  const attribute = pki.attributes?.find((a) => a.type === oid.randomNum);
+  const { parsed } = parsePrivateKeyInfo(privateKeyInfo);
+  const attribute = parsed.attributes?.find((a) => a.type === oid.randomNum);
   if (attribute === undefined) return undefined;
   const [value, ...rest] = attribute.values;
   if (value === undefined || rest.length > 0) {
@@ -37,26 +37,47 @@ export function readRandomNum(privateKeyInfo: Uint8Array): Buffer | undefined {
 }
 
 /**
- * Returns the PrivateKeyInfo with its randomNum attribute set to R (replacing an existing one,
- * keeping any other attributes).
+ * Returns the PrivateKeyInfo with its randomNum attribute set to R: any previous randomNum is
+ * dropped, other attributes and the key itself are kept byte for byte.
  */
 export function withRandomNum(privateKeyInfo: Uint8Array, r: Uint8Array): Buffer {
   if (r.length === 0 || r.length > maxRandomNumBytes) {
     throw new RangeError(`R must be 1 to ${maxRandomNumBytes} bytes`);
   }
-  const pki = parseDer(privateKeyInfo, PrivateKeyInfo, 'privateKey', 'PrivateKeyInfo');
-  const others = (pki.attributes ?? new Attributes()).filter((a) => a.type !== oid.randomNum);
-  const value = AsnConvert.serialize(new BitString(new Uint8Array(r)));
-  pki.attributes = new Attributes([
-    ...others,
-    new Attribute({ type: oid.randomNum, values: [value] }),
-  ]);
-  return Buffer.from(AsnConvert.serialize(pki));
+  const parts = parsePrivateKeyInfo(privateKeyInfo);
+  const others = readChildren(parts.attributes?.content ?? new Uint8Array(0), 'privateKey').filter(
+    (attribute) => attributeType(attribute.bytes) !== oid.randomNum,
+  );
+  const randomNum = AsnConvert.serialize(
+    new Attribute({
+      type: oid.randomNum,
+      values: [AsnConvert.serialize(new BitString(new Uint8Array(r)))],
+    }),
+  );
+  const attributes = encodeTlv(
+    0xa0,
+    Buffer.concat([...others.map((a) => a.bytes), new Uint8Array(randomNum)]),
+  );
+  return encodeTlv(
+    0x30,
+    Buffer.concat([
+      ...parts.head.map((t) => t.bytes),
+      attributes,
+      ...parts.tail.map((t) => t.bytes),
+    ]),
+  );
 }
 
 /** The PrivateKeyInfo without attributes: what generic crypto libraries expect to import. */
 export function withoutAttributes(privateKeyInfo: Uint8Array): Buffer {
-  const pki = parseDer(privateKeyInfo, PrivateKeyInfo, 'privateKey', 'PrivateKeyInfo');
-  delete pki.attributes;
-  return Buffer.from(AsnConvert.serialize(pki));
+  const parts = parsePrivateKeyInfo(privateKeyInfo);
+  return encodeTlv(0x30, Buffer.concat([...parts.head, ...parts.tail].map((t) => t.bytes)));
+}
+
+function attributeType(der: Uint8Array): string {
+  try {
+    return AsnParser.parse(der, Attribute).type;
+  } catch (cause) {
+    throw new MalformedFileError('privateKey', 'an attribute does not parse', { cause });
+  }
 }

@@ -1,6 +1,6 @@
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { AsnConvert, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
-import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import {
   MalformedFileError,
@@ -11,6 +11,7 @@ import { Pbes2Params, Pbkdf2Params, SaltAndIterations } from './asn1/pbe.js';
 import { oid } from './asn1/oids.js';
 import { checkDerSequence, parseDer } from './der.js';
 import { pbkdf1Sha1 } from './pbkdf1.js';
+import { parsePrivateKeyInfo } from './privateKeyInfo.js';
 import { SeedPaddingError, seedCbcDecrypt, seedCbcEncrypt } from './seed.js';
 
 /**
@@ -86,8 +87,7 @@ export function decryptSignPriKey(file: Uint8Array, password: Uint8Array): Decry
   // A wrong password yields valid PKCS#7 padding about once in 256 tries: only a PrivateKeyInfo
   // that parses proves the password.
   try {
-    checkDerSequence(privateKeyInfo, 'privateKey');
-    parseDer(privateKeyInfo, PrivateKeyInfo, 'privateKey', 'PrivateKeyInfo');
+    parsePrivateKeyInfo(privateKeyInfo);
   } catch (cause) {
     privateKeyInfo.fill(0);
     throw new WrongPasswordError({ cause });

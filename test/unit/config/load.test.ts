@@ -63,13 +63,14 @@ describe('configuration', () => {
     expect(problems('[1, 2]')).toEqual([
       { key: '(root)', got: '[1,2]', expected: 'a value of type object' },
     ]);
-    expect(problems('language: [en\n')).toEqual([
-      {
-        key: '(syntax)',
-        got: expect.stringMatching(/^a syntax error at line \d+$/) as unknown,
-        expected: 'JSON or YAML',
-      },
-    ]);
+    const syntax = (got: string): unknown => [
+      { key: '(syntax)', got, expected: 'JSON or YAML without tags or aliases' },
+    ];
+    expect(problems('language: [en\n')).toEqual(syntax('bad indent at line 2'));
+    expect(problems('language: en\nlanguage: ko\n')).toEqual(syntax('duplicate key at line 2'));
+    // YAML 1.1 types and aliases have no place in a configuration (cycles, alias bombs).
+    expect(problems('npki: !!binary aGVsbG8=\n')).toEqual(syntax('tag resolve failed at line 1'));
+    expect(problems('a: &x {b: *x}\n')).toEqual(syntax('a YAML alias (*name)'));
   });
 
   it('a missing file is a ConfigError naming the file', async () => {
