@@ -3,19 +3,19 @@ import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { parseCertificate } from '../npki/certificate.js';
 import type { CertificateStore } from '../storage/contract.js';
 
+interface InventoryBase {
+  readonly id: string;
+  readonly caFolder: string;
+  readonly hasKey: boolean;
+}
+
 /** A certificate on a medium, described for people; or why it could not be read. */
 export type InventoryItem =
-  | ({ readonly id: string; readonly caFolder: string; readonly hasKey: boolean } & {
-      readonly ok: true;
-      readonly facts: CertificateFacts;
-    })
-  | {
-      readonly id: string;
-      readonly caFolder: string;
-      readonly hasKey: boolean;
+  | (InventoryBase & { readonly ok: true; readonly facts: CertificateFacts })
+  | (InventoryBase & {
       readonly ok: false;
       readonly error: { readonly code: string; readonly message: string };
-    };
+    });
 
 /**
  * Lists every certificate on a medium with its facts. A damaged certificate does not hide the

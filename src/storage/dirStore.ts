@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { CertificateNotFoundError, InputFileError, MalformedFileError } from '../errors/index.js';
 import { maxNpkiFileBytes } from '../npki/der.js';
 import { scanNpkiRoot } from '../npki/layout.js';
@@ -13,6 +13,16 @@ export class DirStore implements CertificateStore {
   }
 
   async list(): Promise<StoredCertificate[]> {
+    // A folder that is not there is a mistyped path, not an empty medium.
+    try {
+      if (!(await stat(this.root)).isDirectory())
+        throw new InputFileError(this.root, 'not a folder');
+    } catch (cause) {
+      if (cause instanceof InputFileError) throw cause;
+      throw new InputFileError(this.root, (cause as NodeJS.ErrnoException).code ?? 'cannot open', {
+        cause,
+      });
+    }
     const entries = await scanNpkiRoot(this.root);
     const found: StoredCertificate[] = [];
     for (const entry of entries) {

@@ -290,6 +290,12 @@ describe('kiosk command line', () => {
     expect(run.stderr).toMatch(detail);
   });
 
+  it('a storage folder that does not exist is an input error, not an empty medium', () => {
+    const run = runKiosk(['cert', 'list', '--storage', 'dir:/nonexistent/medium']);
+    expectError(run, 1, 'CLI_INPUT_FILE');
+    expect(run.stderr).toContain('/nonexistent/medium: ENOENT');
+  });
+
   it('a missing password file is an input error naming the file', () => {
     const run = certCheck(yessignRoot(), '/nonexistent/pw');
     expectError(run, 1, 'CLI_INPUT_FILE');
