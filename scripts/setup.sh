@@ -11,26 +11,30 @@ debs=(
   dosfstools mtools libusb-1.0-0 libudev1 tmux openssl
 )
 
+# Node first: nothing else is worth installing on the wrong one. vitest 4 needs 20.19 or later.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup: Node 20.19 or later is required (found $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: run as root, or install sudo, to install: ${missing[*]}" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  # env inside sudo: sudo's env_reset would drop an exported DEBIAN_FRONTEND.
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  echo "setup: Node 20 or later is required (found $(node --version))" >&2
-  exit 1
-fi
-
-# npm ci only when package-lock.json changed since the last successful install.
+# npm ci only when package-lock.json changed since the last successful install. Native install
+# scripts (pcsclite, pkcs11js, node-hid) are approved here when the device drivers bring them.
 stamp=node_modules/.kiosk-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
