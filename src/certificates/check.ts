@@ -1,6 +1,7 @@
 import {
   AmbiguousCertificateError,
   CertificateNotFoundError,
+  VidUnavailableError,
   WrongPasswordError,
 } from '../errors/index.js';
 import { parseCertificate, serialHex } from '../npki/certificate.js';
@@ -15,7 +16,7 @@ export interface CheckResult {
   readonly serial: string;
   readonly passwordOk: boolean;
   readonly keyMatchesCert: boolean | null;
-  /** Null without an IDN, or when the certificate carries no VID or the key no R. */
+  /** Null without an IDN (with one, a missing R or VID is VidUnavailableError). */
   readonly vidOk: boolean | null;
   readonly keyFormat: KeyFileFormat | null;
   readonly iterations: number | null;
@@ -77,8 +78,10 @@ export async function checkCertificate(
     const keyMatchesCert = keyMatchesCertificate(pki, certificate);
     const r = readRandomNum(pki);
     const hasVid = readIdentifyData(certificate)?.vid !== undefined;
-    const vidOk =
-      idn === undefined || r === undefined || !hasVid ? null : vidMatches(certificate, idn, r);
+    // An IDN means the caller wants the VID checked: a check that cannot run is not a pass.
+    if (idn !== undefined && r === undefined) throw new VidUnavailableError('randomNum');
+    if (idn !== undefined && !hasVid) throw new VidUnavailableError('vid');
+    const vidOk = idn === undefined || r === undefined ? null : vidMatches(certificate, idn, r);
     r?.fill(0);
     return {
       serial,

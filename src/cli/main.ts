@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { KioskError, UsageError } from '../errors/index.js';
+import { displaySafe } from '../text/displaySafe.js';
 import { buildProgram } from './program.js';
 
 /** Exit statuses (DESIGN §11): 1 for an error, 2 for a usage error. */
@@ -9,32 +10,61 @@ const exitUsage = 2;
 
 /**
  * Runs the command line and never lets a stack trace reach the operator: every failure becomes
- * one line `kiosk: <CODE>: <message>` on stderr and an exit status.
+ * one line `kiosk: <CODE>: <message>` on stderr and an exit status, and is logged with its cause.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  const { program, context } = buildProgram();
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0; // --help, --version
-      return fail(new UsageError(error.message.replace(/^error: /, '')), exitUsage);
-    }
-    if (error instanceof UsageError) return fail(error, exitUsage);
-    if (error instanceof KioskError) return fail(error, exitError);
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`kiosk: INTERNAL: ${oneLine(message)}\n`);
-    return exitError;
+  } catch (caught) {
+    const error = asKioskError(caught);
+    if (error === undefined) return 0; // --help, --version
+    await logFailure(context(), caught);
+    process.stderr.write(`kiosk: ${error.code}: ${oneLine(error.message)}\n`);
+    return error instanceof UsageError ? exitUsage : exitError;
   }
 }
 
-function fail(error: KioskError, status: number): number {
-  process.stderr.write(`kiosk: ${error.code}: ${oneLine(error.message)}\n`);
-  return status;
+/** The error to report; undefined when commander finished normally (help shown on request). */
+function asKioskError(caught: unknown): KioskError | undefined {
+  if (caught instanceof CommanderError) {
+    if (caught.exitCode === 0) return undefined;
+    // A command group called without its command: commander "shows help", we say why in a line.
+    const message =
+      caught.code === 'commander.help' || caught.code === 'commander.executeSubCommandAsync'
+        ? 'a command is missing; see --help'
+        : caught.message.replace(/^error: /, '');
+    return new UsageError(message);
+  }
+  if (caught instanceof KioskError) return caught;
+  return new InternalError(caught);
 }
 
+/** Anything not raised on purpose: a bug, reported without its stack on the operator's screen. */
+class InternalError extends KioskError {
+  readonly code = 'INTERNAL';
+  readonly reason = 'internal' as const;
+  readonly visitor = { ko: '오류가 발생했습니다.', en: 'Something went wrong.' };
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+async function logFailure(
+  context: ReturnType<ReturnType<typeof buildProgram>['context']>,
+  err: unknown,
+): Promise<void> {
+  try {
+    (await context)?.log.error({ err }, 'command failed');
+  } catch {
+    // No context (bad configuration, unwritable log): the stderr line is all there is.
+  }
+}
+
+/** One line, safe for a terminal: messages may name files from a visitor's medium. */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return displaySafe(text.replace(/\s*\n\s*/g, ' '));
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -2,25 +2,31 @@ import { Command } from 'commander';
 import { registerCertCommands } from './commands/cert.js';
 import { createContext, type CliContext } from './context.js';
 
+/** The command line, and the context its command created (for logging a failure). */
+export interface KioskProgram {
+  readonly program: Command;
+  /** The context, once a command has asked for it. */
+  readonly context: () => Promise<CliContext> | undefined;
+}
+
 /**
  * The `kiosk` command (DESIGN §11). Only commands that work are registered; later capabilities
- * add theirs here.
+ * add theirs here. Commander prints nothing itself on errors: main() prints the one error line.
  */
-export function buildProgram(): Command {
+export function buildProgram(): KioskProgram {
   const program = new Command('kiosk')
     .description('Branch kiosk for in-person issuance of Korean joint certificates (공동인증서)')
-    .option('--config <file>', 'configuration file (JSON or YAML); defaults serve the demo')
-    .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    .option('--config <file>', 'configuration file (JSON or YAML); defaults serve the demo');
   let context: Promise<CliContext> | undefined;
   const contextOnce = (): Promise<CliContext> =>
     (context ??= createContext(program.opts<{ config?: string }>().config));
   registerCertCommands(program, contextOnce);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ outputError: () => undefined });
-    for (const sub of command.commands)
-      sub.exitOverride().configureOutput({ outputError: () => undefined });
-  }
-  return program;
+  const quiet = (command: Command): void => {
+    command
+      .exitOverride()
+      .configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+    command.commands.forEach(quiet);
+  };
+  quiet(program);
+  return { program, context: () => context };
 }

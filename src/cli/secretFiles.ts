@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
 import { InputFileError } from '../errors/index.js';
+import { readBoundedFile } from '../io/readBoundedFile.js';
 import { checkResidentNumber } from '../npki/residentNumber.js';
 
 /** Secret files hold one short line; anything larger is a mistake (a wrong path), not a secret. */
@@ -11,33 +11,20 @@ const maxSecretBytes = 4096;
  * content never appears in an error message.
  */
 export async function readSecretFile(path: string, what: string): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (cause) {
-    throw new InputFileError(
-      path,
-      `cannot read the ${what} file (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
-      { cause },
-    );
+  const read = await readBoundedFile(path, maxSecretBytes);
+  if (!read.ok) {
+    throw new InputFileError(path, `cannot read the ${what} file (${read.problem})`, {
+      cause: read.cause,
+    });
   }
-  try {
-    const buffer = Buffer.alloc(maxSecretBytes + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > maxSecretBytes) {
-      buffer.fill(0);
-      throw new InputFileError(path, `the ${what} file is larger than ${maxSecretBytes} bytes`);
-    }
-    let end = bytesRead;
-    if (buffer[end - 1] === 0x0a) end--;
-    if (buffer[end - 1] === 0x0d) end--;
-    const secret = Buffer.from(buffer.subarray(0, end));
-    buffer.fill(0);
-    if (secret.length === 0) throw new InputFileError(path, `the ${what} file is empty`);
-    return secret;
-  } finally {
-    await handle.close();
-  }
+  const raw = read.bytes;
+  let end = raw.length;
+  if (raw[end - 1] === 0x0a) end--;
+  if (raw[end - 1] === 0x0d) end--;
+  const secret = Buffer.from(raw.subarray(0, end));
+  raw.fill(0);
+  if (secret.length === 0) throw new InputFileError(path, `the ${what} file is empty`);
+  return secret;
 }
 
 /** Reads a resident registration number from a file: 13 digits, with or without the dash. */

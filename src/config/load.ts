@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors/index.js';
+import { readBoundedFile } from '../io/readBoundedFile.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A configuration file larger than this is refused: it is a few hundred bytes in practice. */
@@ -13,27 +13,23 @@ const maxConfigBytes = 256 * 1024;
  * expected.
  */
 export async function loadConfig(file: string): Promise<Config> {
-  let text: string;
-  try {
-    const bytes = await readFile(file);
-    if (bytes.length > maxConfigBytes) {
-      throw new ConfigError(file, [
+  const read = await readBoundedFile(file, maxConfigBytes);
+  if (!read.ok) {
+    throw new ConfigError(
+      file,
+      [
         {
           key: '(file)',
-          got: `${bytes.length} bytes`,
-          expected: `at most ${maxConfigBytes} bytes`,
+          got: read.problem,
+          expected: `a readable file of at most ${maxConfigBytes} bytes`,
         },
-      ]);
-    }
-    text = bytes.toString('utf8');
-  } catch (cause) {
-    if (cause instanceof ConfigError) throw cause;
-    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(file, [{ key: '(file)', got: code, expected: 'a readable file' }], {
-      cause,
-    });
+      ],
+      {
+        cause: read.cause,
+      },
+    );
   }
-  return parseConfig(text, file);
+  return parseConfig(read.bytes.toString('utf8'), file);
 }
 
 /** Validates configuration text; `file` names it in errors. */

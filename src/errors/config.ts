@@ -11,10 +11,11 @@ export interface ConfigProblem {
   readonly expected: string;
 }
 
-const outOfService = {
+/** What a visitor sees while the kiosk cannot work. */
+export const outOfService = {
   ko: '단말기 점검 중입니다. 직원에게 문의해 주세요.',
   en: 'This kiosk is out of service. Please ask a member of staff.',
-};
+} as const;
 
 /** The configuration file is unreadable or invalid: the kiosk cannot start. */
 export class ConfigError extends FatalError {

@@ -4,3 +4,4 @@ export { toReason } from './toReason.js';
 export * from './npki.js';
 export * from './config.js';
 export * from './cli.js';
+export * from './storage.js';

@@ -13,7 +13,7 @@ export interface VisitorMessage {
  * visitor (smallstep's errs.Error: internal cause apart from the client-safe message).
  */
 export abstract class KioskError extends Error {
-  /** Stable code, `SUBSYSTEM_WHAT` (see codes.ts). */
+  /** Stable code, `SUBSYSTEM_WHAT`; each subclass declares its own (listed in the README). */
   abstract readonly code: string;
   /** The flat reason the machines and the UI act on. */
   abstract readonly reason: Reason;

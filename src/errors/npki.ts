@@ -70,7 +70,7 @@ export class UnsupportedAlgorithmError extends RetriableError {
   };
   constructor(
     readonly oid: string,
-    readonly role: 'encryption' | 'keyDerivation' | 'prf' | 'publicKey',
+    readonly role: 'encryption' | 'keyDerivation' | 'prf',
   ) {
     super(`unsupported ${role} algorithm ${oid}`);
   }
@@ -138,5 +138,22 @@ export class VidMismatchError extends RetriableError {
   };
   constructor() {
     super('the VID does not match the IDN and R');
+  }
+}
+
+/** A VID check was asked for but cannot run: the key has no R or the certificate no VID. */
+export class VidUnavailableError extends RetriableError {
+  readonly code = 'NPKI_VID_UNAVAILABLE';
+  readonly reason: Reason = 'vidUnavailable';
+  readonly visitor = {
+    ko: '이 인증서는 주민등록번호로 본인 확인을 할 수 없습니다.',
+    en: 'This certificate cannot be checked against a resident registration number.',
+  };
+  constructor(readonly missing: 'randomNum' | 'vid') {
+    super(
+      missing === 'randomNum'
+        ? 'the private key holds no R (randomNum)'
+        : 'the certificate holds no VID',
+    );
   }
 }

@@ -10,6 +10,8 @@ export const reasons = [
   'notFound',
   'ambiguousSelection',
   'alreadyExists',
+  'mediumError',
+  'vidUnavailable',
   'keyMismatch',
   'vidMismatch',
   'configInvalid',

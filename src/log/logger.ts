@@ -8,6 +8,7 @@ import {
   type Logger,
   type LevelWithSilent,
 } from 'pino';
+import { LogUnwritableError } from '../errors/index.js';
 import { maskResidentNumbers, redactSecrets } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -27,8 +28,12 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.destination === null) return pino({ level: 'silent' });
   let stream: DestinationStream;
   if (typeof options.destination === 'string') {
-    mkdirSync(dirname(options.destination), { recursive: true });
-    stream = destination({ dest: options.destination, append: true, sync: true });
+    try {
+      mkdirSync(dirname(options.destination), { recursive: true });
+      stream = destination({ dest: options.destination, append: true, sync: true });
+    } catch (cause) {
+      throw new LogUnwritableError(options.destination, { cause });
+    }
   } else {
     stream = options.destination;
   }
@@ -37,6 +42,9 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { pid: process.pid },
       timestamp: stdTimeFunctions.isoTime,
+      // Redaction serialises errors itself (type, code, typed fields, cause chain): pino's own err
+      // serializer would run after it and see only a plain object.
+      serializers: { err: (value: unknown) => value },
       formatters: { log: (record) => redactSecrets(record) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

@@ -23,7 +23,7 @@ const secretKeySuffixes = [
   'otp',
 ];
 
-/** A Korean resident number in a string: 6 digits, optional dash, 7 digits (the first 1–8). */
+/** A Korean resident number in a string: 6 digits, optional dash, 7 digits (any: mask too much, not too little). */
 const residentNumber = /(?<!\d)(\d{6})-?([0-9])\d{6}(?!\d)/g;
 
 /** Bounds so that logging a hostile or cyclic object cannot hang the kiosk. */
@@ -53,16 +53,15 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   if (seen.has(value) || depth >= maxDepth) return '[…]';
   seen.add(value);
   if (value instanceof Error) {
-    return redactSecrets(
-      {
-        type: value.name,
-        message: value.message,
-        code: (value as { code?: unknown }).code,
-        stack: value.stack,
-      },
-      depth + 1,
-      seen,
-    );
+    // The error's own fields (code, oid, path, …) and its cause chain: what the operator needs.
+    const fields: Record<string, unknown> = {
+      ...Object.fromEntries(Object.entries(value)),
+      type: value.name,
+      message: value.message,
+    };
+    if (value.cause !== undefined) fields.cause = value.cause;
+    fields.stack = value.stack;
+    return redactSecrets(fields, depth + 1, seen);
   }
   if (Array.isArray(value))
     return value.slice(0, maxKeys).map((v) => redactSecrets(v, depth + 1, seen));

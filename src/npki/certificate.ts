@@ -1,5 +1,5 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, type Name } from '@peculiar/asn1-x509';
+import { Certificate, type Extension, type Name } from '@peculiar/asn1-x509';
 import { checkDerSequence, parseDer } from './der.js';
 
 /** Short lower-case names for DN attribute types, as NPKI folder names use them (DESIGN §4.1). */
@@ -27,13 +27,14 @@ export function parseCertificate(der: Uint8Array): Certificate {
   return parseDer(der, Certificate, 'certificate', 'Certificate');
 }
 
-/** The attributes of a Name in the order they appear (c, o, ou, …, cn for NPKI subjects). */
+/**
+ * The attributes of a Name in the order they appear (c, o, ou, …, cn for NPKI subjects), values
+ * exactly as in the certificate: normalising here would name a folder other software won't find
+ * (display code normalises, through displaySafe).
+ */
 export function dnAttributes(name: Name): DnAttribute[] {
   return name.flatMap((rdn) =>
-    rdn.map((atv) => ({
-      key: attributeNames[atv.type] ?? atv.type,
-      value: atv.value.toString().normalize('NFC'),
-    })),
+    rdn.map((atv) => ({ key: attributeNames[atv.type] ?? atv.type, value: atv.value.toString() })),
   );
 }
 
@@ -42,6 +43,24 @@ export function dnValue(name: Name, key: string): string | undefined {
   return dnAttributes(name)
     .filter((a) => a.key === key)
     .at(-1)?.value;
+}
+
+/**
+ * A DN as NPKI writes it (DESIGN §4.1): leaf first, `key=value` with lower-case keys, joined by
+ * commas without spaces; the attributes of a multi-valued RDN keep their order, joined by `+`.
+ */
+export function subjectDn(name: Name): string {
+  return [...name]
+    .reverse()
+    .map((rdn) =>
+      rdn.map((atv) => `${attributeNames[atv.type] ?? atv.type}=${atv.value.toString()}`).join('+'),
+    )
+    .join(',');
+}
+
+/** The extension with this OID, if the certificate has it. */
+export function findExtension(certificate: Certificate, extnID: string): Extension | undefined {
+  return certificate.tbsCertificate.extensions?.find((e) => e.extnID === extnID);
 }
 
 /** The DER of the certificate's SubjectPublicKeyInfo. */

@@ -14,12 +14,23 @@ export interface Tlv {
 }
 
 /**
- * Reads the TLV at `offset`. Single-byte tags and definite lengths only (DER as NPKI files use
- * it); a TLV running past the end is TruncatedFileError, anything else odd MalformedFileError.
+ * Reads the TLV at `offset`: single-byte tags, definite minimal lengths (DER, X.690 §10.1). At
+ * the top level (`nested` false) a TLV running past the end is a file cut short,
+ * TruncatedFileError; inside a complete holder the same overrun is a lie about lengths,
+ * MalformedFileError. Anything else odd is MalformedFileError too.
  */
-export function readTlv(bytes: Uint8Array, offset: number, file: NpkiFileKind): Tlv {
+export function readTlv(
+  bytes: Uint8Array,
+  offset: number,
+  file: NpkiFileKind,
+  nested = false,
+): Tlv {
+  const overrun = (needed: number): Error =>
+    nested
+      ? new MalformedFileError(file, `an element at offset ${offset} overruns its holder`)
+      : new TruncatedFileError(file, needed, bytes.length);
   const available = bytes.length - offset;
-  if (available < 2) throw new TruncatedFileError(file, offset + 2, bytes.length);
+  if (available < 2) throw overrun(offset + 2);
   const tag = bytes[offset] ?? 0;
   if ((tag & 0x1f) === 0x1f) throw new MalformedFileError(file, `multi-byte tag 0x${hex(tag)}`);
   const first = bytes[offset + 1] ?? 0;
@@ -28,37 +39,79 @@ export function readTlv(bytes: Uint8Array, offset: number, file: NpkiFileKind): 
   if (first >= 0x80) {
     const count = first & 0x7f;
     // DER: no indefinite length; four length bytes already exceed the size bound.
-    if (count === 0 || count > 3) {
+    if (count === 0 || count > 3)
       throw new MalformedFileError(file, `invalid DER length form 0x${hex(first)}`);
-    }
     header = 2 + count;
-    if (available < header) throw new TruncatedFileError(file, offset + header, bytes.length);
+    if (available < header) throw overrun(offset + header);
     length = 0;
     for (let i = 2; i < header; i++) length = length * 256 + (bytes[offset + i] ?? 0);
+    // DER: the shortest form, so no long form below 128 and no leading zero length byte.
+    if (length < 0x80 || bytes[offset + 2] === 0)
+      throw new MalformedFileError(file, 'non-minimal DER length');
   }
+  // A length past anything we accept is garbage, not a file cut short.
+  if (length > maxNpkiFileBytes)
+    throw new MalformedFileError(file, `DER length ${length} is too large`);
   const end = offset + header + length;
-  if (end > bytes.length) throw new TruncatedFileError(file, end, bytes.length);
-  return {
-    tag,
-    bytes: bytes.subarray(offset, end),
-    content: bytes.subarray(offset + header, end),
-  };
+  if (end > bytes.length) throw overrun(end);
+  return { tag, bytes: bytes.subarray(offset, end), content: bytes.subarray(offset + header, end) };
 }
 
-/** The TLVs that make up `content` (the inside of a constructed TLV), in order. */
+/** The TLVs that make up `content` (the inside of a complete constructed TLV), in order. */
 export function readChildren(content: Uint8Array, file: NpkiFileKind): Tlv[] {
   const children: Tlv[] = [];
   for (let offset = 0; offset < content.length;) {
-    const child = readTlv(content, offset, file);
+    const child = readTlv(content, offset, file, true);
     children.push(child);
     offset += child.bytes.length;
   }
   return children;
 }
 
-/** Encodes a TLV with a single-byte tag (DER definite length). */
-export function encodeTlv(tag: number, content: Uint8Array): Buffer {
-  const n = content.length;
+/** The TLV's content when it has the expected tag; MalformedFileError naming `what` otherwise. */
+export function expectTag(
+  tlv: Tlv | undefined,
+  tag: number,
+  what: string,
+  file: NpkiFileKind,
+): Uint8Array {
+  if (tlv?.tag !== tag) {
+    throw new MalformedFileError(
+      file,
+      `${what}: expected tag 0x${hex(tag)}, found ${tlv === undefined ? 'nothing' : `0x${hex(tlv.tag)}`}`,
+    );
+  }
+  return tlv.content;
+}
+
+/** Decodes OBJECT IDENTIFIER content to dotted form, refusing non-minimal encodings. */
+export function decodeOid(content: Uint8Array, file: NpkiFileKind): string {
+  const arcs: number[] = [];
+  let value = 0;
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i] ?? 0;
+    if (value === 0 && byte === 0x80)
+      throw new MalformedFileError(file, 'non-minimal OID encoding');
+    value = value * 128 + (byte & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER / 128)
+      throw new MalformedFileError(file, 'OID arc too large');
+    if ((byte & 0x80) === 0) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  const [first] = arcs;
+  if (first === undefined || value !== 0) throw new MalformedFileError(file, 'incomplete OID');
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+/**
+ * Encodes a TLV with a single-byte tag (DER definite length) from its content parts, into one
+ * unpooled buffer: no intermediate copy of what may be key material is left behind.
+ */
+export function encodeTlv(tag: number, parts: readonly Uint8Array[]): Buffer {
+  const n = parts.reduce((sum, p) => sum + p.length, 0);
   const length =
     n < 0x80
       ? [n]
@@ -67,7 +120,15 @@ export function encodeTlv(tag: number, content: Uint8Array): Buffer {
         : n < 0x10000
           ? [0x82, n >> 8, n & 0xff]
           : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...length]), content]);
+  const out = Buffer.alloc(1 + length.length + n);
+  out[0] = tag;
+  out.set(length, 1);
+  let offset = 1 + length.length;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { VisitorMessage } from '../errors/index.js';
 export type Usage = 'general' | 'restricted' | 'unknown';
 
 /** The sector a restricted certificate is limited to, where the CA's policy names one. */
-export type Sector = 'bankInsurance' | 'unspecified';
+export type Sector = 'bankInsurance' | 'banking' | 'unspecified';
 
 export interface PolicyInfo {
   readonly oid: string;
@@ -17,13 +17,14 @@ export interface PolicyInfo {
 
 const general: VisitorMessage = { ko: '범용', en: 'General-purpose' };
 const bankInsurance: VisitorMessage = { ko: '은행·보험용', en: 'Restricted: bank/insurance' };
+const banking: VisitorMessage = { ko: '은행용', en: 'Restricted: banking' };
 const restricted: VisitorMessage = { ko: '용도제한용', en: 'Restricted use' };
 
 /**
  * Personal certificate policies of the accredited CAs. Advisory: public tables disagree on a few
  * labels (DESIGN §4.4), so SignKorea's and TradeSign's restricted policies say only "restricted".
  */
-const table: readonly (Omit<PolicyInfo, 'label'> & { label: VisitorMessage })[] = [
+const table: readonly PolicyInfo[] = [
   { oid: '1.2.410.200005.1.1.1', ca: 'yessign', usage: 'general', label: general },
   {
     oid: '1.2.410.200005.1.1.4',
@@ -53,8 +54,8 @@ const table: readonly (Omit<PolicyInfo, 'label'> & { label: VisitorMessage })[] 
     oid: '1.2.410.200004.5.4.1.101',
     ca: 'CrossCert',
     usage: 'restricted',
-    sector: 'bankInsurance',
-    label: bankInsurance,
+    sector: 'banking',
+    label: banking,
   },
   { oid: '1.2.410.200012.1.1.1', ca: 'TradeSign', usage: 'general', label: general },
   {

@@ -1,33 +1,94 @@
-import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { AsnParser } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { MalformedFileError } from '../errors/index.js';
-import { checkDerSequence, parseDer, readChildren, type Tlv } from './der.js';
+import { checkDerSequence, decodeOid, expectTag, readChildren, type Tlv } from './der.js';
 
-/** A decrypted PrivateKeyInfo, parsed, with its raw parts kept for byte-exact re-encoding. */
-export interface PrivateKeyInfoParts {
-  readonly parsed: PrivateKeyInfo;
-  /** version, privateKeyAlgorithm, privateKey: exactly as in the input. */
-  readonly head: readonly Tlv[];
-  /** The `[0] IMPLICIT Attributes` TLV, when present. */
-  readonly attributes: Tlv | undefined;
-  /** What follows the attributes (RFC 5958's `[1] publicKey`), as in the input. */
-  readonly tail: readonly Tlv[];
+/** One attribute of a PrivateKeyInfo, read strictly at the DER level. */
+export interface KeyAttribute {
+  readonly type: string;
+  /** The values of its SET, each a whole TLV. */
+  readonly values: readonly Tlv[];
+  /** The whole attribute TLV, for byte-exact re-encoding. */
+  readonly bytes: Uint8Array;
 }
 
+/** A decrypted PrivateKeyInfo split into its raw parts for byte-exact re-encoding. */
+export interface PrivateKeyInfoParts {
+  readonly version: 0 | 1;
+  readonly algorithm: string;
+  /** version, privateKeyAlgorithm, privateKey: exactly as in the input. */
+  readonly head: readonly Tlv[];
+  readonly attributes: readonly KeyAttribute[];
+  /** RFC 5958's `[1] publicKey` (version 1 only), as in the input. */
+  readonly publicKey: Tlv | undefined;
+}
+
+const tags = { integer: 0x02, octetString: 0x04, oid: 0x06, sequence: 0x30, set: 0x31 } as const;
+const attributesTag = 0xa0;
+/** `[1] IMPLICIT BIT STRING`, primitive (RFC 5958 OneAsymmetricKey.publicKey). */
+const publicKeyTag = 0x81;
+
 /**
- * Parses a PrivateKeyInfo (RFC 5208; version 0, or 1 for RFC 5958 OneAsymmetricKey) and splits it
- * into its raw TLVs, so that changing the attributes never re-encodes (and so never alters) the
- * key itself. Throws TruncatedFileError or MalformedFileError.
+ * Parses a PrivateKeyInfo (RFC 5208; version 1 is RFC 5958 OneAsymmetricKey) at the DER level:
+ * every TLV down to the attribute values is checked, so what this accepts is exactly what the
+ * functions that rewrite attributes can rewrite. Hand-written over asn1-schema, which accepts
+ * trailing and malformed elements and cannot re-encode every value it accepts.
  */
 export function parsePrivateKeyInfo(bytes: Uint8Array): PrivateKeyInfoParts {
-  const sequence = checkDerSequence(bytes, 'privateKey');
-  const parsed = parseDer(bytes, PrivateKeyInfo, 'privateKey', 'PrivateKeyInfo');
-  const children = readChildren(sequence.content, 'privateKey');
-  const version = children[0]?.content;
-  if (version?.length !== 1 || (version[0] !== 0 && version[0] !== 1)) {
-    throw new MalformedFileError('privateKey', 'PrivateKeyInfo version is not 0 or 1');
+  const file = 'privateKey';
+  const sequence = checkDerSequence(bytes, file);
+  const children = readChildren(sequence.content, file);
+  const [versionTlv, algorithmTlv, keyTlv, ...rest] = children;
+  const version = expectTag(versionTlv, tags.integer, 'version', file);
+  if (version.length !== 1 || (version[0] !== 0 && version[0] !== 1)) {
+    throw new MalformedFileError(file, 'PrivateKeyInfo version is not 0 or 1');
   }
-  const head = children.slice(0, 3);
-  const rest = children.slice(3);
-  const attributes = rest[0]?.tag === 0xa0 ? rest[0] : undefined;
-  return { parsed, head, attributes, tail: attributes === undefined ? rest : rest.slice(1) };
+  expectTag(algorithmTlv, tags.sequence, 'privateKeyAlgorithm', file);
+  expectTag(keyTlv, tags.octetString, 'privateKey', file);
+  let algorithm: string;
+  try {
+    algorithm = AsnParser.parse(
+      algorithmTlv?.bytes ?? new Uint8Array(0),
+      AlgorithmIdentifier,
+    ).algorithm;
+  } catch (cause) {
+    throw new MalformedFileError(file, 'privateKeyAlgorithm does not parse', { cause });
+  }
+  let next = rest.shift();
+  const attributes: KeyAttribute[] = [];
+  if (next?.tag === attributesTag) {
+    for (const attribute of readChildren(next.content, file))
+      attributes.push(readAttribute(attribute));
+    next = rest.shift();
+  }
+  let publicKey: Tlv | undefined;
+  if (next?.tag === publicKeyTag && version[0] === 1) {
+    publicKey = next;
+    next = rest.shift();
+  }
+  if (next !== undefined) {
+    throw new MalformedFileError(
+      file,
+      `unexpected element 0x${next.tag.toString(16)} in PrivateKeyInfo`,
+    );
+  }
+  return {
+    version: version[0] === 1 ? 1 : 0,
+    algorithm,
+    head: children.slice(0, 3),
+    attributes,
+    publicKey,
+  };
+}
+
+function readAttribute(tlv: Tlv): KeyAttribute {
+  const file = 'privateKey';
+  const [typeTlv, valuesTlv, ...extra] = readChildren(
+    expectTag(tlv, tags.sequence, 'attribute', file),
+    file,
+  );
+  const type = decodeOid(expectTag(typeTlv, tags.oid, 'attribute type', file), file);
+  const values = readChildren(expectTag(valuesTlv, tags.set, 'attribute values', file), file);
+  if (extra.length > 0) throw new MalformedFileError(file, 'attribute has extra elements');
+  return { type, values, bytes: tlv.bytes };
 }

@@ -34,12 +34,11 @@ const IDN_FORMAT = /^([0-9]{6})-?([0-9]{7})$/;
 const CHECK_WEIGHTS = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5] as const;
 
 /**
- * Century by gender digit: 1,2,5,6 → 1900s; 3,4,7,8 → 2000s; 9,0 → 1800s (5–8 are the codes for
- * foreign nationals). Every digit 0–9 is mapped, so with this table `genderDigit` is never
- * reported; the problem id stays so a stricter policy, and its UI message, need no type change.
+ * Century by gender digit: 1,2,5,6 → 1900s; 3,4,7,8 → 2000s (5–8 are the codes for foreign
+ * nationals). 9 and 0 denote births in the 1800s: no living visitor has one, so they are reported
+ * as `genderDigit` (a typing error, most likely).
  */
 const CENTURY_BY_GENDER_DIGIT: Readonly<Record<string, number>> = {
-  '0': 1800,
   '1': 1900,
   '2': 1900,
   '3': 2000,
@@ -48,7 +47,6 @@ const CENTURY_BY_GENDER_DIGIT: Readonly<Record<string, number>> = {
   '6': 1900,
   '7': 2000,
   '8': 2000,
-  '9': 1800,
 };
 
 /** Korea Standard Time is UTC+9 with no daylight saving (none since 1988). */

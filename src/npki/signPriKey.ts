@@ -43,8 +43,8 @@ export interface EncryptOptions {
 }
 
 /**
- * Iteration counts outside this range are refused as malformed: below, nothing real was written
- * that way; above, a hostile file could make the kiosk spin for minutes (DESIGN §8).
+ * Iteration counts the reader accepts. The ceiling keeps a hostile file from making the kiosk spin
+ * for minutes (DESIGN §8); low counts are weak but were written by real software, so they are read.
  */
 export const iterationBounds = { min: 1, max: 1_000_000 } as const;
 export const minWriteIterations = 1024;
@@ -72,6 +72,14 @@ export function decryptSignPriKey(file: Uint8Array, password: Uint8Array): Decry
   const epki = parseDer(file, EncryptedPrivateKeyInfo, 'privateKey', 'EncryptedPrivateKeyInfo');
   const algorithm = epki.encryptionAlgorithm;
   const ciphertext = new Uint8Array(epki.encryptedData.buffer);
+  // Checked before any key is derived: a damaged file must not be reported as a wrong password,
+  // or the visitor retypes a correct one for ever.
+  if (ciphertext.length === 0 || ciphertext.length % seedKeyBytes !== 0) {
+    throw new MalformedFileError(
+      'privateKey',
+      `encrypted data of ${ciphertext.length} bytes is not whole SEED blocks`,
+    );
+  }
   const { format, iterations, key, iv } = deriveForDecryption(algorithm, password);
   let plain: Uint8Array;
   try {

@@ -10,6 +10,7 @@ import {
 import { MalformedFileError } from '../errors/index.js';
 import { HashContent, IdentifyData, UserInfo, UserInfos, Vid } from './asn1/identifyData.js';
 import { oid } from './asn1/oids.js';
+import { findExtension } from './certificate.js';
 import { parseDer } from './der.js';
 
 /** Hash algorithms a VID may use: SHA-256 is written; SHA-1 is still read (DESIGN §4.3). */
@@ -30,9 +31,11 @@ export interface IdentifyDataFacts {
  */
 export function computeVid(idn: string, r: Uint8Array, hash: VidHash = 'sha256'): Buffer {
   if (!/^\d{13}$/.test(idn)) throw new RangeError('the IDN must be 13 digits');
+  const rCopy = new Uint8Array(r);
   const content = Buffer.from(
-    AsnConvert.serialize(new HashContent({ idn, randomNum: new Uint8Array(r).buffer })),
+    AsnConvert.serialize(new HashContent({ idn, randomNum: rCopy.buffer })),
   );
+  rCopy.fill(0);
   const inner = createHash(hash).update(content).digest();
   content.fill(0);
   const vid = createHash(hash).update(inner).digest();
@@ -67,7 +70,7 @@ export function identifyDataGeneralName(
  * entry; MalformedFileError when it has one that does not parse.
  */
 export function readIdentifyData(certificate: Certificate): IdentifyDataFacts | undefined {
-  const san = certificate.tbsCertificate.extensions?.find((e) => e.extnID === oid.subjectAltName);
+  const san = findExtension(certificate, oid.subjectAltName);
   if (san === undefined) return undefined;
   const names = parseDer(
     new Uint8Array(san.extnValue.buffer),

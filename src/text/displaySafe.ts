@@ -1,12 +1,16 @@
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const unsafe = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// C0/C1 controls and DEL (terminal escapes), bidi embeddings, overrides and isolates (text that
+// displays in another order than it reads), line and paragraph separators, zero-width and other
+// invisible format characters, and lone surrogates (not text at all).
+const unsafe =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
- * Makes text from outside (certificate fields, chip data, file names) safe to print on a terminal:
- * NFC-normalised (decomposed Hangul renders garbled in blessed, DESIGN §7) and with every C0/C1
- * control character, DEL and bidi override replaced, so no escape sequence reaches the screen
- * (DESIGN §8).
+ * Makes text from outside (certificate fields, chip data, file names, error messages naming
+ * them) safe to print on a terminal: NFC-normalised (decomposed Hangul renders garbled in
+ * blessed, DESIGN §7) and with every character above replaced by U+FFFD, so no escape sequence or
+ * hidden reordering reaches the screen (DESIGN §8).
  */
 export function displaySafe(text: string): string {
-  return text.normalize('NFC').replace(unsafe, '\ufffd');
+  return text.replace(unsafe, '\ufffd').normalize('NFC');
 }

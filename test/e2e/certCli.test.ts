@@ -1,24 +1,13 @@
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  existsSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runKiosk, type KioskRun } from '../support/kiosk.js';
+import { tempDir } from '../support/tempDir.js';
 import { yessignFixture, yessignR } from '../support/fixtures.js';
 import { sampleHolder, writeSampleNpki, type SampleNpki } from '../support/npkiSample.js';
 
 const yessignDn =
   'cn=HKD(KILDONG.HONG)009104120200225191000030,ou=INITECH,ou=personal4IB,o=yessign,c=kr';
-
-function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 /** An NPKI root holding the yessign fixture pair, with the key file replaced when given. */
 function yessignRoot(keyFile?: Uint8Array): string {
@@ -98,12 +87,12 @@ describe('kiosk cert list', () => {
     expect(ko.status).toBe(0);
     expect(ko.stdout).toContain('yessign');
     expect(ko.stdout).toContain('은행·보험용');
-    expect(ko.stdout).toContain('만료됨');
+    expect(ko.stdout).toContain('만료됨 (2020-03-25)');
     const config = join(tempDir('config-'), 'kiosk.yaml');
     writeFileSync(config, 'language: en\n');
     const en = runKiosk(['--config', config, 'cert', 'list', '--storage', `dir:${root}`]);
     expect(en.stdout).toContain('Restricted: bank/insurance');
-    expect(en.stdout).toContain('expired');
+    expect(en.stdout).toContain('Expired (2020-03-25)');
   });
 
   it('lists a damaged certificate with its error without hiding the others', () => {
@@ -294,6 +283,65 @@ describe('kiosk command line', () => {
     const run = runKiosk(['cert', 'list', '--storage', 'dir:/nonexistent/medium']);
     expectError(run, 1, 'CLI_INPUT_FILE');
     expect(run.stderr).toContain('/nonexistent/medium: ENOENT');
+  });
+
+  it('a VID check that cannot run is an error, not a pass', async () => {
+    const old = await writeSampleNpki(tempDir('npki-old-'), { randomNum: false });
+    const run = certCheck(old.root, secretFile(sampleHolder.password), [
+      '--idn-file',
+      secretFile(sampleHolder.idn),
+    ]);
+    expectError(run, 1, 'NPKI_VID_UNAVAILABLE');
+    expect(run.stderr).toContain('no R (randomNum)');
+  });
+
+  it.each([[[]], [['cert']]])('%j without a command is one usage line, exit 2', (args) => {
+    const run = runKiosk(args);
+    expectError(run, 2, 'CLI_USAGE');
+    expect(run.stderr).toContain('a command is missing; see --help');
+  });
+
+  it('names from the medium cannot put escape sequences on the terminal', () => {
+    const root = yessignRoot();
+    const evil = join(root, 'NPKI', '\u001b]0;pwned\u0007', 'USER', 'cn=\u001b[2Jx');
+    mkdirSync(evil, { recursive: true });
+    writeFileSync(join(evil, 'signCert.der'), 'not a certificate');
+    const run = runKiosk(['cert', 'list', '--storage', `dir:${root}`]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('NPKI_MALFORMED');
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).not.toContain('\u0007');
+  });
+
+  it('failures are logged with their code and cause, and still no secret', () => {
+    const run = certCheck(yessignRoot(), secretFile('WrongPassword1!'));
+    expectError(run, 1, 'NPKI_WRONG_PASSWORD');
+    const lines = readFileSync(join(run.home, 'var', 'log', 'kiosk.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    const failure = JSON.parse(lines.at(-1) ?? '{}') as {
+      msg?: string;
+      err?: Record<string, unknown>;
+    };
+    expect(failure.msg).toBe('command failed');
+    expect(failure.err).toMatchObject({
+      type: 'WrongPasswordError',
+      code: 'NPKI_WRONG_PASSWORD',
+      reason: 'wrongPassword',
+    });
+    expect(lines.join('\n')).not.toContain('WrongPassword1!');
+  });
+
+  it('an unwritable log stops the command with LOG_UNWRITABLE', () => {
+    const run = runKiosk(['cert', 'list', '--storage', `dir:${yessignRoot()}`], '/etc/hostname');
+    expectError(run, 1, 'LOG_UNWRITABLE');
+    expect(run.stderr).toContain('log.file /etc/hostname/var/log/kiosk.jsonl');
+  });
+
+  it('a folder given as the password file is an input error', () => {
+    const run = certCheck(yessignRoot(), tempDir('pw-'));
+    expectError(run, 1, 'CLI_INPUT_FILE');
+    expect(run.stderr).toContain('not a regular file');
   });
 
   it('a missing password file is an input error naming the file', () => {

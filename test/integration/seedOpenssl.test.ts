@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { seedCbcDecrypt, seedCbcEncrypt } from '../../src/npki/seed.js';
+import { legacyProviders } from '../../scripts/lib/openssl.mjs';
 
 // Cross-checks the hand-written SEED-CBC against OpenSSL's (legacy provider) implementation.
-const OPENSSL = '/usr/bin/openssl';
+const OPENSSL = 'openssl';
 
 function opensslSeedCbc(
   mode: 'encrypt' | 'decrypt',
@@ -12,7 +13,7 @@ function opensslSeedCbc(
   iv: Uint8Array,
   input: Uint8Array,
 ): Uint8Array {
-  const args = ['enc', '-seed-cbc', '-provider', 'legacy', '-provider', 'default'];
+  const args = ['enc', '-seed-cbc', ...legacyProviders];
   if (mode === 'decrypt') args.push('-d');
   args.push('-K', Buffer.from(key).toString('hex'), '-iv', Buffer.from(iv).toString('hex'));
   return new Uint8Array(execFileSync(OPENSSL, args, { input, stdio: ['pipe', 'pipe', 'pipe'] }));

@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './tempDir.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -18,10 +16,7 @@ export interface KioskRun {
  * Runs the built `kiosk` command (test/globalSetup.ts builds dist/) as an operator would, with its
  * own kiosk home so that its log can be inspected.
  */
-export function runKiosk(
-  args: readonly string[],
-  home = mkdtempSync(join(tmpdir(), 'kiosk-home-')),
-): KioskRun {
+export function runKiosk(args: readonly string[], home = tempDir('home-')): KioskRun {
   const run = spawnSync(process.execPath, [main, ...args], {
     encoding: 'utf8',
     env: { ...process.env, KIOSK_HOME: home },

@@ -35,7 +35,13 @@ export interface SampleNpki {
  */
 export async function writeSampleNpki(
   root: string,
-  options: { format?: WritableKeyFileFormat; notAfter?: Date; notBefore?: Date } = {},
+  options: {
+    format?: WritableKeyFileFormat;
+    notAfter?: Date;
+    notBefore?: Date;
+    /** false: a key without the randomNum attribute, like old keys. */
+    randomNum?: boolean;
+  } = {},
 ): Promise<SampleNpki> {
   const algorithm = {
     name: 'RSASSA-PKCS1-v1_5',
@@ -75,7 +81,7 @@ export async function writeSampleNpki(
   });
   const certificate = new Uint8Array(cert.rawData);
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const privateKeyInfo = withRandomNum(pkcs8, r);
+  const privateKeyInfo = options.randomNum === false ? pkcs8 : withRandomNum(pkcs8, r);
   const keyFile = encryptSignPriKey(privateKeyInfo, Buffer.from(sampleHolder.password), {
     format: options.format ?? 'pbes2',
     iterations: 2048,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkCertificate, selectCertificate } from '../../certificates/check.js';
 import { listCertificates, type InventoryItem } from '../../certificates/inventory.js';
 import { openStore, parseStorageSpec } from '../../storage/spec.js';
+import { displaySafe } from '../../text/displaySafe.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { readIdnFile, readSecretFile } from '../secretFiles.js';
@@ -86,19 +87,18 @@ export function registerCertCommands(program: Command, context: ContextFactory):
 
 function describeItems(items: readonly InventoryItem[], language: 'ko' | 'en'): string[] {
   if (items.length === 0) return [language === 'ko' ? '인증서가 없습니다.' : 'No certificates.'];
-  const validityText = {
-    ko: { valid: '유효', expired: '만료됨', notYetValid: '유효 기간 전' },
-    en: { valid: 'valid', expired: 'expired', notYetValid: 'not yet valid' },
-  }[language];
   return items.flatMap((item) => {
-    if (!item.ok)
-      return [`${item.caFolder}  ${item.id}`, `  ${item.error.code}: ${item.error.message}`];
+    if (!item.ok) {
+      // The folder names and messages come from the medium: nothing raw reaches the terminal.
+      return [
+        displaySafe(`${item.caFolder}  ${item.id}`),
+        displaySafe(`  ${item.error.code}: ${item.error.message}`),
+      ];
+    }
     const f = item.facts;
-    const policy = f.policy?.label[language] ?? '-';
-    const renewal = f.renewalOpen ? (language === 'ko' ? ' · 갱신 가능' : ' · renewal open') : '';
     return [
       `${f.ca}  ${f.name}  (serial ${f.serial})`,
-      `  ${policy} · ${f.notBefore.slice(0, 10)} ~ ${f.notAfter.slice(0, 10)} · ${validityText[f.validity]}${renewal}`,
+      `  ${f.policy?.label[language] ?? '-'} · ${f.validityLabel[language]} · ${f.renewalLabel[language]}`,
     ];
   });
 }

@@ -76,7 +76,17 @@ describe('configuration', () => {
   it('a missing file is a ConfigError naming the file', async () => {
     await expect(loadConfig('/nonexistent/kiosk.yaml')).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: '/nonexistent/kiosk.yaml: (file): got ENOENT, expected a readable file',
+      message:
+        '/nonexistent/kiosk.yaml: (file): got ENOENT, expected a readable file of at most 262144 bytes',
+    });
+  });
+
+  it('refuses a device or a folder rather than reading it', async () => {
+    await expect(loadConfig('/dev/zero')).rejects.toMatchObject({
+      problems: [{ key: '(file)', got: 'not a regular file' }],
+    });
+    await expect(loadConfig(tmpdir())).rejects.toMatchObject({
+      problems: [{ got: 'not a regular file' }],
     });
   });
 

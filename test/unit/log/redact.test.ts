@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { TruncatedFileError } from '../../../src/errors/index.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { isSecretKey, maskResidentNumbers, redactSecrets } from '../../../src/log/redact.js';
 
@@ -51,6 +52,20 @@ describe('redaction', () => {
       key: '[12 bytes]',
       note: 'idn 900101-1******',
       cyclic: { name: 'x', self: '[…]' },
+    });
+  });
+
+  it('an error keeps its type, code, typed fields and cause', () => {
+    const cause = new Error('asn1js: End of input');
+    const error = new TruncatedFileError('privateKey', 1300, 1200);
+    Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+    expect(redactSecrets(error)).toMatchObject({
+      type: 'TruncatedFileError',
+      code: 'NPKI_TRUNCATED',
+      file: 'privateKey',
+      expectedBytes: 1300,
+      actualBytes: 1200,
+      cause: { type: 'Error', message: 'asn1js: End of input' },
     });
   });
 

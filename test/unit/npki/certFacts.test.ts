@@ -45,13 +45,31 @@ describe('certificate facts for people', () => {
     expect(certificateFacts(cert, new Date('2020-03-15T14:59:59Z'), 30).daysLeft).toBe(10);
   });
 
-  it('knows each CA table entry and says unknown otherwise', () => {
-    expect(policyInfo('1.2.410.200004.5.4.1.101')).toMatchObject({
-      ca: 'CrossCert',
-      usage: 'restricted',
+  // DESIGN §4.4, every row.
+  it.each([
+    ['1.2.410.200005.1.1.1', 'yessign', 'general', undefined],
+    ['1.2.410.200005.1.1.4', 'yessign', 'restricted', 'bankInsurance'],
+    ['1.2.410.200004.5.2.1.2', 'KICA', 'general', undefined],
+    ['1.2.410.200004.5.2.1.7.1', 'KICA', 'restricted', 'bankInsurance'],
+    ['1.2.410.200004.5.1.1.5', 'SignKorea', 'general', undefined],
+    ['1.2.410.200004.5.1.1.9', 'SignKorea', 'restricted', 'unspecified'],
+    ['1.2.410.200004.5.4.1.1', 'CrossCert', 'general', undefined],
+    ['1.2.410.200004.5.4.1.101', 'CrossCert', 'restricted', 'banking'],
+    ['1.2.410.200012.1.1.1', 'TradeSign', 'general', undefined],
+    ['1.2.410.200012.1.1.101', 'TradeSign', 'restricted', 'unspecified'],
+  ])('policy %s is %s %s (%s)', (policy, ca, usage, sector) => {
+    const info = policyInfo(policy);
+    expect(info).toMatchObject({ oid: policy, ca, usage });
+    expect(info.sector).toBe(sector);
+    expect(info.label.ko.length).toBeGreaterThan(0);
+  });
+
+  it('an OID outside the table is unknown, named in the label', () => {
+    expect(policyInfo('1.2.3.4')).toMatchObject({
+      usage: 'unknown',
+      ca: undefined,
+      label: { en: 'Unknown policy (1.2.3.4)' },
     });
-    expect(policyInfo('1.2.410.200005.1.1.1')).toMatchObject({ ca: 'yessign', usage: 'general' });
-    expect(policyInfo('1.2.3.4')).toMatchObject({ usage: 'unknown' });
   });
 });
 

@@ -1,14 +1,15 @@
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CertificateExistsError } from '../../../src/errors/index.js';
 import { scanNpkiRoot, writeNpkiFolder } from '../../../src/npki/layout.js';
+import { readYessign } from '../../support/fixtures.js';
+import { tempDir } from '../../support/tempDir.js';
 
 const dn = 'cn=홍길동()0001234567890123,ou=KB,ou=personal4IB,o=yessign,c=kr';
 
 async function tempRoot(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'npki-layout-'));
+  return Promise.resolve(tempDir('layout-'));
 }
 
 describe('scanning an NPKI root', () => {
@@ -96,16 +97,55 @@ describe('writing a certificate folder', () => {
     expect(dir).toBe(join(root, 'npki', 'YESSIGN', 'user', dn));
   });
 
-  it('refuses a subject that is not one folder name', async () => {
+  it.each([
+    'cn=../../etc',
+    '..',
+    '.',
+    '',
+    'cn=a\u0000b',
+    'cn=a\u001bb',
+    'cn=a\\b',
+    'cn=' + 'x'.repeat(253),
+  ])('refuses a subject that is not one folder name: %j', async (name) => {
     const root = await tempRoot();
     await expect(
-      writeNpkiFolder(
-        root,
-        'yessign',
-        'cn=../../etc',
-        { signCert: Buffer.from('c') },
-        { replace: false },
-      ),
+      writeNpkiFolder(root, 'yessign', name, { signCert: Buffer.from('c') }, { replace: false }),
     ).rejects.toThrow(/cannot be a folder name/);
+  });
+
+  it('refuses to write through a symbolic link', async () => {
+    const root = await tempRoot();
+    const outside = await tempRoot();
+    await symlink(outside, join(root, 'NPKI'));
+    await expect(
+      writeNpkiFolder(root, 'yessign', dn, { signCert: Buffer.from('c') }, { replace: false }),
+    ).rejects.toMatchObject({
+      code: 'STORAGE_IO',
+      errno: 'a symbolic link',
+    });
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('finishes an interrupted write: staging removed, a pair moved aside restored', async () => {
+    const root = await tempRoot();
+    const cert = readYessign('signCert.der');
+    const user = join(root, 'NPKI', 'yessign', 'USER');
+    // A crash between "move the old pair aside" and "rename the new one into place".
+    await mkdir(join(user, '.kiosk-aside-0a0b0c'), { recursive: true });
+    await writeFile(join(user, '.kiosk-aside-0a0b0c', 'signCert.der'), cert);
+    await writeFile(join(user, '.kiosk-aside-0a0b0c', 'signPri.key'), 'old key');
+    await mkdir(join(user, '.kiosk-staging-0d0e0f'));
+    await writeFile(join(user, '.kiosk-staging-0d0e0f', 'signPri.key'), 'half');
+    await writeNpkiFolder(
+      root,
+      'yessign',
+      dn,
+      { signCert: Buffer.from('other') },
+      { replace: false },
+    );
+    const yessignDn =
+      'cn=HKD(KILDONG.HONG)009104120200225191000030,ou=INITECH,ou=personal4IB,o=yessign,c=kr';
+    expect((await readdir(user)).sort()).toEqual([yessignDn, dn].sort());
+    expect(await readFile(join(user, yessignDn, 'signPri.key'), 'utf8')).toBe('old key');
   });
 });

@@ -6,6 +6,11 @@ import {
   UnsupportedAlgorithmError,
   WrongPasswordError,
 } from '../../../src/errors/index.js';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { oid } from '../../../src/npki/asn1/oids.js';
+import { Pbes2Params, Pbkdf2Params, SaltAndIterations } from '../../../src/npki/asn1/pbe.js';
 import { decryptSignPriKey, encryptSignPriKey } from '../../../src/npki/signPriKey.js';
 import { pbkdf1Sha1 } from '../../../src/npki/pbkdf1.js';
 import { pbkdf2Sync, createHash } from 'node:crypto';
@@ -117,6 +122,113 @@ describe('signPri.key format C (PBES2 + PBKDF2 + SEED-CBC)', () => {
     expect(() =>
       encryptSignPriKey(freshPrivateKeyInfo(), password, { format: 'pbes2', iterations: 100 }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('signPri.key damage that is not a wrong password', () => {
+  const epki = (algorithm: AlgorithmIdentifier, ciphertext: Uint8Array): Buffer => {
+    const info = new EncryptedPrivateKeyInfo({ encryptionAlgorithm: algorithm });
+    info.encryptedData.buffer = new Uint8Array(ciphertext).buffer;
+    return Buffer.from(AsnConvert.serialize(info));
+  };
+  const pbes2 = (kdf: Pbkdf2Params, scheme: AlgorithmIdentifier): AlgorithmIdentifier =>
+    new AlgorithmIdentifier({
+      algorithm: oid.pbes2,
+      parameters: AsnConvert.serialize(
+        new Pbes2Params({
+          keyDerivationFunc: new AlgorithmIdentifier({
+            algorithm: oid.pbkdf2,
+            parameters: AsnConvert.serialize(kdf),
+          }),
+          encryptionScheme: scheme,
+        }),
+      ),
+    });
+  const salt = new Uint8Array(8).buffer;
+  const seedIv = (bytes: number): AlgorithmIdentifier =>
+    new AlgorithmIdentifier({
+      algorithm: oid.seedCbc,
+      parameters: AsnConvert.serialize(new OctetString(bytes)),
+    });
+
+  it.each([0, 15, 17])('encrypted data of %d bytes is malformed, not a wrong password', (n) => {
+    const algorithm = new AlgorithmIdentifier({
+      algorithm: oid.seedCbcWithSha1,
+      parameters: AsnConvert.serialize(new SaltAndIterations({ salt, iterationCount: 2048 })),
+    });
+    expect(
+      catchError(() => decryptSignPriKey(epki(algorithm, new Uint8Array(n)), password)),
+    ).toMatchObject({
+      code: 'NPKI_MALFORMED',
+      message: expect.stringContaining('not whole SEED blocks') as unknown,
+    });
+  });
+
+  it('a huge declared length is garbage, not a truncated file', () => {
+    const error = catchError(() =>
+      decryptSignPriKey(Buffer.from('0\u0083\u00ff\u00ff\u00ff', 'latin1'), password),
+    );
+    expect(error).toBeInstanceOf(MalformedFileError);
+  });
+
+  it('PBES2 with an unknown KDF names the OID', () => {
+    const algorithm = new AlgorithmIdentifier({
+      algorithm: oid.pbes2,
+      parameters: AsnConvert.serialize(
+        new Pbes2Params({
+          keyDerivationFunc: new AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.5.3' }),
+          encryptionScheme: seedIv(16),
+        }),
+      ),
+    });
+    expect(
+      catchError(() => decryptSignPriKey(epki(algorithm, new Uint8Array(16)), password)),
+    ).toMatchObject({
+      code: 'NPKI_UNSUPPORTED_ALGORITHM',
+      oid: '1.2.840.113549.1.5.3',
+      role: 'keyDerivation',
+    });
+  });
+
+  it.each([
+    [
+      'an unknown cipher',
+      new Pbkdf2Params({ salt, iterationCount: 1024 }),
+      new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.1.2' }),
+      { code: 'NPKI_UNSUPPORTED_ALGORITHM', oid: '2.16.840.1.101.3.4.1.2', role: 'encryption' },
+    ],
+    [
+      'an unknown PRF',
+      new Pbkdf2Params({
+        salt,
+        iterationCount: 1024,
+        prf: new AlgorithmIdentifier({ algorithm: '1.2.840.113549.2.5' }),
+      }),
+      seedIv(16),
+      { code: 'NPKI_UNSUPPORTED_ALGORITHM', oid: '1.2.840.113549.2.5', role: 'prf' },
+    ],
+    [
+      'an 8-byte IV',
+      new Pbkdf2Params({ salt, iterationCount: 1024 }),
+      seedIv(8),
+      { code: 'NPKI_MALFORMED' },
+    ],
+    [
+      'a 32-byte key length',
+      new Pbkdf2Params({ salt, iterationCount: 1024, keyLength: 32 }),
+      seedIv(16),
+      { code: 'NPKI_MALFORMED' },
+    ],
+    [
+      '2 million iterations',
+      new Pbkdf2Params({ salt, iterationCount: 2_000_000 }),
+      seedIv(16),
+      { code: 'NPKI_MALFORMED' },
+    ],
+  ])('PBES2 with %s is refused with its own error', (_what, kdf, scheme, expected) => {
+    expect(
+      catchError(() => decryptSignPriKey(epki(pbes2(kdf, scheme), new Uint8Array(16)), password)),
+    ).toMatchObject(expected);
   });
 });
 

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { AsnConvert, AsnSerializer } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
 import { legacyProviders } from '../../scripts/lib/openssl.mjs';
 import { WrongPasswordError } from '../../src/errors/index.js';
-import { SaltAndIterations } from '../../src/npki/asn1/pbe.js';
+import { Pbes2Params, Pbkdf2Params, SaltAndIterations } from '../../src/npki/asn1/pbe.js';
 import { pbkdf1Sha1 } from '../../src/npki/pbkdf1.js';
 import { decryptSignPriKey } from '../../src/npki/signPriKey.js';
 import { readYessign } from '../support/fixtures.js';
@@ -42,6 +42,60 @@ function oldFormatKeyFile(
   epki.encryptedData.buffer = new Uint8Array(ciphertext).buffer;
   return Buffer.from(AsnConvert.serialize(epki));
 }
+
+/**
+ * Format C built around OpenSSL's SEED-CBC with the key DESIGN §4.2 gives for its vector (password
+ * WTuA8Ev0lWXVFSiI!, salt 28ce9089e2828009, 1024 iterations, no PRF field → HMAC-SHA1): the reader's
+ * PBKDF2 must derive that very key, or it cannot decrypt.
+ */
+function designVectorKeyFile(plain: Uint8Array, iv: Buffer): Buffer {
+  const ciphertext = execFileSync(
+    'openssl',
+    [
+      'enc',
+      '-seed-cbc',
+      '-K',
+      '01739401d7f3df5319eff4edb0afa66f',
+      '-iv',
+      iv.toString('hex'),
+      ...legacyProviders,
+    ],
+    { input: plain },
+  );
+  const kdf = new AlgorithmIdentifier({
+    algorithm: '1.2.840.113549.1.5.12',
+    parameters: AsnSerializer.serialize(
+      new Pbkdf2Params({
+        salt: new Uint8Array(Buffer.from('28ce9089e2828009', 'hex')).buffer,
+        iterationCount: 1024,
+      }),
+    ),
+  });
+  const scheme = new AlgorithmIdentifier({
+    algorithm: '1.2.410.200004.1.4',
+    parameters: AsnSerializer.serialize(new OctetString(iv)),
+  });
+  const epki = new EncryptedPrivateKeyInfo({
+    encryptionAlgorithm: new AlgorithmIdentifier({
+      algorithm: '1.2.840.113549.1.5.13',
+      parameters: AsnSerializer.serialize(
+        new Pbes2Params({ keyDerivationFunc: kdf, encryptionScheme: scheme }),
+      ),
+    }),
+  });
+  epki.encryptedData.buffer = new Uint8Array(ciphertext).buffer;
+  return Buffer.from(AsnConvert.serialize(epki));
+}
+
+describe('signPri.key format C, DESIGN §4.2 vector', () => {
+  it('decrypts with the vector password to the PrivateKeyInfo', () => {
+    const plain = readYessign('plainSignPri.der');
+    const file = designVectorKeyFile(plain, Buffer.alloc(16, 0x42));
+    const key = decryptSignPriKey(file, Buffer.from('WTuA8Ev0lWXVFSiI!'));
+    expect(key).toMatchObject({ format: 'pbes2', iterations: 1024 });
+    expect(key.privateKeyInfo.equals(plain)).toBe(true);
+  });
+});
 
 describe('signPri.key format B (old fixed IV), read only', () => {
   const plain = readYessign('plainSignPri.der');
