@@ -2,7 +2,8 @@ import { CertificatePolicies, type Certificate } from '@peculiar/asn1-x509';
 import { displaySafe } from '../text/displaySafe.js';
 import { oid } from './asn1/oids.js';
 import { dnValue, findExtension, serialHex, subjectDn } from './certificate.js';
-import { parseDer } from './der.js';
+import { parseDer } from '../asn1/der.js';
+import { npkiDer } from './der.js';
 import { caFolderFor } from './layout.js';
 import type { VisitorMessage } from '../errors/index.js';
 import { policyInfo, type PolicyInfo } from './policies.js';
@@ -92,7 +93,7 @@ function certificatePolicy(certificate: Certificate): PolicyInfo | undefined {
   const policies = parseDer(
     new Uint8Array(ext.extnValue.buffer),
     CertificatePolicies,
-    'certificate',
+    npkiDer('certificate'),
     'certificatePolicies',
   ).map((p) => policyInfo(p.policyIdentifier));
   return policies.find((p) => p.usage !== 'unknown') ?? policies[0];

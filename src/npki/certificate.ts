@@ -1,6 +1,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Extension, type Name } from '@peculiar/asn1-x509';
-import { checkDerSequence, parseDer } from './der.js';
+import { checkDerSequence, parseDer } from '../asn1/der.js';
+import { npkiDer } from './der.js';
 
 /** Short lower-case names for DN attribute types, as NPKI folder names use them (DESIGN §4.1). */
 const attributeNames: Readonly<Record<string, string>> = {
@@ -23,8 +24,8 @@ export interface DnAttribute {
 
 /** Parses a DER certificate, bounded and typed (TruncatedFileError, MalformedFileError). */
 export function parseCertificate(der: Uint8Array): Certificate {
-  checkDerSequence(der, 'certificate');
-  return parseDer(der, Certificate, 'certificate', 'Certificate');
+  checkDerSequence(der, npkiDer('certificate'));
+  return parseDer(der, Certificate, npkiDer('certificate'), 'Certificate');
 }
 
 /**

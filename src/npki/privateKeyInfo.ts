@@ -1,7 +1,8 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { MalformedFileError } from '../errors/index.js';
-import { checkDerSequence, decodeOid, expectTag, readChildren, type Tlv } from './der.js';
+import { checkDerSequence, decodeOid, expectTag, readChildren, type Tlv } from '../asn1/der.js';
+import { npkiDer } from './der.js';
 
 /** One attribute of a PrivateKeyInfo, read strictly at the DER level. */
 export interface KeyAttribute {
@@ -35,16 +36,16 @@ const publicKeyTag = 0x81;
  * trailing and malformed elements and cannot re-encode every value it accepts.
  */
 export function parsePrivateKeyInfo(bytes: Uint8Array): PrivateKeyInfoParts {
-  const file = 'privateKey';
-  const sequence = checkDerSequence(bytes, file);
-  const children = readChildren(sequence.content, file);
+  const ctx = npkiDer('privateKey');
+  const sequence = checkDerSequence(bytes, ctx);
+  const children = readChildren(sequence.content, ctx);
   const [versionTlv, algorithmTlv, keyTlv, ...rest] = children;
-  const version = expectTag(versionTlv, tags.integer, 'version', file);
+  const version = expectTag(versionTlv, tags.integer, 'version', ctx);
   if (version.length !== 1 || (version[0] !== 0 && version[0] !== 1)) {
-    throw new MalformedFileError(file, 'PrivateKeyInfo version is not 0 or 1');
+    throw new MalformedFileError('privateKey', 'PrivateKeyInfo version is not 0 or 1');
   }
-  expectTag(algorithmTlv, tags.sequence, 'privateKeyAlgorithm', file);
-  expectTag(keyTlv, tags.octetString, 'privateKey', file);
+  expectTag(algorithmTlv, tags.sequence, 'privateKeyAlgorithm', ctx);
+  expectTag(keyTlv, tags.octetString, 'privateKey', ctx);
   let algorithm: string;
   try {
     algorithm = AsnParser.parse(
@@ -52,12 +53,12 @@ export function parsePrivateKeyInfo(bytes: Uint8Array): PrivateKeyInfoParts {
       AlgorithmIdentifier,
     ).algorithm;
   } catch (cause) {
-    throw new MalformedFileError(file, 'privateKeyAlgorithm does not parse', { cause });
+    throw new MalformedFileError('privateKey', 'privateKeyAlgorithm does not parse', { cause });
   }
   let next = rest.shift();
   const attributes: KeyAttribute[] = [];
   if (next?.tag === attributesTag) {
-    for (const attribute of readChildren(next.content, file))
+    for (const attribute of readChildren(next.content, ctx))
       attributes.push(readAttribute(attribute));
     next = rest.shift();
   }
@@ -68,7 +69,7 @@ export function parsePrivateKeyInfo(bytes: Uint8Array): PrivateKeyInfoParts {
   }
   if (next !== undefined) {
     throw new MalformedFileError(
-      file,
+      'privateKey',
       `unexpected element 0x${next.tag.toString(16)} in PrivateKeyInfo`,
     );
   }
@@ -82,13 +83,13 @@ export function parsePrivateKeyInfo(bytes: Uint8Array): PrivateKeyInfoParts {
 }
 
 function readAttribute(tlv: Tlv): KeyAttribute {
-  const file = 'privateKey';
+  const ctx = npkiDer('privateKey');
   const [typeTlv, valuesTlv, ...extra] = readChildren(
-    expectTag(tlv, tags.sequence, 'attribute', file),
-    file,
+    expectTag(tlv, tags.sequence, 'attribute', ctx),
+    ctx,
   );
-  const type = decodeOid(expectTag(typeTlv, tags.oid, 'attribute type', file), file);
-  const values = readChildren(expectTag(valuesTlv, tags.set, 'attribute values', file), file);
-  if (extra.length > 0) throw new MalformedFileError(file, 'attribute has extra elements');
+  const type = decodeOid(expectTag(typeTlv, tags.oid, 'attribute type', ctx), ctx);
+  const values = readChildren(expectTag(valuesTlv, tags.set, 'attribute values', ctx), ctx);
+  if (extra.length > 0) throw new MalformedFileError('privateKey', 'attribute has extra elements');
   return { type, values, bytes: tlv.bytes };
 }

@@ -9,7 +9,8 @@ import {
 } from '../errors/index.js';
 import { Pbes2Params, Pbkdf2Params, SaltAndIterations } from './asn1/pbe.js';
 import { oid } from './asn1/oids.js';
-import { checkDerSequence, parseDer } from './der.js';
+import { checkDerSequence, parseDer } from '../asn1/der.js';
+import { npkiDer } from './der.js';
 import { pbkdf1Sha1 } from './pbkdf1.js';
 import { parsePrivateKeyInfo } from './privateKeyInfo.js';
 import { SeedPaddingError, seedCbcDecrypt, seedCbcEncrypt } from './seed.js';
@@ -68,8 +69,13 @@ const pbkdf2Prfs: Readonly<Record<string, string>> = {
  * WrongPasswordError.
  */
 export function decryptSignPriKey(file: Uint8Array, password: Uint8Array): DecryptedKeyFile {
-  checkDerSequence(file, 'privateKey');
-  const epki = parseDer(file, EncryptedPrivateKeyInfo, 'privateKey', 'EncryptedPrivateKeyInfo');
+  checkDerSequence(file, npkiDer('privateKey'));
+  const epki = parseDer(
+    file,
+    EncryptedPrivateKeyInfo,
+    npkiDer('privateKey'),
+    'EncryptedPrivateKeyInfo',
+  );
   const algorithm = epki.encryptionAlgorithm;
   const ciphertext = new Uint8Array(epki.encryptedData.buffer);
   // Checked before any key is derived: a damaged file must not be reported as a wrong password,
@@ -251,7 +257,7 @@ function parseParams<T>(algorithm: AlgorithmIdentifier, target: new () => T, wha
   if (raw === undefined || raw === null) {
     throw new MalformedFileError('privateKey', `${what} missing`);
   }
-  return parseDer(new Uint8Array(raw), target, 'privateKey', what);
+  return parseDer(new Uint8Array(raw), target, npkiDer('privateKey'), what);
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -11,7 +11,8 @@ import { MalformedFileError } from '../errors/index.js';
 import { HashContent, IdentifyData, UserInfo, UserInfos, Vid } from './asn1/identifyData.js';
 import { oid } from './asn1/oids.js';
 import { findExtension } from './certificate.js';
-import { parseDer } from './der.js';
+import { parseDer } from '../asn1/der.js';
+import { npkiDer } from './der.js';
 
 /** Hash algorithms a VID may use: SHA-256 is written; SHA-1 is still read (DESIGN §4.3). */
 export type VidHash = 'sha256' | 'sha1';
@@ -75,15 +76,20 @@ export function readIdentifyData(certificate: Certificate): IdentifyDataFacts | 
   const names = parseDer(
     new Uint8Array(san.extnValue.buffer),
     SubjectAlternativeName,
-    'certificate',
+    npkiDer('certificate'),
     'subjectAltName',
   );
   const other = names.find((n) => n.otherName?.typeId === oid.identifyData)?.otherName;
   if (other === undefined) return undefined;
-  const data = parseDer(new Uint8Array(other.value), IdentifyData, 'certificate', 'identifyData');
+  const data = parseDer(
+    new Uint8Array(other.value),
+    IdentifyData,
+    npkiDer('certificate'),
+    'identifyData',
+  );
   const entry = data.userInfo?.find((u) => u.type === oid.vid);
   if (entry === undefined) return { realName: data.realName };
-  const vid = parseDer(new Uint8Array(entry.value), Vid, 'certificate', 'VID');
+  const vid = parseDer(new Uint8Array(entry.value), Vid, npkiDer('certificate'), 'VID');
   const hash = (Object.keys(hashOids) as VidHash[]).find(
     (h) => hashOids[h] === vid.hashAlg.algorithm,
   );
