@@ -5,3 +5,4 @@ export * from './npki.js';
 export * from './config.js';
 export * from './cli.js';
 export * from './storage.js';
+export * from './cmp.js';

@@ -1,0 +1,69 @@
+import { AsnConvert } from '@peculiar/asn1-schema';
+import {
+  checkDerSequence,
+  encodeTlv,
+  parseDer,
+  readChildren,
+  type DerContext,
+} from '../asn1/der.js';
+import { CmpMalformedError } from '../errors/index.js';
+import { PkiBody, PkiMessage, type PkiHeader } from './asn1/pkiMessage.js';
+
+/** The name of a PKIBody alternative (DESIGN §5): `ir`, `ip`, `certConf`, … */
+export type BodyType = Exclude<keyof PkiBody, 'constructor'>;
+
+/** Largest PKIMessage accepted: a request is ~1–3 KB; chains in extraCerts stay far below this. */
+export const maxPkiMessageBytes = 256 * 1024;
+
+export const cmpDer: DerContext = {
+  truncated: (expected, actual) =>
+    new CmpMalformedError(`PKIMessage cut short: ${actual} of ${expected} bytes`),
+  malformed: (detail, cause) => new CmpMalformedError(`PKIMessage malformed: ${detail}`, { cause }),
+  maxBytes: maxPkiMessageBytes,
+};
+
+/** A received PKIMessage with the exact bytes its protection covers. */
+export interface DecodedMessage {
+  readonly message: PkiMessage;
+  readonly bodyType: BodyType;
+  /**
+   * DER of `SEQUENCE { header, body }` from the bytes as received: protection is checked over
+   * these, not over a re-encoding (a peer's encoding may differ from ours and still be valid).
+   */
+  readonly protectedPart: Buffer;
+}
+
+/** Reads a PKIMessage: bounded, typed (CmpMalformedError), one body alternative set. */
+export function decodePkiMessage(bytes: Uint8Array): DecodedMessage {
+  const outer = checkDerSequence(bytes, cmpDer);
+  const [header, body] = readChildren(outer.content, cmpDer);
+  if (header === undefined || body === undefined) throw cmpDer.malformed('header or body missing');
+  const message = parseDer(bytes, PkiMessage, cmpDer, 'PKIMessage');
+  return {
+    message,
+    bodyType: bodyTypeOf(message.body),
+    protectedPart: encodeTlv(0x30, [header.bytes, body.bytes]),
+  };
+}
+
+/** DER of `SEQUENCE { header, body }` for a message we build. */
+export function protectedPartOf(header: PkiHeader, body: PkiBody): Buffer {
+  return encodeTlv(0x30, [
+    Buffer.from(AsnConvert.serialize(header)),
+    Buffer.from(AsnConvert.serialize(body)),
+  ]);
+}
+
+/** DER of a PKIMessage. */
+export function encodePkiMessage(message: PkiMessage): Buffer {
+  return Buffer.from(AsnConvert.serialize(message));
+}
+
+/** Which alternative of the PKIBody CHOICE is set. */
+export function bodyTypeOf(body: PkiBody): BodyType {
+  const set = (Object.keys(body) as BodyType[]).filter((k) => body[k] !== undefined);
+  const [only, ...more] = set;
+  if (only === undefined || more.length > 0)
+    throw cmpDer.malformed('PKIBody has no single alternative');
+  return only;
+}
