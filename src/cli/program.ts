@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCaCommands } from './commands/ca.js';
 import { registerCertCommands } from './commands/cert.js';
 import { createContext, type CliContext } from './context.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): KioskProgram {
   const contextOnce = (): Promise<CliContext> =>
     (context ??= createContext(program.opts<{ config?: string }>().config));
   registerCertCommands(program, contextOnce);
+  registerCaCommands(program, contextOnce);
   const quiet = (command: Command): void => {
     command
       .exitOverride()

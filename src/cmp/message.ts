@@ -31,6 +31,8 @@ export interface DecodedMessage {
    * these, not over a re-encoding (a peer's encoding may differ from ours and still be valid).
    */
   readonly protectedPart: Buffer;
+  /** The body TLV as received (`[n] { … }`), for signatures over inner parts such as POP. */
+  readonly bodyBytes: Uint8Array;
 }
 
 /** Reads a PKIMessage: bounded, typed (CmpMalformedError), one body alternative set. */
@@ -43,6 +45,7 @@ export function decodePkiMessage(bytes: Uint8Array): DecodedMessage {
     message,
     bodyType: bodyTypeOf(message.body),
     protectedPart: encodeTlv(0x30, [header.bytes, body.bytes]),
+    bodyBytes: body.bytes,
   };
 }
 

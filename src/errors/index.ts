@@ -6,3 +6,4 @@ export * from './config.js';
 export * from './cli.js';
 export * from './storage.js';
 export * from './cmp.js';
+export * from './ca.js';

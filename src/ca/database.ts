@@ -1,0 +1,331 @@
+import { randomInt } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { seal, unseal } from './seal.js';
+
+/** Which personal profile a registration is for (DESIGN §4.4). */
+export type Profile = 'restricted' | 'general';
+
+/** What an RA registration hands the visitor: one-time reference number and authorization code. */
+export interface Registration {
+  readonly ref: string;
+  readonly authCode: string;
+  readonly expires: Date;
+}
+
+/** A registration as the CA needs it to answer a request. */
+export interface RegistrationRecord {
+  readonly ref: string;
+  readonly authCode: Buffer;
+  readonly name: string;
+  /** Until the certificate is confirmed, then forgotten (DESIGN §5). */
+  readonly idn: string | undefined;
+  readonly profile: Profile;
+  readonly expiresAt: number;
+  readonly usedAt: number | undefined;
+  readonly failures: number;
+  readonly lockedUntil: number;
+}
+
+export type CertificateStatus = 'pending' | 'issued' | 'rejected' | 'revoked';
+
+export interface CertificateRecord {
+  readonly serial: string;
+  readonly ref: string | undefined;
+  readonly der: Buffer;
+  readonly status: CertificateStatus;
+  readonly notAfter: number;
+}
+
+/** An open CMP transaction: what the CA remembers between ip/kup and certConf. */
+export interface TransactionRecord {
+  readonly id: string;
+  readonly kind: 'enrol' | 'keyUpdate';
+  readonly ref: string | undefined;
+  readonly protection: 'pbm' | 'signature';
+  readonly certSerial: string;
+  readonly senderNonce: Buffer;
+  readonly createdAt: number;
+}
+
+export interface Revocation {
+  readonly serial: string;
+  readonly reason: number;
+  readonly revokedAt: number;
+}
+
+/** Registrations are valid this long (DESIGN §5: 14 days). */
+export const registrationLifetimeMs = 14 * 86_400_000;
+/** Failed PBM checks before a registration is locked for good. */
+export const maxFailures = 10;
+
+const schema = `
+create table if not exists registrations (
+  ref text primary key,
+  auth_sealed blob not null,
+  name text not null,
+  idn_sealed blob,
+  profile text not null check (profile in ('restricted', 'general')),
+  created_at integer not null,
+  expires_at integer not null,
+  used_at integer,
+  failures integer not null default 0,
+  locked_until integer not null default 0
+);
+create table if not exists certificates (
+  serial text primary key,
+  ref text,
+  der blob not null,
+  status text not null check (status in ('pending', 'issued', 'rejected', 'revoked')),
+  not_after integer not null,
+  created_at integer not null
+);
+create table if not exists revocations (
+  serial text primary key references certificates(serial),
+  reason integer not null,
+  revoked_at integer not null
+);
+create table if not exists transactions (
+  id text primary key,
+  kind text not null,
+  ref text,
+  protection text not null,
+  cert_serial text not null,
+  sender_nonce blob not null,
+  created_at integer not null
+);
+create table if not exists counters (name text primary key, value integer not null);
+`;
+
+/**
+ * The embedded CA's state in SQLite (better-sqlite3 12; DESIGN §5): registrations (one-time,
+ * expiring, authorization code and IDN sealed), certificates, revocations, open transactions.
+ * Synchronous by design: one statement at a time, inside transactions where two must agree.
+ */
+export class CaDatabase {
+  private readonly db: Database.Database;
+
+  constructor(
+    path: string,
+    private readonly sealKey: Buffer,
+  ) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(schema);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Registers a visitor after the identity check; the code is shown once and stored sealed. */
+  register(name: string, idn: string, profile: Profile, now: number): Registration {
+    const authCode = newAuthCode();
+    for (;;) {
+      const ref = String(randomInt(10_000_000, 100_000_000));
+      const result = this.db
+        .prepare(
+          `insert or ignore into registrations (ref, auth_sealed, name, idn_sealed, profile, created_at, expires_at)
+           values (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          ref,
+          seal(this.sealKey, Buffer.from(authCode), `auth:${ref}`),
+          name,
+          seal(this.sealKey, Buffer.from(idn), `idn:${ref}`),
+          profile,
+          now,
+          now + registrationLifetimeMs,
+        );
+      if (result.changes === 1)
+        return { ref, authCode, expires: new Date(now + registrationLifetimeMs) };
+    }
+  }
+
+  registration(ref: string): RegistrationRecord | undefined {
+    const row = this.db.prepare('select * from registrations where ref = ?').get(ref) as
+      RegistrationRow | undefined;
+    if (row === undefined) return undefined;
+    return {
+      ref: row.ref,
+      authCode: unseal(this.sealKey, row.auth_sealed, `auth:${row.ref}`),
+      name: row.name,
+      idn:
+        row.idn_sealed === null
+          ? undefined
+          : unseal(this.sealKey, row.idn_sealed, `idn:${row.ref}`).toString(),
+      profile: row.profile,
+      expiresAt: row.expires_at,
+      usedAt: row.used_at ?? undefined,
+      failures: row.failures,
+      lockedUntil: row.locked_until,
+    };
+  }
+
+  /** Counts a failed check and locks the reference for longer each time: 1 s, 2 s, 4 s … 5 min. */
+  recordFailure(ref: string, now: number): void {
+    const row = this.db.prepare('select failures from registrations where ref = ?').get(ref) as
+      { failures: number } | undefined;
+    if (row === undefined) return;
+    const failures = row.failures + 1;
+    const delay = Math.min(300_000, 1000 * 2 ** (failures - 1));
+    this.db
+      .prepare('update registrations set failures = ?, locked_until = ? where ref = ?')
+      .run(failures, now + delay, ref);
+  }
+
+  /** Marks a registration used: a reference number works once. False if it already was. */
+  markUsed(ref: string, now: number): boolean {
+    return (
+      this.db
+        .prepare('update registrations set used_at = ? where ref = ? and used_at is null')
+        .run(now, ref).changes === 1
+    );
+  }
+
+  /** Forgets the IDN once nothing needs it any more. */
+  forgetIdn(ref: string): void {
+    this.db.prepare('update registrations set idn_sealed = null where ref = ?').run(ref);
+  }
+
+  insertCertificate(
+    serial: string,
+    ref: string | undefined,
+    der: Uint8Array,
+    notAfter: number,
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        `insert into certificates (serial, ref, der, status, not_after, created_at) values (?, ?, ?, 'pending', ?, ?)`,
+      )
+      .run(serial, ref ?? null, Buffer.from(der), notAfter, now);
+  }
+
+  certificate(serial: string): CertificateRecord | undefined {
+    const row = this.db.prepare('select * from certificates where serial = ?').get(serial) as
+      CertificateRow | undefined;
+    return row === undefined
+      ? undefined
+      : {
+          serial: row.serial,
+          ref: row.ref ?? undefined,
+          der: row.der,
+          status: row.status,
+          notAfter: row.not_after,
+        };
+  }
+
+  setCertificateStatus(serial: string, status: CertificateStatus): void {
+    this.db.prepare('update certificates set status = ? where serial = ?').run(status, serial);
+  }
+
+  /** Revokes a certificate (idempotent); false if the CA never issued it. */
+  revoke(serial: string, reason: number, now: number): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `update certificates set status = 'revoked' where serial = ? and status in ('issued', 'pending', 'revoked')`,
+        )
+        .run(serial).changes;
+      if (changed === 0) return false;
+      this.db
+        .prepare('insert or ignore into revocations (serial, reason, revoked_at) values (?, ?, ?)')
+        .run(serial, reason, now);
+      return true;
+    })();
+  }
+
+  revocations(): Revocation[] {
+    return (
+      this.db
+        .prepare('select serial, reason, revoked_at from revocations order by revoked_at')
+        .all() as RevocationRow[]
+    ).map((r) => ({ serial: r.serial, reason: r.reason, revokedAt: r.revoked_at }));
+  }
+
+  openTransaction(t: TransactionRecord): void {
+    this.db
+      .prepare(
+        'insert into transactions (id, kind, ref, protection, cert_serial, sender_nonce, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(t.id, t.kind, t.ref ?? null, t.protection, t.certSerial, t.senderNonce, t.createdAt);
+  }
+
+  transaction(id: string): TransactionRecord | undefined {
+    const row = this.db.prepare('select * from transactions where id = ?').get(id) as
+      TransactionRow | undefined;
+    return row === undefined
+      ? undefined
+      : {
+          id: row.id,
+          kind: row.kind,
+          ref: row.ref ?? undefined,
+          protection: row.protection,
+          certSerial: row.cert_serial,
+          senderNonce: row.sender_nonce,
+          createdAt: row.created_at,
+        };
+  }
+
+  closeTransaction(id: string): void {
+    this.db.prepare('delete from transactions where id = ?').run(id);
+  }
+
+  /** The next CRL number (RFC 5280 §5.2.3: monotonically increasing). */
+  nextCrlNumber(): number {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `insert into counters (name, value) values ('crl', 1) on conflict(name) do update set value = value + 1`,
+        )
+        .run();
+      return (
+        this.db.prepare(`select value from counters where name = 'crl'`).get() as { value: number }
+      ).value;
+    })();
+  }
+}
+
+interface RegistrationRow {
+  ref: string;
+  auth_sealed: Buffer;
+  name: string;
+  idn_sealed: Buffer | null;
+  profile: Profile;
+  expires_at: number;
+  used_at: number | null;
+  failures: number;
+  locked_until: number;
+}
+
+interface CertificateRow {
+  serial: string;
+  ref: string | null;
+  der: Buffer;
+  status: CertificateStatus;
+  not_after: number;
+}
+
+interface RevocationRow {
+  serial: string;
+  reason: number;
+  revoked_at: number;
+}
+
+interface TransactionRow {
+  id: string;
+  kind: 'enrol' | 'keyUpdate';
+  ref: string | null;
+  protection: 'pbm' | 'signature';
+  cert_serial: string;
+  sender_nonce: Buffer;
+  created_at: number;
+}
+
+/** 16 characters from an alphabet without look-alikes (0/O, 1/I/L), in groups of four. */
+function newAuthCode(): string {
+  const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+  const chars = Array.from({ length: 16 }, () => alphabet[randomInt(alphabet.length)] ?? 'A');
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
+}

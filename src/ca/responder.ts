@@ -1,0 +1,534 @@
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import {
+  Certificate,
+  CertificatePolicies,
+  CRLReason,
+  GeneralName,
+  SubjectAlternativeName,
+} from '@peculiar/asn1-x509';
+import {
+  CertOrEncCert,
+  CertRepMessage,
+  CertResponse,
+  CertifiedKeyPair,
+  ErrorMsgContent,
+  PkiBody,
+  PkiHeader,
+  RevRepContent,
+} from '../cmp/asn1/pkiMessage.js';
+import {
+  popVerifies,
+  receivedCertRequests,
+  type ReceivedCertRequest,
+} from '../cmp/certRequests.js';
+import { decodePkiMessage, encodePkiMessage, type DecodedMessage } from '../cmp/message.js';
+import { protectMessage, verifyProtection, type Protector } from '../cmp/protection.js';
+import {
+  defaultRandomNumRegInfoType,
+  openRandomNumRegInfo,
+  RandomNumTransportError,
+} from '../cmp/randomNumTransport.js';
+import { pkiStatus, statusInfo } from '../cmp/status.js';
+import { softwareSigner } from '../crypto/signer.js';
+import { nodeCrypto, x509 } from '../crypto/x509.js';
+import { CmpProtectionError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import { policyOidFor } from '../npki/policies.js';
+import { computeVid, identifyDataGeneralName } from '../npki/vid.js';
+import type { CaMaterial } from './caFiles.js';
+import { maxFailures, type CaDatabase } from './database.js';
+import { commonNameFor, issueEndEntity, subjectAltNameOf } from './profile.js';
+import { Refusal } from './refusal.js';
+
+export interface ResponderOptions {
+  /** Where the CRL is served, for certificates' CRL distribution point. */
+  readonly crlUrl?: string;
+  /** The regInfo type carrying R (DESIGN §4.3, uncertain: configurable). */
+  readonly randomNumRegInfoType?: string;
+  readonly now?: () => Date;
+  readonly log?: Logger;
+}
+
+/**
+ * The embedded CA's CMP side (RFC 4210/9480; DESIGN §5): ir/cr protected by PBM with the RA's
+ * one-time reference and authorization code, kur signed with the current certificate, rr signed
+ * by the certificate itself or authorised by a registration, always certConf → pkiConf. Every
+ * refusal is a CMP error message; nothing is issued without a valid protection, POP and an
+ * unused, unexpired registration.
+ */
+export class CmpResponder {
+  private readonly issuingAsn: Certificate;
+  private readonly rootAsn: Certificate;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly ca: CaMaterial,
+    private readonly db: CaDatabase,
+    private readonly options: ResponderOptions = {},
+  ) {
+    this.issuingAsn = AsnConvert.parse(ca.issuing.certificate.rawData, Certificate);
+    this.rootAsn = AsnConvert.parse(ca.root.certificate.rawData, Certificate);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Answers one request. Throws CmpMalformedError only when the bytes are no PKIMessage at all. */
+  async handle(bytes: Uint8Array): Promise<Buffer> {
+    const decoded = decodePkiMessage(bytes);
+    const header = decoded.message.header;
+    try {
+      if (header.transactionID === undefined || header.senderNonce === undefined) {
+        throw new Refusal(['badRequest'], 'transactionID and senderNonce are required');
+      }
+      if (header.pvno !== 2 && header.pvno !== 3)
+        throw new Refusal(['unsupportedVersion'], `pvno ${header.pvno}`);
+      switch (decoded.bodyType) {
+        case 'ir':
+        case 'cr':
+          return await this.enrol(decoded);
+        case 'kur':
+          return await this.keyUpdate(decoded);
+        case 'certConf':
+          return await this.confirm(decoded);
+        case 'rr':
+          return await this.revoke(decoded);
+        case 'genm':
+          return await this.respond(decoded, new PkiBody({ genp: [] }), this.signatureProtector());
+        default:
+          throw new Refusal(['badRequest'], `${decoded.bodyType} is not served here`);
+      }
+    } catch (error) {
+      if (!(error instanceof Refusal)) {
+        this.options.log?.error({ err: error, body: decoded.bodyType }, 'CMP request failed');
+        return this.refuse(
+          decoded,
+          new Refusal(['systemFailure'], 'the CA failed; try again later'),
+        );
+      }
+      this.options.log?.warn(
+        { body: decoded.bodyType, failures: error.failures, reason: error.message },
+        'CMP request refused',
+      );
+      return this.refuse(decoded, error);
+    }
+  }
+
+  private async enrol(decoded: DecodedMessage): Promise<Buffer> {
+    const now = this.now().getTime();
+    const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now);
+    if (registration.usedAt !== undefined)
+      throw new Refusal(['badRequest'], 'the reference number was already used', secret);
+    const request = this.singleRequest(decoded, secret);
+    const publicKey = this.checkedPublicKey(request, secret);
+    const r = this.randomNum(request, secret);
+    const subjectAltName =
+      r !== undefined && registration.idn !== undefined
+        ? AsnConvert.serialize(
+            new SubjectAlternativeName([
+              identifyDataGeneralName(registration.name, computeVid(registration.idn, r)),
+            ]),
+          )
+        : undefined;
+    r?.fill(0);
+    const certificate = await issueEndEntity(this.ca, {
+      publicKey,
+      commonName: commonNameFor(registration.name),
+      policyOid: this.policyOid(registration.profile),
+      ...(subjectAltName === undefined ? {} : { subjectAltName: new Uint8Array(subjectAltName) }),
+      ...(this.options.crlUrl === undefined ? {} : { crlUrl: this.options.crlUrl }),
+      now: new Date(now),
+    });
+    const serial = serialOf(certificate);
+    // A reference number works once: whoever marks it used first gets the certificate.
+    if (!this.db.markUsed(ref, now))
+      throw new Refusal(['badRequest'], 'the reference number was already used', secret);
+    this.db.insertCertificate(
+      serial,
+      ref,
+      new Uint8Array(certificate.rawData),
+      certificate.notAfter.getTime(),
+      now,
+    );
+    const body = decoded.bodyType === 'cr' ? 'cp' : 'ip';
+    return this.certificateResponse(
+      decoded,
+      body,
+      request,
+      certificate,
+      { kind: 'pbm', secret },
+      'enrol',
+      ref,
+    );
+  }
+
+  private async keyUpdate(decoded: DecodedMessage): Promise<Buffer> {
+    const now = this.now().getTime();
+    const old = await this.signerCertificate(decoded, now);
+    const request = this.singleRequest(decoded, undefined);
+    const publicKey = this.checkedPublicKey(request, undefined);
+    const oldKey = new Uint8Array(
+      AsnConvert.serialize(old.asn.tbsCertificate.subjectPublicKeyInfo),
+    );
+    if (Buffer.from(oldKey).equals(Buffer.from(publicKey)))
+      throw new Refusal(['badCertTemplate'], 'key update with the same key');
+    const cn = old.x509.subjectName.getField('CN')[0] ?? 'unknown';
+    const san = subjectAltNameOf(old.asn);
+    const policy = policyOidOf(old.asn) ?? this.policyOid('general');
+    const certificate = await issueEndEntity(this.ca, {
+      publicKey,
+      commonName: cn,
+      policyOid: policy,
+      ...(san === undefined ? {} : { subjectAltName: san }),
+      ...(this.options.crlUrl === undefined ? {} : { crlUrl: this.options.crlUrl }),
+      now: new Date(now),
+    });
+    this.db.insertCertificate(
+      serialOf(certificate),
+      old.record.ref,
+      new Uint8Array(certificate.rawData),
+      certificate.notAfter.getTime(),
+      now,
+    );
+    return this.certificateResponse(
+      decoded,
+      'kup',
+      request,
+      certificate,
+      this.signatureProtector(),
+      'keyUpdate',
+      old.record.ref,
+    );
+  }
+
+  private async confirm(decoded: DecodedMessage): Promise<Buffer> {
+    const header = decoded.message.header;
+    const id = hex(header.transactionID);
+    const transaction = this.db.transaction(id);
+    if (transaction === undefined)
+      throw new Refusal(['badRequest'], 'no transaction is waiting for this certConf');
+    const secret =
+      transaction.protection === 'pbm' && transaction.ref !== undefined
+        ? this.db.registration(transaction.ref)?.authCode
+        : undefined;
+    const protector: Protector =
+      secret === undefined ? this.signatureProtector() : { kind: 'pbm', secret };
+    try {
+      await verifyProtection(
+        decoded,
+        secret === undefined ? { trust: (c) => this.trusted(c, this.now().getTime()) } : { secret },
+      );
+    } catch (error) {
+      if (error instanceof CmpProtectionError)
+        throw new Refusal(['badMessageCheck'], error.message, secret);
+      throw error;
+    }
+    if (!equalBytes(header.recipNonce, transaction.senderNonce)) {
+      throw new Refusal(
+        ['badRecipientNonce'],
+        'recipNonce is not the nonce of our response',
+        secret,
+      );
+    }
+    const record = this.db.certificate(transaction.certSerial);
+    const status = decoded.message.body.certConf?.[0];
+    if (record === undefined || status === undefined)
+      throw new Refusal(['badRequest'], 'certConf without a CertStatus', secret);
+    const hash = createHash('sha256').update(record.der).digest();
+    if (!equalBytes(status.certHash, hash))
+      throw new Refusal(['badCertId'], 'certHash is not that of the certificate issued', secret);
+    if (status.statusInfo !== undefined && status.statusInfo.status !== pkiStatus.accepted) {
+      // The client refused the certificate: it must never be usable.
+      this.db.revoke(record.serial, 0, this.now().getTime());
+      this.db.setCertificateStatus(record.serial, 'rejected');
+      this.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
+    } else {
+      this.db.setCertificateStatus(record.serial, 'issued');
+    }
+    if (transaction.ref !== undefined) this.db.forgetIdn(transaction.ref);
+    this.db.closeTransaction(id);
+    return this.respond(decoded, new PkiBody({ pkiconf: null }), protector);
+  }
+
+  private async revoke(decoded: DecodedMessage): Promise<Buffer> {
+    const now = this.now().getTime();
+    const details = decoded.message.body.rr ?? [];
+    const [detail, ...more] = details;
+    if (detail === undefined || more.length > 0)
+      throw new Refusal(['badRequest'], 'exactly one certificate per revocation request');
+    const serialBytes = detail.certDetails.serialNumber;
+    if (serialBytes === undefined)
+      throw new Refusal(['badCertId'], 'the serial number to revoke is missing');
+    const serial = hexSerial(new Uint8Array(serialBytes));
+    const record = this.db.certificate(serial);
+    if (record === undefined)
+      throw new Refusal(['badCertId'], `serial ${serial} was not issued here`);
+    let protector: Protector;
+    if (decoded.message.header.protectionAlg?.algorithm === '1.2.840.113533.7.66.13') {
+      const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now);
+      const cn =
+        new x509.X509Certificate(new Uint8Array(record.der)).subjectName.getField('CN')[0] ?? '';
+      if (!cn.startsWith(`${registration.name}(`))
+        throw new Refusal(['notAuthorized'], 'the registration is for another holder', secret);
+      if (!this.db.markUsed(ref, now))
+        throw new Refusal(['badRequest'], 'the reference number was already used', secret);
+      protector = { kind: 'pbm', secret };
+    } else {
+      const signer = await this.signerCertificate(decoded, now, true);
+      if (signer.record.serial !== serial)
+        throw new Refusal(
+          ['notAuthorized'],
+          'only the holder may revoke a certificate by signature',
+        );
+      protector = this.signatureProtector();
+    }
+    const reasonExt = detail.crlEntryDetails?.find((e) => e.extnID === '2.5.29.21');
+    const reason =
+      reasonExt === undefined ? 0 : AsnConvert.parse(reasonExt.extnValue, CRLReason).reason;
+    this.db.revoke(serial, reason, now);
+    this.options.log?.info({ serial, reason }, 'certificate revoked');
+    return this.respond(
+      decoded,
+      new PkiBody({ rp: new RevRepContent({ status: [statusInfo(pkiStatus.accepted)] }) }),
+      protector,
+    );
+  }
+
+  /** Checks the PBM of a request against the registration its senderKID names, with rate limiting. */
+  private async authoriseByRegistration(decoded: DecodedMessage, now: number) {
+    const kid = decoded.message.header.senderKID;
+    if (kid === undefined)
+      throw new Refusal(['badRequest'], 'senderKID (the reference number) is missing');
+    const ref = Buffer.from(kid).toString('utf8');
+    const registration = this.db.registration(ref);
+    if (registration === undefined)
+      throw new Refusal(['signerNotTrusted'], 'unknown reference number');
+    if (registration.failures >= maxFailures)
+      throw new Refusal(
+        ['notAuthorized'],
+        'the reference number is locked after repeated failures',
+      );
+    if (registration.lockedUntil > now) {
+      const seconds = Math.ceil((registration.lockedUntil - now) / 1000);
+      throw new Refusal(['badMessageCheck'], `too many failed attempts; try again in ${seconds} s`);
+    }
+    try {
+      await verifyProtection(decoded, { secret: registration.authCode });
+    } catch (error) {
+      if (!(error instanceof CmpProtectionError)) throw error;
+      this.db.recordFailure(ref, now);
+      throw new Refusal(
+        ['badMessageCheck'],
+        'wrong authorization code, or the message was altered',
+      );
+    }
+    const secret = registration.authCode;
+    if (now > registration.expiresAt)
+      throw new Refusal(['badTime'], 'the registration has expired', secret);
+    return { ref, secret, registration };
+  }
+
+  /** The certificate that signed a kur/rr (or certConf): ours, valid, not revoked. */
+  private async signerCertificate(decoded: DecodedMessage, now: number, allowAnyStatus = false) {
+    let signer: Certificate | undefined;
+    try {
+      await verifyProtection(decoded, {
+        trust: async (c) => {
+          signer = c;
+          return this.trusted(c, now, allowAnyStatus);
+        },
+      });
+    } catch (error) {
+      if (error instanceof CmpProtectionError)
+        throw new Refusal(['signerNotTrusted'], error.message);
+      throw error;
+    }
+    if (signer === undefined) throw new Refusal(['signerNotTrusted'], 'no signer certificate');
+    const der = new Uint8Array(AsnConvert.serialize(signer));
+    const record = this.db.certificate(
+      hexSerial(new Uint8Array(signer.tbsCertificate.serialNumber)),
+    );
+    if (record === undefined)
+      throw new Refusal(['signerNotTrusted'], 'the signer certificate was not issued here');
+    return { asn: signer, x509: new x509.X509Certificate(der), record };
+  }
+
+  /** Whether a certificate was issued by this CA, is recorded as issued and is within validity. */
+  private async trusted(
+    certificate: Certificate,
+    now: number,
+    allowAnyStatus = false,
+  ): Promise<boolean> {
+    const cert = new x509.X509Certificate(new Uint8Array(AsnConvert.serialize(certificate)));
+    const ok = await cert.verify(
+      { publicKey: this.ca.issuing.certificate.publicKey, signatureOnly: true },
+      nodeCrypto,
+    );
+    if (!ok) return false;
+    const record = this.db.certificate(
+      hexSerial(new Uint8Array(certificate.tbsCertificate.serialNumber)),
+    );
+    if (record === undefined || record.notAfter < now) return false;
+    return allowAnyStatus ? record.status !== 'rejected' : record.status === 'issued';
+  }
+
+  private singleRequest(
+    decoded: DecodedMessage,
+    secret: Uint8Array | undefined,
+  ): ReceivedCertRequest {
+    const requests = receivedCertRequests(decoded);
+    const [request, ...more] = requests;
+    if (request === undefined || more.length > 0)
+      throw new Refusal(['badRequest'], 'exactly one certificate request is served', secret);
+    if (!popVerifies(request))
+      throw new Refusal(['badPOP'], 'the proof of possession does not verify', secret);
+    return request;
+  }
+
+  /** RSA of at least 2048 bits, or EC P-256 (DESIGN §3.3). */
+  private checkedPublicKey(
+    request: ReceivedCertRequest,
+    secret: Uint8Array | undefined,
+  ): Uint8Array<ArrayBuffer> {
+    const spki = request.message.certReq.certTemplate.publicKey;
+    if (spki === undefined)
+      throw new Refusal(['badCertTemplate'], 'the template has no public key', secret);
+    const der = new Uint8Array(AsnConvert.serialize(spki));
+    const key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+    const details = key.asymmetricKeyDetails;
+    const ok =
+      (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) ||
+      (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1');
+    if (!ok) throw new Refusal(['badAlg'], 'keys must be RSA 2048 or more, or EC P-256', secret);
+    return der;
+  }
+
+  private randomNum(request: ReceivedCertRequest, secret: Uint8Array): Buffer | undefined {
+    const type = this.options.randomNumRegInfoType ?? defaultRandomNumRegInfoType;
+    const entry = request.message.regInfo?.find((e) => e.type === type);
+    if (entry === undefined) return undefined;
+    try {
+      return openRandomNumRegInfo(entry, this.ca.raEncryption.privateKey);
+    } catch (error) {
+      if (error instanceof RandomNumTransportError)
+        throw new Refusal(['badDataFormat'], `R: ${error.message}`, secret);
+      throw error;
+    }
+  }
+
+  private policyOid(profile: 'restricted' | 'general'): string {
+    // A CA outside the DESIGN §4.4 table issues under yessign's OIDs: this is a demo CA.
+    return (
+      policyOidFor(this.ca.caName, profile) ??
+      policyOidFor('yessign', profile) ??
+      '1.2.410.200005.1.1.1'
+    );
+  }
+
+  private async certificateResponse(
+    decoded: DecodedMessage,
+    body: 'ip' | 'cp' | 'kup',
+    request: ReceivedCertRequest,
+    certificate: x509.X509Certificate,
+    protector: Protector,
+    kind: 'enrol' | 'keyUpdate',
+    ref: string | undefined,
+  ): Promise<Buffer> {
+    const rep = new CertRepMessage({
+      response: [
+        new CertResponse({
+          certReqId: request.message.certReq.certReqId,
+          status: statusInfo(pkiStatus.accepted),
+          certifiedKeyPair: new CertifiedKeyPair({
+            certOrEncCert: new CertOrEncCert({
+              certificate: AsnConvert.parse(certificate.rawData, Certificate),
+            }),
+          }),
+        }),
+      ],
+    });
+    const header = this.responseHeader(decoded);
+    this.db.openTransaction({
+      id: hex(decoded.message.header.transactionID),
+      kind,
+      ref,
+      protection: protector.kind,
+      certSerial: serialOf(certificate),
+      senderNonce: Buffer.from(header.senderNonce ?? new ArrayBuffer(0)),
+      createdAt: this.now().getTime(),
+    });
+    return this.send(header, new PkiBody({ [body]: rep }), protector);
+  }
+
+  private refuse(decoded: DecodedMessage, refusal: Refusal): Promise<Buffer> {
+    const body = new PkiBody({
+      error: new ErrorMsgContent({
+        pkiStatusInfo: statusInfo(pkiStatus.rejection, refusal.message, refusal.failures),
+      }),
+    });
+    const protector: Protector =
+      refusal.secret === undefined
+        ? this.signatureProtector()
+        : { kind: 'pbm', secret: refusal.secret };
+    return this.respond(decoded, body, protector);
+  }
+
+  private respond(decoded: DecodedMessage, body: PkiBody, protector: Protector): Promise<Buffer> {
+    return this.send(this.responseHeader(decoded), body, protector);
+  }
+
+  private async send(header: PkiHeader, body: PkiBody, protector: Protector): Promise<Buffer> {
+    const message = await protectMessage(header, body, protector);
+    // The chain travels with every answer so a client can validate what it receives.
+    message.extraCerts ??= [this.issuingAsn, this.rootAsn];
+    return encodePkiMessage(message);
+  }
+
+  private responseHeader(decoded: DecodedMessage): PkiHeader {
+    const request = decoded.message.header;
+    return new PkiHeader({
+      pvno: request.pvno === 3 ? 3 : 2,
+      sender: new GeneralName({ directoryName: this.issuingAsn.tbsCertificate.subject }),
+      recipient: request.sender,
+      messageTime: new Date(Math.floor(this.now().getTime() / 1000) * 1000),
+      ...(request.transactionID === undefined ? {} : { transactionID: request.transactionID }),
+      senderNonce: new Uint8Array(randomBytes(16)).buffer,
+      ...(request.senderNonce === undefined ? {} : { recipNonce: request.senderNonce }),
+    });
+  }
+
+  private signatureProtector(): Protector {
+    return {
+      kind: 'signature',
+      signer: softwareSigner(this.ca.issuing.privateKey),
+      certificate: this.issuingAsn,
+      chain: [this.rootAsn],
+    };
+  }
+}
+
+function serialOf(certificate: x509.X509Certificate): string {
+  return hexSerial(Buffer.from(certificate.serialNumber, 'hex'));
+}
+
+/** Serial numbers as the database keys them: lower-case hex without leading zero bytes. */
+export function hexSerial(bytes: Uint8Array): string {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  return Buffer.from(bytes.subarray(start)).toString('hex');
+}
+
+function hex(bytes: ArrayBuffer | undefined): string {
+  return Buffer.from(bytes ?? new ArrayBuffer(0)).toString('hex');
+}
+
+function equalBytes(a: ArrayBuffer | undefined, b: Uint8Array): boolean {
+  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+}
+
+/** The first certificate policy of a certificate we issued (renewal keeps it). */
+function policyOidOf(certificate: Certificate): string | undefined {
+  const ext = certificate.tbsCertificate.extensions?.find((e) => e.extnID === '2.5.29.32');
+  return ext === undefined
+    ? undefined
+    : AsnConvert.parse(ext.extnValue, CertificatePolicies)[0]?.policyIdentifier;
+}

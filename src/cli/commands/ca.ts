@@ -1,0 +1,170 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { chainPem, initCa, loadCa } from '../../ca/caFiles.js';
+import { generateCrl } from '../../ca/crl.js';
+import { CaDatabase } from '../../ca/database.js';
+import { CmpResponder } from '../../ca/responder.js';
+import { createCaServer, listen } from '../../ca/server.js';
+import { InputFileError, UsageError } from '../../errors/index.js';
+import type { CliContext } from '../context.js';
+import { writeJson, writeLines } from '../output.js';
+import { readIdnFile } from '../secretFiles.js';
+
+type ContextFactory = () => Promise<CliContext>;
+
+/** `kiosk ca …`: the embedded CA/RA for the demo and the tests (DESIGN §5, §11). */
+export function registerCaCommands(program: Command, context: ContextFactory): void {
+  const ca = program
+    .command('ca')
+    .description('the embedded CA and RA (demo and tests; never trusted in production)');
+
+  ca.command('init')
+    .description('create a CA: root, issuing CA, RA encryption key, database')
+    .requiredOption('--dir <dir>', 'folder for the CA (must not hold one already)')
+    .option('--ca-name <name>', 'CA name, the issuer O and NPKI folder', 'yessign')
+    .option('--ra-name <name>', 'RA name, an ou of every subject', 'KIOSK')
+    .option('--json', 'print one JSON document')
+    .action(async (options: { dir: string; caName: string; raName: string; json?: boolean }) => {
+      const ctx = await context();
+      const dir = resolve(options.dir);
+      await initCa(dir, options.caName, options.raName, ctx.now());
+      const created = await loadCa(dir);
+      new CaDatabase(created.databasePath, created.sealKey).close();
+      ctx.log.info({ dir, caName: options.caName }, 'CA created');
+      if (options.json === true)
+        writeJson(ctx.stdout, { dir, caName: options.caName, raName: options.raName });
+      else writeLines(ctx.stdout, [`created CA ${options.caName} in ${dir}`]);
+    });
+
+  ca.command('serve')
+    .description('serve CMP over HTTP at /pkix/ and the CRL at /crl')
+    .requiredOption('--dir <dir>', 'the CA folder')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8829')
+    .action(async (options: { dir: string; listen: string }) => {
+      const ctx = await context();
+      const material = await loadCa(resolve(options.dir));
+      const { host, port } = parseListen(options.listen);
+      const db = new CaDatabase(material.databasePath, material.sealKey);
+      const server = createCaServer({
+        responder: new CmpResponder(material, db, {
+          crlUrl: `http://${host}:${port}/crl`,
+          now: ctx.now,
+          log: ctx.log,
+        }),
+        crl: () => generateCrl(material, db, ctx.now()),
+        log: ctx.log,
+      });
+      const address = await listen(server, host, port);
+      ctx.log.info({ host: address.address, port: address.port }, 'CA serving');
+      writeLines(ctx.stdout, [`listening on http://${address.address}:${address.port}/pkix/`]);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          server.close(() => {
+            db.close();
+            done();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  ca.command('register')
+    .description(
+      'RA registration after the identity check: a one-time reference number and authorization code',
+    )
+    .requiredOption('--dir <dir>', 'the CA folder')
+    .requiredOption('--name <name>', 'the holder’s name as on the ID document')
+    .requiredOption(
+      '--idn-file <file>',
+      'file holding the resident registration number (for the VID)',
+    )
+    .option('--profile <profile>', 'restricted (bank/insurance) or general', 'restricted')
+    .option('--json', 'print one JSON document')
+    .action(
+      async (options: {
+        dir: string;
+        name: string;
+        idnFile: string;
+        profile: string;
+        json?: boolean;
+      }) => {
+        const ctx = await context();
+        if (options.profile !== 'restricted' && options.profile !== 'general') {
+          throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
+        }
+        const name = options.name.normalize('NFC').trim();
+        if (name === '' || name.length > 64 || /[(),=+/\\\p{Cc}]/u.test(name)) {
+          throw new UsageError(
+            '--name must be 1 to 64 characters without ( ) , = + / \\ or control characters',
+          );
+        }
+        const idn = await readIdnFile(options.idnFile);
+        const material = await loadCa(resolve(options.dir));
+        const db = new CaDatabase(material.databasePath, material.sealKey);
+        try {
+          const registration = db.register(name, idn, options.profile, ctx.now().getTime());
+          ctx.log.info({ ref: registration.ref, profile: options.profile }, 'registered');
+          const doc = {
+            ref: registration.ref,
+            authCode: registration.authCode,
+            expires: registration.expires.toISOString(),
+          };
+          if (options.json === true) writeJson(ctx.stdout, doc);
+          else
+            writeLines(ctx.stdout, [
+              `reference number: ${doc.ref}`,
+              `authorization code: ${doc.authCode}`,
+              `expires: ${doc.expires}`,
+            ]);
+        } finally {
+          db.close();
+        }
+      },
+    );
+
+  ca.command('export')
+    .description('write the CA chain (PEM) that clients trust')
+    .requiredOption('--dir <dir>', 'the CA folder')
+    .requiredOption('--out <file>', 'where to write the PEM chain')
+    .action(async (options: { dir: string; out: string }) => {
+      const material = await loadCa(resolve(options.dir));
+      await writeOut(options.out, chainPem(material));
+    });
+
+  ca.command('crl')
+    .description('write a fresh CRL (DER)')
+    .requiredOption('--dir <dir>', 'the CA folder')
+    .requiredOption('--out <file>', 'where to write the CRL')
+    .action(async (options: { dir: string; out: string }) => {
+      const ctx = await context();
+      const material = await loadCa(resolve(options.dir));
+      const db = new CaDatabase(material.databasePath, material.sealKey);
+      try {
+        await writeOut(options.out, await generateCrl(material, db, ctx.now()));
+      } finally {
+        db.close();
+      }
+    });
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (match?.[1] === undefined || port > 65535)
+    throw new UsageError(`--listen must be HOST:PORT, not ${text}`);
+  return { host: match[1], port };
+}
+
+async function writeOut(path: string, data: string | Buffer): Promise<void> {
+  try {
+    await writeFile(path, data);
+  } catch (cause) {
+    throw new InputFileError(
+      path,
+      `cannot write (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause },
+    );
+  }
+}
