@@ -1,0 +1,242 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { runKiosk } from '../support/kiosk.js';
+import { sharedFixtures } from '../support/fixtures.js';
+import { tempDir } from '../support/tempDir.js';
+
+/** `openssl cmp` as the client (DESIGN §5 interop), with its exit status and what it printed. */
+function opensslCmp(
+  ca: RunningCa,
+  args: readonly string[],
+): { status: number | null; output: string } {
+  const run = spawnSync(
+    'openssl',
+    ['cmp', '-server', ca.server, '-path', 'pkix/', '-trusted', ca.chain, ...args],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+function opensslOk(args: readonly string[]): string {
+  const run = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
+}
+
+function newKey(dir: string, name: string): string {
+  const path = join(dir, name);
+  opensslOk(['genrsa', '-out', path, '2048']);
+  return path;
+}
+
+describe('openssl cmp as the client of kiosk ca serve', () => {
+  let ca: RunningCa;
+  let work: string;
+  beforeAll(async () => {
+    ca = await startCa();
+    work = tempDir('openssl-client-');
+  });
+
+  it('ir with -ref/-secret from kiosk ca register: issued, confirmed, verifies against the export', () => {
+    const { ref, authCode } = register(ca, '홍길동', '9001011234568');
+    const key = newKey(work, 'ir.key.pem');
+    const cert = join(work, 'ir.crt.pem');
+    const run = opensslCmp(ca, [
+      '-ref',
+      ref,
+      '-secret',
+      `pass:${authCode}`,
+      '-cmd',
+      'ir',
+      '-newkey',
+      key,
+      '-subject',
+      '/CN=x',
+      '-certout',
+      cert,
+    ]);
+    expect(run.output).toContain('received PKICONF');
+    expect(run.status).toBe(0);
+    expect(opensslOk(['verify', '-CAfile', ca.chain, cert])).toContain(': OK');
+    const text = opensslOk([
+      'x509',
+      '-in',
+      cert,
+      '-noout',
+      '-text',
+      '-nameopt',
+      'utf8,sep_comma_plus',
+    ]);
+    expect(text).toContain('CN=홍길동()');
+    expect(text).toContain('1.2.410.200005.1.1.4'); // restricted (bank/insurance) by default
+    expect(text).toMatch(/Digital Signature, Non Repudiation/);
+  });
+
+  it('a reference number works once; a wrong secret and an unknown reference get CMP errors', () => {
+    const { ref, authCode } = register(ca, '김철수', '8501012234565', 'general');
+    const key = newKey(work, 'once.key.pem');
+    const first = opensslCmp(ca, [
+      '-ref',
+      ref,
+      '-secret',
+      `pass:${authCode}`,
+      '-cmd',
+      'ir',
+      '-newkey',
+      key,
+      '-subject',
+      '/CN=x',
+      '-certout',
+      join(work, 'once.pem'),
+    ]);
+    expect(first.status).toBe(0);
+    const replay = opensslCmp(ca, [
+      '-ref',
+      ref,
+      '-secret',
+      `pass:${authCode}`,
+      '-cmd',
+      'ir',
+      '-newkey',
+      key,
+      '-subject',
+      '/CN=x',
+      '-certout',
+      join(work, 'twice.pem'),
+    ]);
+    expect(replay.status).not.toBe(0);
+    expect(replay.output).toContain('the reference number was already used');
+    const other = register(ca, '이영희', '9505052234563');
+    const wrong = opensslCmp(ca, [
+      '-ref',
+      other.ref,
+      '-secret',
+      'pass:WRONG-CODE',
+      '-cmd',
+      'ir',
+      '-newkey',
+      key,
+      '-subject',
+      '/CN=x',
+      '-certout',
+      join(work, 'wrong.pem'),
+    ]);
+    expect(wrong.output).toMatch(/badMessageCheck|wrong authorization code/);
+    expect(wrong.status).not.toBe(0);
+    const unknown = opensslCmp(ca, [
+      '-ref',
+      '00000000',
+      '-secret',
+      'pass:x',
+      '-cmd',
+      'ir',
+      '-newkey',
+      key,
+      '-subject',
+      '/CN=x',
+      '-certout',
+      join(work, 'unknown.pem'),
+    ]);
+    expect(unknown.status).not.toBe(0);
+  });
+
+  it('kur with the current certificate renews it; rr revokes it and the serial is on the CRL', () => {
+    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general');
+    const key = newKey(work, 'kur-old.key.pem');
+    const cert = join(work, 'kur-old.pem');
+    expect(
+      opensslCmp(ca, [
+        '-ref',
+        ref,
+        '-secret',
+        `pass:${authCode}`,
+        '-cmd',
+        'ir',
+        '-newkey',
+        key,
+        '-subject',
+        '/CN=x',
+        '-certout',
+        cert,
+      ]).status,
+    ).toBe(0);
+    const newKeyPath = newKey(work, 'kur-new.key.pem');
+    const renewed = join(work, 'kur-new.pem');
+    const kur = opensslCmp(ca, [
+      '-cmd',
+      'kur',
+      '-key',
+      key,
+      '-cert',
+      cert,
+      '-newkey',
+      newKeyPath,
+      '-certout',
+      renewed,
+    ]);
+    expect(kur.output).toContain('received PKICONF');
+    expect(opensslOk(['verify', '-CAfile', ca.chain, renewed])).toContain(': OK');
+    const subject = (file: string): string =>
+      opensslOk(['x509', '-in', file, '-noout', '-subject']);
+    expect(subject(renewed)).toBe(subject(cert));
+
+    const rr = opensslCmp(ca, [
+      '-cmd',
+      'rr',
+      '-key',
+      newKeyPath,
+      '-cert',
+      renewed,
+      '-oldcert',
+      renewed,
+    ]);
+    expect(rr.output).toContain('revocation accepted');
+    const crl = join(work, 'crl.der');
+    expect(runKiosk(['ca', 'crl', '--dir', ca.dir, '--out', crl], ca.home).status).toBe(0);
+    const serial = opensslOk(['x509', '-in', renewed, '-noout', '-serial'])
+      .trim()
+      .replace('serial=', '');
+    const crlText = opensslOk(['crl', '-inform', 'DER', '-in', crl, '-noout', '-text']);
+    expect(crlText).toContain(`Serial Number: ${serial}`);
+    // The CRL is the issuing CA's, and verifies with it.
+    expect(
+      spawnSync('openssl', ['crl', '-inform', 'DER', '-in', crl, '-CAfile', ca.chain, '-noout'], {
+        encoding: 'utf8',
+      }).stderr,
+    ).toContain('verify OK');
+  });
+});
+
+describe('kiosk ca serve refuses what it must', () => {
+  let ca: RunningCa;
+  beforeAll(async () => {
+    ca = await startCa();
+  });
+
+  const post = (body: Uint8Array, type = 'application/pkixcmp'): Promise<Response> =>
+    fetch(ca.url, { method: 'POST', headers: { 'content-type': type }, body });
+
+  it.each(['IR_unprotected.der', 'IR_rmprotection.der'])(
+    'an unprotected request (%s) gets a CMP error',
+    async (name) => {
+      const res = await post(readFileSync(join(sharedFixtures, 'cmp/openssl-3.0.22', name)));
+      expect(res.status).toBe(200);
+      const { decodePkiMessage } = await import('../../src/cmp/message.js');
+      const answer = decodePkiMessage(new Uint8Array(await res.arrayBuffer()));
+      expect(answer.bodyType).toBe('error');
+    },
+  );
+
+  it('bytes that are no PKIMessage get 400, a huge body 413, another content type 415', async () => {
+    expect((await post(Buffer.from('hello'))).status).toBe(400);
+    expect((await post(new Uint8Array(300 * 1024))).status).toBe(413);
+    expect((await post(Buffer.from('x'), 'text/plain')).status).toBe(415);
+    expect((await fetch(`http://${ca.server}/nowhere`)).status).toBe(404);
+  });
+});
