@@ -153,10 +153,15 @@ export async function loadCa(dir: string): Promise<CaMaterial> {
   };
 }
 
-/** The PEM chain clients trust: issuing CA then root (`kiosk ca export`). */
+/**
+ * What clients configure (`kiosk ca export`): the issuing CA and the root they trust, and the RA
+ * encryption certificate they encrypt R to (DESIGN §4.3).
+ */
 export function chainPem(ca: CaMaterial): string {
   return (
-    [ca.issuing.certificate, ca.root.certificate].map((c) => c.toString('pem')).join('\n') + '\n'
+    [ca.issuing.certificate, ca.root.certificate, ca.raEncryption.certificate]
+      .map((c) => c.toString('pem'))
+      .join('\n') + '\n'
   );
 }
 

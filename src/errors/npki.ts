@@ -157,3 +157,16 @@ export class VidUnavailableError extends RetriableError {
     );
   }
 }
+
+/** The new certificate password breaks the rules of DESIGN §4.5; `failed` lists them. */
+export class PasswordRulesError extends RetriableError {
+  readonly code = 'NPKI_PASSWORD_RULES';
+  readonly reason: Reason = 'passwordRules';
+  readonly visitor = {
+    ko: '비밀번호가 규칙에 맞지 않습니다. 표시된 항목을 확인해 주세요.',
+    en: 'The password does not meet the rules. Check the items shown.',
+  };
+  constructor(readonly failed: readonly string[]) {
+    super(`the password breaks: ${failed.join(', ')}`);
+  }
+}

@@ -4,6 +4,7 @@
  */
 export const reasons = [
   'wrongPassword',
+  'passwordRules',
   'malformedInput',
   'truncatedInput',
   'unsupportedAlgorithm',

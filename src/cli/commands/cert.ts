@@ -6,13 +6,26 @@ import { displaySafe } from '../../text/displaySafe.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { readIdnFile, readSecretFile } from '../secretFiles.js';
-import { KeyMismatchError, VidMismatchError, WrongPasswordError } from '../../errors/index.js';
+import {
+  InputFileError,
+  KeyMismatchError,
+  UsageError,
+  VidMismatchError,
+  WrongPasswordError,
+} from '../../errors/index.js';
+import { issueToFolder } from '../../certificates/issue.js';
+import { CmpClient } from '../../cmp/client.js';
+import { httpTransport } from '../../cmp/transport.js';
+import { caTrustFromPem } from '../../cmp/trust.js';
+import type { x509 } from '../../crypto/x509.js';
+import { readBoundedFile } from '../../io/readBoundedFile.js';
 
 type ContextFactory = () => Promise<CliContext>;
 
 /** `kiosk cert …`: certificates on a medium. */
 export function registerCertCommands(program: Command, context: ContextFactory): void {
   const cert = program.command('cert').description('certificates on a storage medium');
+  registerIssue(cert, context);
 
   cert
     .command('list')
@@ -83,6 +96,120 @@ export function registerCertCommands(program: Command, context: ContextFactory):
         if (result.vidOk === false) throw new VidMismatchError();
       },
     );
+}
+
+/** `kiosk cert issue`, registered with the other cert commands. */
+function registerIssue(cert: Command, context: ContextFactory): void {
+  cert
+    .command('issue')
+    .description(
+      'generate a key on the medium, enrol over CMP (ir), check, store the NPKI pair, confirm',
+    )
+    .requiredOption('--ca <url>', 'the CA’s CMP URL, e.g. http://127.0.0.1:8829/pkix/')
+    .requiredOption(
+      '--ca-cert <file>',
+      'PEM bundle of the CA certificates trusted and the RA encryption certificate',
+    )
+    .requiredOption('--ref <ref>', 'the RA’s reference number')
+    .requiredOption('--auth-code-file <file>', 'file holding the authorization code')
+    .requiredOption('--password-file <file>', 'file holding the new certificate password')
+    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains or will contain NPKI/)')
+    .option(
+      '--idn-file <file>',
+      'file holding the holder’s resident registration number, to check the VID',
+    )
+    .option('--profile <profile>', 'check that the certificate is restricted or general')
+    .option('--json', 'print one JSON document')
+    .action(async (options: IssueOptions) => {
+      const ctx = await context();
+      const spec = parseStorageSpec(options.storage);
+      if (spec.kind !== 'dir')
+        throw new UsageError(`cert issue supports dir: storage in this build, not ${spec.kind}:`);
+      if (
+        options.profile !== undefined &&
+        options.profile !== 'restricted' &&
+        options.profile !== 'general'
+      ) {
+        throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
+      }
+      const trust = await readCaTrust(options.caCert);
+      const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
+      const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
+      const password = await readSecretFile(options.passwordFile, 'password');
+      try {
+        const client = new CmpClient({
+          transport: httpTransport(options.ca),
+          anchors: trust.anchors,
+          log: ctx.log,
+          now: ctx.now,
+        });
+        const issued = await issueToFolder({
+          client,
+          raEncryption: trust.raEncryption,
+          root: spec.path,
+          ref: options.ref,
+          authCode,
+          password,
+          ...(idn === undefined ? {} : { idn }),
+          ...(options.profile === 'restricted' || options.profile === 'general'
+            ? { profile: options.profile }
+            : {}),
+          config: ctx.config,
+          now: ctx.now(),
+        });
+        ctx.log.info(
+          { storage: options.storage, serial: issued.facts.serial },
+          'certificate issued',
+        );
+        if (options.json === true)
+          writeJson(ctx.stdout, {
+            storage: `dir:${spec.path}`,
+            dir: issued.dir,
+            facts: issued.facts,
+          });
+        else
+          writeLines(ctx.stdout, [
+            `issued ${issued.facts.name} (serial ${issued.facts.serial})`,
+            `stored in ${issued.dir}`,
+          ]);
+      } finally {
+        authCode.fill(0);
+        password.fill(0);
+      }
+    });
+}
+
+interface IssueOptions {
+  ca: string;
+  caCert: string;
+  ref: string;
+  authCodeFile: string;
+  passwordFile: string;
+  storage: string;
+  idnFile?: string;
+  profile?: string;
+  json?: boolean;
+}
+
+/** The CA bundle: trust anchors and the RA encryption certificate, both required to issue. */
+async function readCaTrust(
+  path: string,
+): Promise<{ anchors: x509.X509Certificate[]; raEncryption: x509.X509Certificate }> {
+  const read = await readBoundedFile(path, 256 * 1024);
+  if (!read.ok)
+    throw new InputFileError(path, `cannot read the CA certificates (${read.problem})`, {
+      cause: read.cause,
+    });
+  let trust;
+  try {
+    trust = caTrustFromPem(read.bytes.toString('utf8'));
+  } catch (cause) {
+    throw new InputFileError(path, 'is not a PEM bundle of certificates', { cause });
+  }
+  if (trust.anchors.length === 0) throw new InputFileError(path, 'holds no CA certificate');
+  if (trust.raEncryption === undefined)
+    throw new InputFileError(path, 'holds no RA encryption certificate (keyEncipherment)');
+  return { anchors: trust.anchors, raEncryption: trust.raEncryption };
 }
 
 function describeItems(items: readonly InventoryItem[], language: 'ko' | 'en'): string[] {

@@ -1,0 +1,145 @@
+import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
+import type { CmpClient } from '../cmp/client.js';
+import { randomNumRegInfo } from '../cmp/randomNumTransport.js';
+import type { Config } from '../config/index.js';
+import { softwareSigner } from '../crypto/signer.js';
+import type { x509 } from '../crypto/x509.js';
+import { CmpMismatchError, InputFileError, PasswordRulesError } from '../errors/index.js';
+import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
+import { parseCertificate } from '../npki/certificate.js';
+import { keyMatchesCertificate } from '../npki/keyPair.js';
+import { caFolderFor, dnFolderName, writeNpkiFolder } from '../npki/layout.js';
+import { checkPassword } from '../npki/passwordRules.js';
+import { withRandomNum } from '../npki/randomNum.js';
+import { decryptSignPriKey, encryptSignPriKey } from '../npki/signPriKey.js';
+import { readIdentifyData, vidMatches } from '../npki/vid.js';
+
+export interface IssueToFolderRequest {
+  readonly client: CmpClient;
+  /** The RA's encryption certificate, R goes to it (DESIGN §4.3). */
+  readonly raEncryption: x509.X509Certificate;
+  /** A folder that contains (or will contain) NPKI/. */
+  readonly root: string;
+  readonly ref: string;
+  readonly authCode: Uint8Array;
+  /** The new certificate password (bytes; the caller zeroes them). */
+  readonly password: Uint8Array;
+  /** The holder's IDN: when given, the certificate's VID must match it. */
+  readonly idn?: string;
+  /** When given, the certificate's policy must be of this usage. */
+  readonly profile?: 'restricted' | 'general';
+  readonly config: Config;
+  readonly now: Date;
+  readonly signal?: AbortSignal;
+}
+
+export interface Issued {
+  readonly dir: string;
+  readonly facts: CertificateFacts;
+}
+
+const generateRsa = promisify(generateKeyPair);
+
+/**
+ * Issuance with a software key (DESIGN §1 step 6): a new RSA-2048 key and R, CMP ir with R
+ * encrypted to the RA, the certificate checked (our key, chain, VID, policy), the pair written
+ * into `root` as an NPKI folder (signPri.key in the configured format, with R) and read back,
+ * and only then confirmed to the CA. Anything failing before the confirmation makes the client
+ * refuse the certificate, so the CA never holds as delivered a certificate whose key is lost.
+ */
+export async function issueToFolder(request: IssueToFolderRequest): Promise<Issued> {
+  const failed = checkPassword(Buffer.from(request.password).toString('utf8')).filter((r) => !r.ok);
+  if (failed.length > 0) throw new PasswordRulesError(failed.map((r) => r.id));
+  // Before the CA is asked: a reference number spent on a medium that cannot hold the pair is lost.
+  await requireFolder(request.root);
+  const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
+  const r = randomBytes(20);
+  const raCertificate = AsnConvert.parse(request.raEncryption.rawData, Certificate);
+  let dir = '';
+  let certificate: Certificate;
+  try {
+    certificate = await request.client.enrol({
+      ref: request.ref,
+      secret: request.authCode,
+      signer: softwareSigner(privateKey),
+      regInfo: [randomNumRegInfo(r, raCertificate)],
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      check: async (certificate) => {
+        checkIssued(certificate, request, r);
+        dir = await storePair(certificate, privateKey, r, request);
+      },
+    });
+  } finally {
+    r.fill(0);
+  }
+  return {
+    dir,
+    facts: certificateFacts(certificate, request.now, request.config.npki.renewalWindowDays),
+  };
+}
+
+/** VID and policy, before anything is written. */
+function checkIssued(certificate: Certificate, request: IssueToFolderRequest, r: Uint8Array): void {
+  const identify = readIdentifyData(certificate);
+  if (identify?.vid === undefined)
+    throw new CmpMismatchError('vid', 'the certificate carries no VID');
+  if (request.idn !== undefined && !vidMatches(certificate, request.idn, r)) {
+    throw new CmpMismatchError('vid', 'the VID does not match the holder and R');
+  }
+  if (request.profile !== undefined) {
+    const facts = certificateFacts(certificate, request.now, request.config.npki.renewalWindowDays);
+    if (facts.policy?.usage !== request.profile) {
+      throw new CmpMismatchError(
+        'policy',
+        `expected a ${request.profile} certificate, got ${facts.policy?.oid ?? 'none'}`,
+      );
+    }
+  }
+}
+
+/** Writes signCert.der and signPri.key (with R), then proves the pair opens with the password. */
+async function storePair(
+  certificate: Certificate,
+  privateKey: KeyObject,
+  r: Uint8Array,
+  request: IssueToFolderRequest,
+): Promise<string> {
+  const der = new Uint8Array(AsnConvert.serialize(certificate));
+  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+  const withR = withRandomNum(pkcs8, r);
+  pkcs8.fill(0);
+  const keyFile = encryptSignPriKey(withR, request.password, {
+    format: request.config.npki.writeFormat,
+    iterations: request.config.npki.iterations,
+  });
+  withR.fill(0);
+  const parsed = parseCertificate(der);
+  const dir = await writeNpkiFolder(
+    request.root,
+    caFolderFor(parsed),
+    dnFolderName(parsed),
+    { signCert: der, signKey: keyFile },
+    { replace: false },
+  );
+  const back = decryptSignPriKey(keyFile, request.password);
+  try {
+    if (!keyMatchesCertificate(back.privateKeyInfo, parsed))
+      throw new CmpMismatchError('publicKey', 'the stored key does not match');
+  } finally {
+    back.privateKeyInfo.fill(0);
+  }
+  return dir;
+}
+
+async function requireFolder(path: string): Promise<void> {
+  const info = await stat(path).catch((cause: unknown) => {
+    throw new InputFileError(path, (cause as NodeJS.ErrnoException).code ?? 'cannot open', {
+      cause,
+    });
+  });
+  if (!info.isDirectory()) throw new InputFileError(path, 'not a folder');
+}

@@ -1,0 +1,379 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import {
+  CRLReason,
+  CRLReasons,
+  Extension,
+  Extensions,
+  GeneralName,
+  Name,
+  SubjectPublicKeyInfo,
+  type Certificate,
+} from '@peculiar/asn1-x509';
+import type { Signer } from '../crypto/signer.js';
+import type { x509 } from '../crypto/x509.js';
+import { CmpMismatchError, CmpRejectedError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import { CertReqMessages, CertRequest, CertTemplate, type TypeAndValue } from './asn1/crmf.js';
+import {
+  CertStatus,
+  PkiBody,
+  PkiHeader,
+  PollReq,
+  RevDetails,
+  type CertResponse,
+  type PkiStatusInfo,
+} from './asn1/pkiMessage.js';
+import { signedCertReqMsg } from './certRequests.js';
+import {
+  decodePkiMessage,
+  encodePkiMessage,
+  type BodyType,
+  type DecodedMessage,
+} from './message.js';
+import { protectMessage, verifyProtection, type Protector } from './protection.js';
+import { describeStatus, pkiStatus, statusInfo } from './status.js';
+import type { CmpTransport } from './transport.js';
+import { chainsToAnchor } from './trust.js';
+
+export interface CmpClientOptions {
+  readonly transport: CmpTransport;
+  /** The CA certificates this kiosk trusts (never the embedded CA in production, DESIGN §2). */
+  readonly anchors: readonly x509.X509Certificate[];
+  /** Polling when the CA answers `waiting` (RFC 4210 §5.3.22): bounded in count and time. */
+  readonly maxPolls?: number;
+  readonly maxCheckAfterSeconds?: number;
+  /** Injected for tests (no test sleeps for real). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => Date;
+  readonly log?: Logger;
+}
+
+/** Checks the kiosk applies to a certificate before it confirms it (VID, policy, …). */
+export type CertificateCheck = (certificate: Certificate) => void | Promise<void>;
+
+export interface EnrolRequest {
+  /** RA reference number (senderKID) and authorization code (the PBM secret). */
+  readonly ref: string;
+  readonly secret: Uint8Array;
+  /** The new key, on the medium. */
+  readonly signer: Signer;
+  readonly regInfo?: readonly TypeAndValue[];
+  readonly check?: CertificateCheck;
+  readonly signal?: AbortSignal;
+}
+
+export interface KeyUpdateRequest {
+  readonly current: { readonly signer: Signer; readonly certificate: Certificate };
+  readonly signer: Signer;
+  readonly check?: CertificateCheck;
+  readonly signal?: AbortSignal;
+}
+
+export interface RevokeRequest {
+  readonly signer: Signer;
+  readonly certificate: Certificate;
+  /** RFC 5280 §5.3.1 reason code. */
+  readonly reason: CRLReasons;
+  readonly signal?: AbortSignal;
+}
+
+/** State of one CMP transaction: its ID, our last nonce, the CA's last nonce. */
+interface Transaction {
+  readonly id: ArrayBuffer;
+  readonly protector: Protector;
+  readonly secret: Uint8Array | undefined;
+  senderNonce: ArrayBuffer;
+  recipNonce: ArrayBuffer | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * The kiosk's CMP client (RFC 4210/9480; DESIGN §5): enrolment (ir + certConf), key update (kur,
+ * signed with the current key), revocation (rr), polling while the CA answers `waiting`. Every
+ * answer is checked: protection, transactionID, recipNonce, body type, status, that the
+ * certificate is for our key and chains to the anchors, and the caller's checks; a certificate
+ * that fails a check is refused with certConf (rejection) before the error is raised.
+ */
+export class CmpClient {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: CmpClientOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** ir with PBM from the RA's reference and code; returns the confirmed certificate. */
+  async enrol(request: EnrolRequest): Promise<Certificate> {
+    const tx = this.begin({ kind: 'pbm', secret: request.secret }, request.secret, request.signal);
+    const certReq = new CertRequest({
+      certReqId: 0,
+      certTemplate: new CertTemplate({
+        publicKey: AsnConvert.parse(request.signer.publicKey, SubjectPublicKeyInfo),
+      }),
+    });
+    const message = await signedCertReqMsg(certReq, request.signer);
+    if (request.regInfo !== undefined && request.regInfo.length > 0)
+      message.regInfo = [...request.regInfo];
+    const header = this.header(tx, Buffer.from(request.ref, 'utf8'));
+    return this.obtainCertificate(
+      tx,
+      header,
+      new PkiBody({ ir: new CertReqMessages([message]) }),
+      'ip',
+      request.signer,
+      request.check,
+    );
+  }
+
+  /** kur signed with the current certificate's key; returns the confirmed new certificate. */
+  async keyUpdate(request: KeyUpdateRequest): Promise<Certificate> {
+    const tx = this.begin(
+      {
+        kind: 'signature',
+        signer: request.current.signer,
+        certificate: request.current.certificate,
+      },
+      undefined,
+      request.signal,
+    );
+    const certReq = new CertRequest({
+      certReqId: 0,
+      certTemplate: new CertTemplate({
+        publicKey: AsnConvert.parse(request.signer.publicKey, SubjectPublicKeyInfo),
+      }),
+    });
+    const message = await signedCertReqMsg(certReq, request.signer);
+    const header = this.header(tx, undefined, request.current.certificate.tbsCertificate.subject);
+    return this.obtainCertificate(
+      tx,
+      header,
+      new PkiBody({ kur: new CertReqMessages([message]) }),
+      'kup',
+      request.signer,
+      request.check,
+    );
+  }
+
+  /** rr for a certificate, signed with its own key. */
+  async revoke(request: RevokeRequest): Promise<void> {
+    const tx = this.begin(
+      { kind: 'signature', signer: request.signer, certificate: request.certificate },
+      undefined,
+      request.signal,
+    );
+    const tbs = request.certificate.tbsCertificate;
+    const details = new RevDetails({
+      certDetails: new CertTemplate({ serialNumber: tbs.serialNumber, issuer: tbs.issuer }),
+      crlEntryDetails: new Extensions([
+        new Extension({
+          extnID: '2.5.29.21',
+          critical: false,
+          extnValue: new OctetString(AsnConvert.serialize(new CRLReason(request.reason))),
+        }),
+      ]),
+    });
+    const answer = await this.exchange(
+      tx,
+      this.header(tx, undefined, tbs.subject),
+      new PkiBody({ rr: [details] }),
+      'rp',
+    );
+    const status = answer.message.body.rp?.status[0];
+    if (status === undefined) throw new CmpMismatchError('body', 'rp without a status');
+    this.raiseIfRejected(status);
+  }
+
+  private async obtainCertificate(
+    tx: Transaction,
+    header: PkiHeader,
+    body: PkiBody,
+    expected: BodyType,
+    signer: Signer,
+    check: CertificateCheck | undefined,
+  ): Promise<Certificate> {
+    let answer = await this.exchange(tx, header, body, expected);
+    let response = this.certResponse(answer, expected);
+    for (let polls = 0; response.status.status === pkiStatus.waiting; polls++) {
+      if (polls >= (this.options.maxPolls ?? 10))
+        throw new CmpRejectedError(
+          pkiStatus.waiting,
+          [],
+          'the CA kept the request waiting too long',
+        );
+      answer = await this.poll(tx, response.certReqId, expected);
+      response = this.certResponse(answer, expected);
+    }
+    this.raiseIfRejected(response.status);
+    const certificate = response.certifiedKeyPair?.certOrEncCert.certificate;
+    if (certificate === undefined)
+      throw new CmpMismatchError('certificate', 'the answer carries no (plain) certificate');
+    try {
+      const ours = Buffer.from(signer.publicKey);
+      const theirs = Buffer.from(
+        AsnConvert.serialize(certificate.tbsCertificate.subjectPublicKeyInfo),
+      );
+      if (!ours.equals(theirs))
+        throw new CmpMismatchError('publicKey', 'the certificate is for another key than ours');
+      if (
+        !(await chainsToAnchor(
+          certificate,
+          this.options.anchors,
+          answer.message.extraCerts ?? [],
+          this.now(),
+        ))
+      ) {
+        throw new CmpMismatchError('issuer', 'the certificate does not chain to a trusted CA');
+      }
+      await check?.(certificate);
+    } catch (error) {
+      // Whatever went wrong (a check, or storing the pair), the CA must not hold the certificate
+      // as delivered: refuse it, best effort, then report the original error.
+      const reason =
+        error instanceof CmpMismatchError
+          ? error.message
+          : 'the kiosk could not accept the certificate';
+      this.options.log?.warn({ err: error }, 'refusing the certificate');
+      await this.confirm(
+        tx,
+        certificate,
+        response.certReqId,
+        statusInfo(pkiStatus.rejection, reason, ['incorrectData']),
+      ).catch((confirmError: unknown) =>
+        this.options.log?.warn({ err: confirmError }, 'the rejection did not reach the CA'),
+      );
+      throw error;
+    }
+    await this.confirm(tx, certificate, response.certReqId, undefined);
+    return certificate;
+  }
+
+  private async poll(
+    tx: Transaction,
+    certReqId: number,
+    expected: BodyType,
+  ): Promise<DecodedMessage> {
+    for (;;) {
+      const answer = await this.exchange(
+        tx,
+        this.header(tx),
+        new PkiBody({ pollReq: [new PollReq({ certReqId })] }),
+        expected,
+        'pollRep',
+      );
+      const rep = answer.message.body.pollRep?.[0];
+      if (rep === undefined) return answer;
+      const wait = Math.min(Math.max(rep.checkAfter, 0), this.options.maxCheckAfterSeconds ?? 30);
+      this.options.log?.info({ seconds: wait }, 'CA asks to poll again');
+      await this.sleep(wait * 1000);
+    }
+  }
+
+  private async confirm(
+    tx: Transaction,
+    certificate: Certificate,
+    certReqId: number,
+    rejection: PkiStatusInfo | undefined,
+  ): Promise<void> {
+    const certHash = createHash('sha256')
+      .update(new Uint8Array(AsnConvert.serialize(certificate)))
+      .digest();
+    const status = new CertStatus({ certHash: new Uint8Array(certHash).buffer, certReqId });
+    if (rejection !== undefined) status.statusInfo = rejection;
+    await this.exchange(tx, this.header(tx), new PkiBody({ certConf: [status] }), 'pkiconf');
+  }
+
+  /** Sends one request of the transaction and returns the checked answer of the expected type. */
+  private async exchange(
+    tx: Transaction,
+    header: PkiHeader,
+    body: PkiBody,
+    ...expected: BodyType[]
+  ): Promise<DecodedMessage> {
+    const message = await protectMessage(header, body, tx.protector);
+    const answer = decodePkiMessage(
+      await this.options.transport.send(encodePkiMessage(message), tx.signal),
+    );
+    const h = answer.message.header;
+    await verifyProtection(answer, {
+      ...(tx.secret === undefined ? {} : { secret: tx.secret }),
+      trust: (signer, chain) => chainsToAnchor(signer, this.options.anchors, chain, this.now()),
+    });
+    if (!same(h.transactionID, tx.id))
+      throw new CmpMismatchError('transactionID', 'the answer belongs to another transaction');
+    if (!same(h.recipNonce, tx.senderNonce))
+      throw new CmpMismatchError('recipNonce', 'the answer does not echo our nonce');
+    tx.recipNonce = h.senderNonce;
+    if (answer.bodyType === 'error') {
+      const error = answer.message.body.error;
+      const { failures, text } = describeStatus(
+        error?.pkiStatusInfo ?? statusInfo(pkiStatus.rejection),
+      );
+      throw new CmpRejectedError(
+        error?.pkiStatusInfo.status ?? pkiStatus.rejection,
+        failures,
+        text,
+      );
+    }
+    if (!expected.includes(answer.bodyType)) {
+      throw new CmpMismatchError(
+        'body',
+        `expected ${expected.join(' or ')}, received ${answer.bodyType}`,
+      );
+    }
+    return answer;
+  }
+
+  private certResponse(answer: DecodedMessage, expected: BodyType): CertResponse {
+    const body = answer.message.body;
+    const rep = expected === 'kup' ? body.kup : expected === 'cp' ? body.cp : body.ip;
+    const response = rep?.response.find((r) => r.certReqId === 0);
+    if (response === undefined)
+      throw new CmpMismatchError('certReqId', 'no response to our request 0');
+    return response;
+  }
+
+  private raiseIfRejected(status: PkiStatusInfo): void {
+    if (status.status === pkiStatus.accepted || status.status === pkiStatus.grantedWithMods) return;
+    const { failures, text } = describeStatus(status);
+    throw new CmpRejectedError(status.status, failures, text);
+  }
+
+  private begin(
+    protector: Protector,
+    secret: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+  ): Transaction {
+    return { id: fresh(), protector, secret, senderNonce: fresh(), recipNonce: undefined, signal };
+  }
+
+  /** A header for the next message of the transaction, with a fresh nonce (RFC 4210 §5.1.1). */
+  private header(tx: Transaction, senderKID?: Uint8Array, sender?: Name): PkiHeader {
+    tx.senderNonce = fresh();
+    const anchor = this.options.anchors[0];
+    return new PkiHeader({
+      pvno: 2,
+      sender: new GeneralName({ directoryName: sender ?? new Name() }),
+      recipient: new GeneralName({
+        directoryName:
+          anchor === undefined
+            ? new Name()
+            : AsnConvert.parse(anchor.subjectName.toArrayBuffer(), Name),
+      }),
+      messageTime: new Date(Math.floor(this.now().getTime() / 1000) * 1000),
+      ...(senderKID === undefined ? {} : { senderKID: new Uint8Array(senderKID).buffer }),
+      transactionID: tx.id,
+      senderNonce: tx.senderNonce,
+      ...(tx.recipNonce === undefined ? {} : { recipNonce: tx.recipNonce }),
+    });
+  }
+}
+
+function fresh(): ArrayBuffer {
+  return new Uint8Array(randomBytes(16)).buffer;
+}
+
+function same(a: ArrayBuffer | undefined, b: ArrayBuffer): boolean {
+  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+}
