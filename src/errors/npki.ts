@@ -170,3 +170,22 @@ export class PasswordRulesError extends RetriableError {
     super(`the password breaks: ${failed.join(', ')}`);
   }
 }
+
+/** Renewal is asked for outside its window (DESIGN §1: from N days before expiry). */
+export class RenewalNotOpenError extends RetriableError {
+  readonly code = 'NPKI_RENEWAL_NOT_OPEN';
+  readonly reason: Reason = 'renewalNotOpen';
+  readonly visitor: VisitorMessage;
+  constructor(
+    readonly notAfter: string,
+    readonly windowDays: number,
+  ) {
+    super(
+      `renewal opens ${windowDays} days before ${notAfter}, or the certificate has expired (reissue instead)`,
+    );
+    this.visitor = {
+      ko: `갱신은 만료 ${windowDays}일 전부터 만료일까지 가능합니다. 만료된 인증서는 재발급 받으세요.`,
+      en: `Renewal is possible from ${windowDays} days before expiry until expiry. An expired certificate must be reissued.`,
+    };
+  }
+}

@@ -13,6 +13,7 @@ export const reasons = [
   'alreadyExists',
   'mediumError',
   'vidUnavailable',
+  'renewalNotOpen',
   'keyMismatch',
   'vidMismatch',
   'caError',

@@ -13,10 +13,13 @@ import {
   VidMismatchError,
   WrongPasswordError,
 } from '../../errors/index.js';
+import { CRLReasons } from '@peculiar/asn1-x509';
 import { issueToFolder } from '../../certificates/issue.js';
+import { renewInFolder } from '../../certificates/renew.js';
+import { revokeStored } from '../../certificates/revoke.js';
 import { CmpClient } from '../../cmp/client.js';
 import { httpTransport } from '../../cmp/transport.js';
-import { caTrustFromPem } from '../../cmp/trust.js';
+import { caTrustFromPem, type CaTrust } from '../../cmp/trust.js';
 import type { x509 } from '../../crypto/x509.js';
 import { readBoundedFile } from '../../io/readBoundedFile.js';
 
@@ -26,6 +29,7 @@ type ContextFactory = () => Promise<CliContext>;
 export function registerCertCommands(program: Command, context: ContextFactory): void {
   const cert = program.command('cert').description('certificates on a storage medium');
   registerIssue(cert, context);
+  registerLifecycle(cert, context);
 
   cert
     .command('list')
@@ -145,7 +149,7 @@ function registerIssue(cert: Command, context: ContextFactory): void {
         });
         const issued = await issueToFolder({
           client,
-          raEncryption: trust.raEncryption,
+          raEncryption: raEncryptionOf(trust, options.caCert),
           root: spec.path,
           ref: options.ref,
           authCode,
@@ -179,6 +183,134 @@ function registerIssue(cert: Command, context: ContextFactory): void {
     });
 }
 
+/** `kiosk cert renew` and `kiosk cert revoke`: CMP kur and rr with the key on the medium. */
+function registerLifecycle(cert: Command, context: ContextFactory): void {
+  cert
+    .command('renew')
+    .description(
+      'renew within the renewal window: a new key on the same medium, CMP kur signed with the current key',
+    )
+    .requiredOption('--ca <url>', 'the CA’s CMP URL')
+    .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
+    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/)')
+    .requiredOption('--password-file <file>', 'file holding the certificate password')
+    .option('--serial <hex>', 'which certificate, when the medium holds several')
+    .option('--json', 'print one JSON document')
+    .action(async (options: LifecycleOptions) => {
+      const ctx = await context();
+      const { spec, store, stored } = await selectOnDir(options);
+      const trust = await readCaTrust(options.caCert);
+      const password = await readSecretFile(options.passwordFile, 'password');
+      try {
+        const renewed = await renewInFolder({
+          client: cmpClient(options.ca, trust, ctx),
+          store,
+          root: spec.path,
+          stored,
+          password,
+          config: ctx.config,
+          now: ctx.now(),
+        });
+        ctx.log.info(
+          { storage: options.storage, serial: renewed.facts.serial },
+          'certificate renewed',
+        );
+        if (options.json === true)
+          writeJson(ctx.stdout, { storage: store.spec, dir: renewed.dir, facts: renewed.facts });
+        else
+          writeLines(ctx.stdout, [
+            `renewed ${renewed.facts.name} (serial ${renewed.facts.serial})`,
+            `stored in ${renewed.dir}`,
+          ]);
+      } finally {
+        password.fill(0);
+      }
+    });
+
+  cert
+    .command('revoke')
+    .description('revoke a certificate with CMP rr, signed by its own key')
+    .requiredOption('--ca <url>', 'the CA’s CMP URL')
+    .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
+    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/)')
+    .requiredOption('--password-file <file>', 'file holding the certificate password')
+    .option(
+      '--reason <reason>',
+      `RFC 5280 reason: ${Object.keys(revocationReasons).join(', ')}`,
+      'unspecified',
+    )
+    .option('--serial <hex>', 'which certificate, when the medium holds several')
+    .option('--json', 'print one JSON document')
+    .action(async (options: LifecycleOptions & { reason: string }) => {
+      const ctx = await context();
+      const reason = revocationReasons[options.reason];
+      if (reason === undefined)
+        throw new UsageError(
+          `--reason must be one of ${Object.keys(revocationReasons).join(', ')}`,
+        );
+      const { store, stored } = await selectOnDir(options);
+      const trust = await readCaTrust(options.caCert);
+      const password = await readSecretFile(options.passwordFile, 'password');
+      try {
+        const { serial } = await revokeStored(
+          cmpClient(options.ca, trust, ctx),
+          store,
+          stored,
+          password,
+          reason,
+        );
+        ctx.log.info(
+          { storage: options.storage, serial, reason: options.reason },
+          'certificate revoked',
+        );
+        if (options.json === true)
+          writeJson(ctx.stdout, { serial, revoked: true, reason: options.reason });
+        else writeLines(ctx.stdout, [`revoked serial ${serial} (${options.reason})`]);
+      } finally {
+        password.fill(0);
+      }
+    });
+}
+
+interface LifecycleOptions {
+  ca: string;
+  caCert: string;
+  storage: string;
+  passwordFile: string;
+  serial?: string;
+  json?: boolean;
+}
+
+/** RFC 5280 §5.3.1 reason names the CLI accepts. */
+const revocationReasons: Readonly<Record<string, CRLReasons>> = {
+  unspecified: CRLReasons.unspecified,
+  keyCompromise: CRLReasons.keyCompromise,
+  affiliationChanged: CRLReasons.affiliationChanged,
+  superseded: CRLReasons.superseded,
+  cessationOfOperation: CRLReasons.cessationOfOperation,
+};
+
+async function selectOnDir(options: { storage: string; serial?: string }) {
+  const spec = parseStorageSpec(options.storage);
+  if (spec.kind !== 'dir')
+    throw new UsageError(`this build supports dir: storage here, not ${spec.kind}:`);
+  const store = openStore(spec);
+  return { spec, store, stored: await selectCertificate(store, options.serial) };
+}
+
+function cmpClient(
+  url: string,
+  trust: { anchors: x509.X509Certificate[] },
+  ctx: CliContext,
+): CmpClient {
+  return new CmpClient({
+    transport: httpTransport(url),
+    anchors: trust.anchors,
+    log: ctx.log,
+    now: ctx.now,
+  });
+}
+
 interface IssueOptions {
   ca: string;
   caCert: string;
@@ -192,24 +324,30 @@ interface IssueOptions {
 }
 
 /** The CA bundle: trust anchors and the RA encryption certificate, both required to issue. */
-async function readCaTrust(
-  path: string,
-): Promise<{ anchors: x509.X509Certificate[]; raEncryption: x509.X509Certificate }> {
+/** The CA bundle: the trust anchors (required) and the RA encryption certificate. */
+async function readCaTrust(path: string): Promise<CaTrust> {
   const read = await readBoundedFile(path, 256 * 1024);
-  if (!read.ok)
+  if (!read.ok) {
     throw new InputFileError(path, `cannot read the CA certificates (${read.problem})`, {
       cause: read.cause,
     });
-  let trust;
+  }
+  let trust: CaTrust;
   try {
     trust = caTrustFromPem(read.bytes.toString('utf8'));
   } catch (cause) {
     throw new InputFileError(path, 'is not a PEM bundle of certificates', { cause });
   }
   if (trust.anchors.length === 0) throw new InputFileError(path, 'holds no CA certificate');
-  if (trust.raEncryption === undefined)
+  return trust;
+}
+
+/** The RA encryption certificate, which issuance cannot do without (R travels to it). */
+function raEncryptionOf(trust: CaTrust, path: string): x509.X509Certificate {
+  if (trust.raEncryption === undefined) {
     throw new InputFileError(path, 'holds no RA encryption certificate (keyEncipherment)');
-  return { anchors: trust.anchors, raEncryption: trust.raEncryption };
+  }
+  return trust.raEncryption;
 }
 
 function describeItems(items: readonly InventoryItem[], language: 'ko' | 'en'): string[] {

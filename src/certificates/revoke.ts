@@ -1,0 +1,24 @@
+import type { CRLReasons } from '@peculiar/asn1-x509';
+import type { CmpClient } from '../cmp/client.js';
+import { softwareSigner } from '../crypto/signer.js';
+import { serialHex } from '../npki/certificate.js';
+import type { CertificateStore, StoredCertificate } from '../storage/contract.js';
+import { openPair } from './openPair.js';
+
+/** Revokes a stored certificate with CMP rr, signed by its own key (the holder proves it). */
+export async function revokeStored(
+  client: CmpClient,
+  store: CertificateStore,
+  stored: StoredCertificate,
+  password: Uint8Array,
+  reason: CRLReasons,
+): Promise<{ serial: string }> {
+  const pair = await openPair(store, stored, password);
+  pair.r?.fill(0);
+  await client.revoke({
+    signer: softwareSigner(pair.privateKey),
+    certificate: pair.certificate,
+    reason,
+  });
+  return { serial: serialHex(pair.certificate) };
+}

@@ -1,0 +1,257 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { runKiosk, type KioskRun } from '../support/kiosk.js';
+import { tempDir } from '../support/tempDir.js';
+
+const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
+
+function file(content: string): string {
+  const path = join(tempDir('in-'), 'f');
+  writeFileSync(path, `${content}\n`);
+  return path;
+}
+
+/** What a successful run printed as JSON; the tests state the shape they expect. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed JSON.parse
+function json<T>(run: KioskRun): T {
+  if (run.status !== 0) throw new Error(`kiosk exited ${String(run.status)}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+function expectError(run: KioskRun, code: string, detail?: RegExp): void {
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(new RegExp(`^kiosk: ${code}: [^\\n]+\\n$`));
+  if (detail !== undefined) expect(run.stderr).toMatch(detail);
+}
+
+describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () => {
+  let ca: RunningCa;
+  let home: string;
+  const issue = (
+    ref: string,
+    authCode: string,
+    medium: string,
+    extra: string[] = [],
+    password: string = holder.password,
+  ): KioskRun =>
+    runKiosk(
+      [
+        'cert',
+        'issue',
+        '--ca',
+        ca.url,
+        '--ca-cert',
+        ca.chain,
+        '--ref',
+        ref,
+        '--auth-code-file',
+        file(authCode),
+        '--password-file',
+        file(password),
+        '--storage',
+        `dir:${medium}`,
+        '--json',
+        ...extra,
+      ],
+      home,
+    );
+  const idnFile = (): string => file(holder.idn);
+
+  beforeAll(async () => {
+    ca = await startCa();
+    home = tempDir('kiosk-home-');
+  });
+
+  it('issues an NPKI pair that cert check, openssl pkcs8 and the VID all accept', () => {
+    const { ref, authCode } = register(ca, holder.name, holder.idn, 'restricted');
+    const medium = tempDir('medium-');
+    const issued = json<{
+      dir: string;
+      facts: {
+        serial: string;
+        ca: string;
+        policy: { oid: string; usage: string };
+        realName: string;
+      };
+    }>(issue(ref, authCode, medium, ['--idn-file', idnFile(), '--profile', 'restricted']));
+    expect(issued.facts).toMatchObject({
+      ca: 'yessign',
+      realName: holder.name,
+      policy: { oid: '1.2.410.200005.1.1.4', usage: 'restricted' },
+    });
+    expect(issued.dir).toContain(join(medium, 'NPKI', 'yessign', 'USER', `cn=${holder.name}()`));
+    expect(readdirSync(issued.dir).sort()).toEqual(['signCert.der', 'signPri.key']);
+
+    const check = json<Record<string, unknown>>(
+      runKiosk(
+        [
+          'cert',
+          'check',
+          '--storage',
+          `dir:${medium}`,
+          '--password-file',
+          file(holder.password),
+          '--idn-file',
+          idnFile(),
+          '--json',
+        ],
+        home,
+      ),
+    );
+    expect(check).toMatchObject({
+      passwordOk: true,
+      keyMatchesCert: true,
+      vidOk: true,
+      keyFormat: 'pbes2',
+      hasRandomNum: true,
+    });
+
+    // An independent reader: OpenSSL opens the key, and its public key is the certificate's.
+    const key = spawnSync(
+      'openssl',
+      [
+        'pkcs8',
+        '-inform',
+        'DER',
+        '-in',
+        join(issued.dir, 'signPri.key'),
+        '-passin',
+        `file:${file(holder.password)}`,
+        '-provider',
+        'legacy',
+        '-provider',
+        'default',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(key.status).toBe(0);
+    const fromKey = spawnSync('openssl', ['pkey', '-pubout'], {
+      input: key.stdout,
+      encoding: 'utf8',
+    }).stdout;
+    const fromCert = spawnSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-in', join(issued.dir, 'signCert.der'), '-noout', '-pubkey'],
+      { encoding: 'utf8' },
+    ).stdout;
+    expect(fromKey).toBe(fromCert);
+    const pem = spawnSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-in', join(issued.dir, 'signCert.der')],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    expect(
+      spawnSync('openssl', ['verify', '-CAfile', ca.chain], { input: pem, encoding: 'utf8' })
+        .stdout,
+    ).toContain(': OK');
+  });
+
+  it('a reference number works once: the second issue is refused and the medium keeps one pair', () => {
+    const { ref, authCode } = register(ca, '김철수', '8501012234565', 'general');
+    const medium = tempDir('medium-');
+    json(issue(ref, authCode, medium));
+    expectError(issue(ref, authCode, medium), 'CMP_REJECTED', /already used/);
+    expect(readdirSync(join(medium, 'NPKI', 'yessign', 'USER'))).toHaveLength(1);
+  });
+
+  it('a wrong authorization code is refused, and retrying at once meets an increasing delay', () => {
+    const { ref } = register(ca, '이영희', '9505052234563');
+    const medium = tempDir('medium-');
+    expectError(issue(ref, 'AAAA-BBBB-CCCC-DDDD', medium), 'CMP_REJECTED', /badMessageCheck/);
+    expectError(issue(ref, 'AAAA-BBBB-CCCC-DDDD', medium), 'CMP_REJECTED', /try again in \d+ s/);
+    expect(readdirSync(medium)).toEqual([]);
+  });
+
+  it('a weak password is refused before the CA is asked; the reference stays usable', () => {
+    const { ref, authCode } = register(ca, '최지우', '0103154234567', 'general');
+    const medium = tempDir('medium-');
+    expectError(issue(ref, authCode, medium, [], 'short1!'), 'NPKI_PASSWORD_RULES', /minLength/);
+    json(issue(ref, authCode, medium));
+  });
+
+  it('renews within the window keeping the VID, refuses outside it, and revokes onto the CRL', () => {
+    const { ref, authCode } = register(ca, holder.name, holder.idn, 'general');
+    const medium = tempDir('medium-');
+    const first = json<{ facts: { serial: string } }>(
+      issue(ref, authCode, medium, ['--idn-file', idnFile()]),
+    );
+    const lifecycle = (
+      command: 'renew' | 'revoke',
+      extra: string[] = [],
+      config?: string,
+    ): KioskRun =>
+      runKiosk(
+        [
+          ...(config === undefined ? [] : ['--config', config]),
+          'cert',
+          command,
+          '--ca',
+          ca.url,
+          '--ca-cert',
+          ca.chain,
+          '--storage',
+          `dir:${medium}`,
+          '--password-file',
+          file(holder.password),
+          '--json',
+          ...extra,
+        ],
+        home,
+      );
+    expectError(lifecycle('renew'), 'NPKI_RENEWAL_NOT_OPEN');
+    const wideWindow = join(tempDir('cfg-'), 'kiosk.yaml');
+    writeFileSync(wideWindow, 'npki:\n  renewalWindowDays: 365\n');
+    const renewed = json<{ facts: { serial: string; subject: string } }>(
+      lifecycle('renew', [], wideWindow),
+    );
+    expect(renewed.facts.serial).not.toBe(first.facts.serial);
+    const check = json<Record<string, unknown>>(
+      runKiosk(
+        [
+          'cert',
+          'check',
+          '--storage',
+          `dir:${medium}`,
+          '--password-file',
+          file(holder.password),
+          '--idn-file',
+          idnFile(),
+          '--json',
+        ],
+        home,
+      ),
+    );
+    expect(check).toMatchObject({
+      serial: renewed.facts.serial,
+      keyMatchesCert: true,
+      vidOk: true,
+    });
+
+    const revoked = json<{ serial: string }>(lifecycle('revoke', ['--reason', 'keyCompromise']));
+    expect(revoked.serial).toBe(renewed.facts.serial);
+    const crl = join(tempDir('crl-'), 'crl.der');
+    expect(runKiosk(['ca', 'crl', '--dir', ca.dir, '--out', crl], ca.home).status).toBe(0);
+    const text = spawnSync('openssl', ['crl', '-inform', 'DER', '-in', crl, '-noout', '-text'], {
+      encoding: 'utf8',
+    }).stdout;
+    expect(text.toLowerCase()).toContain(renewed.facts.serial.replace(/^0+/, ''));
+    expect(text).toContain('Key Compromise');
+  });
+
+  it('no password, authorization code or resident number reaches the kiosk log or the CA log', () => {
+    const logs = [
+      join(home, 'var', 'log', 'kiosk.jsonl'),
+      join(ca.home, 'var', 'log', 'kiosk.jsonl'),
+    ]
+      .map((p) => readFileSync(p, 'utf8'))
+      .join('\n');
+    expect(logs).toContain('certificate issued');
+    for (const secret of [holder.password, holder.idn, 'AAAA-BBBB-CCCC-DDDD', '8501012234565'])
+      expect(logs).not.toContain(secret);
+  });
+});
