@@ -1,18 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
+  AttributeTypeAndValue,
+  AttributeValue,
   CRLReason,
   CRLReasons,
   Extension,
   Extensions,
   GeneralName,
   Name,
+  RelativeDistinguishedName,
   SubjectPublicKeyInfo,
   type Certificate,
 } from '@peculiar/asn1-x509';
 import type { Signer } from '../crypto/signer.js';
 import type { x509 } from '../crypto/x509.js';
-import { CmpMismatchError, CmpRejectedError } from '../errors/index.js';
+import { CmpMismatchError, CmpRejectedError, CmpTransportError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { CertReqMessages, CertRequest, CertTemplate, type TypeAndValue } from './asn1/crmf.js';
 import {
@@ -44,7 +47,7 @@ export interface CmpClientOptions {
   readonly maxPolls?: number;
   readonly maxCheckAfterSeconds?: number;
   /** Injected for tests (no test sleeps for real). */
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now?: () => Date;
   readonly log?: Logger;
 }
@@ -59,6 +62,8 @@ export interface EnrolRequest {
   /** The new key, on the medium. */
   readonly signer: Signer;
   readonly regInfo?: readonly TypeAndValue[];
+  /** The subject asked for; the CA decides. Default: CN=<reference number>. */
+  readonly subject?: Name;
   readonly check?: CertificateCheck;
   readonly signal?: AbortSignal;
 }
@@ -96,11 +101,11 @@ interface Transaction {
  * that fails a check is refused with certConf (rejection) before the error is raised.
  */
 export class CmpClient {
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => Date;
 
   constructor(private readonly options: CmpClientOptions) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -109,7 +114,11 @@ export class CmpClient {
     const tx = this.begin({ kind: 'pbm', secret: request.secret }, request.secret, request.signal);
     const certReq = new CertRequest({
       certReqId: 0,
+      // RFC 4211 §4.1: a signature POP without poposkInput needs both subject and publicKey in
+      // the template (OpenSSL refuses it otherwise). The CA sets the real subject; this names the
+      // registration the request is for.
       certTemplate: new CertTemplate({
+        subject: request.subject ?? nameWithCommonName(request.ref),
         publicKey: AsnConvert.parse(request.signer.publicKey, SubjectPublicKeyInfo),
       }),
     });
@@ -141,6 +150,7 @@ export class CmpClient {
     const certReq = new CertRequest({
       certReqId: 0,
       certTemplate: new CertTemplate({
+        subject: request.current.certificate.tbsCertificate.subject,
         publicKey: AsnConvert.parse(request.signer.publicKey, SubjectPublicKeyInfo),
       }),
     });
@@ -195,13 +205,7 @@ export class CmpClient {
   ): Promise<Certificate> {
     let answer = await this.exchange(tx, header, body, expected);
     let response = this.certResponse(answer, expected);
-    for (let polls = 0; response.status.status === pkiStatus.waiting; polls++) {
-      if (polls >= (this.options.maxPolls ?? 10))
-        throw new CmpRejectedError(
-          pkiStatus.waiting,
-          [],
-          'the CA kept the request waiting too long',
-        );
+    if (response.status.status === pkiStatus.waiting) {
       answer = await this.poll(tx, response.certReqId, expected);
       response = this.certResponse(answer, expected);
     }
@@ -249,12 +253,24 @@ export class CmpClient {
     return certificate;
   }
 
+  /**
+   * Polls (RFC 4210 §5.3.22) until the answer is no longer `waiting`: at most maxPolls requests
+   * in all, each wait capped at maxCheckAfterSeconds and cut short by the caller's signal.
+   */
   private async poll(
     tx: Transaction,
     certReqId: number,
     expected: BodyType,
   ): Promise<DecodedMessage> {
-    for (;;) {
+    const maxPolls = this.options.maxPolls ?? 10;
+    for (let polls = 0; ; polls++) {
+      if (polls >= maxPolls) {
+        throw new CmpRejectedError(
+          pkiStatus.waiting,
+          [],
+          `the CA kept the request waiting after ${maxPolls} polls`,
+        );
+      }
       const answer = await this.exchange(
         tx,
         this.header(tx),
@@ -263,10 +279,15 @@ export class CmpClient {
         'pollRep',
       );
       const rep = answer.message.body.pollRep?.[0];
-      if (rep === undefined) return answer;
-      const wait = Math.min(Math.max(rep.checkAfter, 0), this.options.maxCheckAfterSeconds ?? 30);
+      if (
+        rep === undefined &&
+        this.certResponse(answer, expected).status.status !== pkiStatus.waiting
+      )
+        return answer;
+      const checkAfter = rep?.checkAfter ?? 1;
+      const wait = Math.min(Math.max(checkAfter, 0), this.options.maxCheckAfterSeconds ?? 30);
       this.options.log?.info({ seconds: wait }, 'CA asks to poll again');
-      await this.sleep(wait * 1000);
+      await this.sleep(wait * 1000, tx.signal);
     }
   }
 
@@ -376,4 +397,32 @@ function fresh(): ArrayBuffer {
 
 function same(a: ArrayBuffer | undefined, b: ArrayBuffer): boolean {
   return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+}
+
+/** Waits `ms`, or rejects with CmpTransportError as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(new CmpTransportError('cancelled while waiting to poll'));
+      return;
+    }
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new CmpTransportError('cancelled while waiting to poll'));
+      },
+      { once: true },
+    );
+  });
+}
+
+/** A Name of one common name (UTF8String). */
+function nameWithCommonName(cn: string): Name {
+  return new Name([
+    new RelativeDistinguishedName([
+      new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: cn }) }),
+    ]),
+  ]);
 }

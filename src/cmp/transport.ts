@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CmpTransportError } from '../errors/index.js';
 import { maxPkiMessageBytes } from './message.js';
 
@@ -42,62 +44,100 @@ export function httpTransport(url: string, options: HttpTransportOptions = {}): 
 
 type Attempt = Uint8Array | { error: CmpTransportError; retriable: boolean };
 
-async function postOnce(
+/**
+ * One POST on a connection of its own (no keep-alive): some CMP servers, OpenSSL's among them,
+ * serve one message per connection and drop the transaction on a reused one.
+ */
+function postOnce(
   url: string,
   body: Uint8Array,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Attempt> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  let response: Response;
-  try {
-    response = await fetch(url, {
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch (cause) {
+      resolve({ error: new CmpTransportError(`${url}: not a URL`, { cause }), retriable: false });
+      return;
+    }
+    const send =
+      target.protocol === 'https:'
+        ? httpsRequest
+        : target.protocol === 'http:'
+          ? httpRequest
+          : undefined;
+    if (send === undefined) {
+      resolve({
+        error: new CmpTransportError(`${url}: only http and https are supported`),
+        retriable: false,
+      });
+      return;
+    }
+    const request = send(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/pkixcmp', accept: 'application/pkixcmp' },
-      body: new Uint8Array(body),
-      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      agent: false,
+      headers: {
+        'content-type': 'application/pkixcmp',
+        accept: 'application/pkixcmp',
+        'content-length': body.length,
+      },
+      timeout: timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
     });
-  } catch (cause) {
-    if (signal?.aborted === true)
-      return { error: new CmpTransportError(`${url}: cancelled`, { cause }), retriable: false };
-    const what = timeout.aborted
-      ? `no answer within ${timeoutMs} ms`
-      : `cannot connect (${describe(cause)})`;
-    return { error: new CmpTransportError(`${url}: ${what}`, { cause }), retriable: true };
-  }
-  const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (!response.ok || type !== 'application/pkixcmp') {
-    const text = (await readBounded(response, 512).catch(() => new Uint8Array(0))).toString();
-    const error = new CmpTransportError(
-      `${url}: HTTP ${response.status} ${type ?? ''} ${sanitize(text)}`.trim(),
+    request.on('timeout', () =>
+      request.destroy(new TimeoutError(`no answer within ${timeoutMs} ms`)),
     );
-    return { error, retriable: response.status >= 500 };
-  }
-  try {
-    return await readBounded(response, maxPkiMessageBytes);
-  } catch (cause) {
-    return {
-      error: new CmpTransportError(`${url}: ${describe(cause)}`, { cause }),
-      retriable: false,
-    };
-  }
+    request.on('error', (cause: Error) => {
+      if (signal?.aborted === true) {
+        resolve({ error: new CmpTransportError(`${url}: cancelled`, { cause }), retriable: false });
+      } else {
+        const what =
+          cause instanceof TimeoutError ? cause.message : `cannot connect (${describe(cause)})`;
+        resolve({ error: new CmpTransportError(`${url}: ${what}`, { cause }), retriable: true });
+      }
+    });
+    request.on('response', (response) => {
+      const type =
+        (response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      const status = response.statusCode ?? 0;
+      const ok = status >= 200 && status < 300 && type === 'application/pkixcmp';
+      readBounded(response, ok ? maxPkiMessageBytes : 512).then(
+        (bytes) => {
+          if (ok) {
+            resolve(bytes);
+          } else {
+            const text = `${url}: HTTP ${status} ${type} ${sanitize(bytes.toString())}`.trim();
+            resolve({ error: new CmpTransportError(text), retriable: status >= 500 });
+          }
+        },
+        (cause: unknown) => {
+          resolve({
+            error: new CmpTransportError(`${url}: ${describe(cause)}`, { cause }),
+            retriable: false,
+          });
+        },
+      );
+    });
+    request.end(body);
+  });
 }
 
+class TimeoutError extends Error {}
+
 /** Reads at most `max` bytes of a response body; more is an error, not a memory spike. */
-async function readBounded(response: Response, max: number): Promise<Buffer> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
+async function readBounded(response: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
+  for await (const chunk of response) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
     if (size > max) {
-      await reader.cancel();
+      response.destroy();
       throw new Error(`answer larger than ${max} bytes`);
     }
-    chunks.push(value);
+    chunks.push(buffer);
   }
   return Buffer.concat(chunks);
 }

@@ -220,7 +220,11 @@ describe('kiosk ca serve refuses what it must', () => {
   });
 
   const post = (body: Uint8Array, type = 'application/pkixcmp'): Promise<Response> =>
-    fetch(ca.url, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
+    fetch(ca.url, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: new Uint8Array(body),
+    });
 
   it.each(['IR_unprotected.der', 'IR_rmprotection.der'])(
     'an unprotected request (%s) gets a CMP error',

@@ -2,11 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
 import { runKiosk } from './kiosk.js';
 import { tempDir } from './tempDir.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+/**
+ * Servers this test process started. They are stopped when the process exits, wherever startCa
+ * was called from (a hook cannot register afterAll): no server outlives its tests.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** A running `kiosk ca serve` of a fresh CA, stopped when the test file ends. */
 export interface RunningCa {
@@ -46,8 +54,9 @@ export async function startCa(caName = 'yessign'): Promise<RunningCa> {
       reject(new Error(`kiosk ca serve exited (${String(code)}): ${out}`));
     });
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stop = (): Promise<void> => stopChild(child);
-  afterAll(stop);
   return { dir, home, server, url: `http://${server}/pkix/`, chain, stop };
 }
 
@@ -87,7 +96,10 @@ function expectOk(run: { status: number | null; stderr: string }): void {
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
+    // A server that does not stop on SIGTERM is a bug, but must not outlive the tests.
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
     child.once('exit', () => {
+      clearTimeout(kill);
       resolve();
     });
     child.kill('SIGTERM');

@@ -1,23 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 
-const made: string[] = [];
-let registered = false;
+let base: string | undefined;
 
 /**
- * A fresh temporary folder, removed with everything in it when the test file ends: tests write
- * passwords and keys there (STYLE #14: tests own their world and clean it up).
+ * A fresh temporary folder. All of a test process's folders live under one base folder that is
+ * removed, with everything in it, when the process exits: tests write passwords and keys there
+ * (STYLE #14: tests own their world and clean it up). Safe to call anywhere, hooks included.
  */
 export function tempDir(prefix: string): string {
-  if (!registered) {
-    registered = true;
-    afterAll(() => {
-      for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  if (base === undefined) {
+    // The run's mark (test/globalSetup.ts) lets the teardown find what a killed worker left.
+    const run = process.env.KIOSK_TEST_RUN ?? 'adhoc';
+    const made = mkdtempSync(join(tmpdir(), `kiosk-test-${run}-`));
+    base = made;
+    process.once('exit', () => {
+      rmSync(made, { recursive: true, force: true });
     });
   }
-  const dir = mkdtempSync(join(tmpdir(), `kiosk-test-${prefix}`));
-  made.push(dir);
-  return dir;
+  return mkdtempSync(join(base, prefix));
 }

@@ -64,6 +64,8 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
             db.close();
             done();
           });
+          // Idle keep-alive connections would hold close() open for ever.
+          server.closeAllConnections();
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
