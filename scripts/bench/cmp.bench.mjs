@@ -1,3 +1,4 @@
+import { cmpIrArgs } from '../lib/openssl.mjs';
 // CMP enrolment against one `kiosk ca serve` on loopback (DESIGN §5, issue 3):
 //  - the round trip of one enrolment (ir + certConf, a fresh key and a fresh registration each) by
 //    the kiosk's CmpClient (in-process, from dist/) against `openssl cmp -cmd ir` doing the same
@@ -105,18 +106,12 @@ export async function run() {
         'pkix/',
         '-trusted',
         chain,
-        '-ref',
-        registration.ref,
-        '-secret',
-        `pass:${registration.authCode}`,
-        '-cmd',
-        'ir',
-        '-newkey',
-        key,
-        '-subject',
-        '/CN=x',
-        '-certout',
-        cert,
+        ...cmpIrArgs({
+          ref: registration.ref,
+          secret: registration.authCode,
+          newKey: key,
+          certOut: cert,
+        }),
       ]);
       readFileSync(cert); // issued and confirmed, or execFile threw
     }, runs);

@@ -5,3 +5,9 @@ export interface StagedKeyFile {
 }
 export declare function stageKeyFile(keyFile: Uint8Array, password: string): StagedKeyFile;
 export declare function opensslPkcs8Decrypt(staged: StagedKeyFile): Buffer;
+export declare function cmpIrArgs(options: {
+  ref: string;
+  secret: string;
+  newKey: string;
+  certOut: string;
+}): string[];

@@ -40,3 +40,24 @@ export function opensslPkcs8Decrypt(staged) {
     { stdio: 'pipe' },
   );
 }
+
+/**
+ * Arguments of `openssl cmp` for an enrolment (ir) authenticated by an RA reference number and
+ * authorization code (PBM, DESIGN §5); the caller adds -server, -path and -trusted.
+ */
+export function cmpIrArgs({ ref, secret, newKey, certOut }) {
+  return [
+    '-ref',
+    ref,
+    '-secret',
+    `pass:${secret}`,
+    '-cmd',
+    'ir',
+    '-newkey',
+    newKey,
+    '-subject',
+    '/CN=x',
+    '-certout',
+    certOut,
+  ];
+}

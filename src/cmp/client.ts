@@ -15,7 +15,7 @@ import {
 } from '@peculiar/asn1-x509';
 import type { Signer } from '../crypto/signer.js';
 import type { x509 } from '../crypto/x509.js';
-import { CmpMismatchError, CmpRejectedError, CmpTransportError } from '../errors/index.js';
+import { CmpMismatchError, CmpRejectedError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { CertReqMessages, CertRequest, CertTemplate, type TypeAndValue } from './asn1/crmf.js';
 import {
@@ -36,7 +36,7 @@ import {
 } from './message.js';
 import { protectMessage, verifyProtection, type Protector } from './protection.js';
 import { describeStatus, pkiStatus, statusInfo } from './status.js';
-import type { CmpTransport } from './transport.js';
+import { abortableSleep, type CmpTransport } from './transport.js';
 import { chainsToAnchor } from './trust.js';
 
 export interface CmpClientOptions {
@@ -397,25 +397,6 @@ function fresh(): ArrayBuffer {
 
 function same(a: ArrayBuffer | undefined, b: ArrayBuffer): boolean {
   return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
-}
-
-/** Waits `ms`, or rejects with CmpTransportError as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(new CmpTransportError('cancelled while waiting to poll'));
-      return;
-    }
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new CmpTransportError('cancelled while waiting to poll'));
-      },
-      { once: true },
-    );
-  });
 }
 
 /** A Name of one common name (UTF8String). */

@@ -31,7 +31,7 @@ export function httpTransport(url: string, options: HttpTransportOptions = {}): 
     async send(request, signal) {
       let lastError: CmpTransportError | undefined;
       for (let attempt = 0; attempt <= retries; attempt++) {
-        if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1), signal);
+        if (attempt > 0) await abortableSleep(backoffMs * 2 ** (attempt - 1), signal);
         const result = await postOnce(url, request, timeoutMs, signal);
         if (result instanceof Uint8Array) return result;
         lastError = result.error;
@@ -152,8 +152,13 @@ function sanitize(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 200);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with CmpTransportError as soon as `signal` aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(new CmpTransportError('cancelled'));
+      return;
+    }
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',

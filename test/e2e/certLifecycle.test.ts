@@ -59,6 +59,24 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
       home,
     );
   const idnFile = (): string => file(holder.idn);
+  /** `kiosk cert check` with the holder's password and IDN. */
+  const checkWithIdn = (medium: string): Record<string, unknown> =>
+    json(
+      runKiosk(
+        [
+          'cert',
+          'check',
+          '--storage',
+          `dir:${medium}`,
+          '--password-file',
+          file(holder.password),
+          '--idn-file',
+          idnFile(),
+          '--json',
+        ],
+        home,
+      ),
+    );
 
   beforeAll(async () => {
     ca = await startCa();
@@ -85,22 +103,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     expect(issued.dir).toContain(join(medium, 'NPKI', 'yessign', 'USER', `cn=${holder.name}()`));
     expect(readdirSync(issued.dir).sort()).toEqual(['signCert.der', 'signPri.key']);
 
-    const check = json<Record<string, unknown>>(
-      runKiosk(
-        [
-          'cert',
-          'check',
-          '--storage',
-          `dir:${medium}`,
-          '--password-file',
-          file(holder.password),
-          '--idn-file',
-          idnFile(),
-          '--json',
-        ],
-        home,
-      ),
-    );
+    const check = checkWithIdn(medium);
     expect(check).toMatchObject({
       passwordOk: true,
       keyMatchesCert: true,
@@ -210,22 +213,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
       lifecycle('renew', [], wideWindow),
     );
     expect(renewed.facts.serial).not.toBe(first.facts.serial);
-    const check = json<Record<string, unknown>>(
-      runKiosk(
-        [
-          'cert',
-          'check',
-          '--storage',
-          `dir:${medium}`,
-          '--password-file',
-          file(holder.password),
-          '--idn-file',
-          idnFile(),
-          '--json',
-        ],
-        home,
-      ),
-    );
+    const check = checkWithIdn(medium);
     expect(check).toMatchObject({
       serial: renewed.facts.serial,
       keyMatchesCert: true,

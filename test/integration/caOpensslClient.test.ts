@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cmpIrArgs } from '../../scripts/lib/openssl.mjs';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk } from '../support/kiosk.js';
 import { sharedFixtures } from '../support/fixtures.js';
@@ -47,20 +48,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     const { ref, authCode } = register(ca, '홍길동', '9001011234568');
     const key = newKey(work, 'ir.key.pem');
     const cert = join(work, 'ir.crt.pem');
-    const run = opensslCmp(ca, [
-      '-ref',
-      ref,
-      '-secret',
-      `pass:${authCode}`,
-      '-cmd',
-      'ir',
-      '-newkey',
-      key,
-      '-subject',
-      '/CN=x',
-      '-certout',
-      cert,
-    ]);
+    const run = opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert }));
     expect(run.output).toContain('received PKICONF');
     expect(run.status).toBe(0);
     expect(opensslOk(['verify', '-CAfile', ca.chain, cert])).toContain(': OK');
@@ -81,68 +69,33 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
   it('a reference number works once; a wrong secret and an unknown reference get CMP errors', () => {
     const { ref, authCode } = register(ca, '김철수', '8501012234565', 'general');
     const key = newKey(work, 'once.key.pem');
-    const first = opensslCmp(ca, [
-      '-ref',
-      ref,
-      '-secret',
-      `pass:${authCode}`,
-      '-cmd',
-      'ir',
-      '-newkey',
-      key,
-      '-subject',
-      '/CN=x',
-      '-certout',
-      join(work, 'once.pem'),
-    ]);
+    const first = opensslCmp(
+      ca,
+      cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: join(work, 'once.pem') }),
+    );
     expect(first.status).toBe(0);
-    const replay = opensslCmp(ca, [
-      '-ref',
-      ref,
-      '-secret',
-      `pass:${authCode}`,
-      '-cmd',
-      'ir',
-      '-newkey',
-      key,
-      '-subject',
-      '/CN=x',
-      '-certout',
-      join(work, 'twice.pem'),
-    ]);
+    const replay = opensslCmp(
+      ca,
+      cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: join(work, 'twice.pem') }),
+    );
     expect(replay.status).not.toBe(0);
     expect(replay.output).toContain('the reference number was already used');
     const other = register(ca, '이영희', '9505052234563');
-    const wrong = opensslCmp(ca, [
-      '-ref',
-      other.ref,
-      '-secret',
-      'pass:WRONG-CODE',
-      '-cmd',
-      'ir',
-      '-newkey',
-      key,
-      '-subject',
-      '/CN=x',
-      '-certout',
-      join(work, 'wrong.pem'),
-    ]);
+    const wrong = opensslCmp(
+      ca,
+      cmpIrArgs({
+        ref: other.ref,
+        secret: 'WRONG-CODE',
+        newKey: key,
+        certOut: join(work, 'wrong.pem'),
+      }),
+    );
     expect(wrong.output).toMatch(/badMessageCheck|wrong authorization code/);
     expect(wrong.status).not.toBe(0);
-    const unknown = opensslCmp(ca, [
-      '-ref',
-      '00000000',
-      '-secret',
-      'pass:x',
-      '-cmd',
-      'ir',
-      '-newkey',
-      key,
-      '-subject',
-      '/CN=x',
-      '-certout',
-      join(work, 'unknown.pem'),
-    ]);
+    const unknown = opensslCmp(
+      ca,
+      cmpIrArgs({ ref: '00000000', secret: 'x', newKey: key, certOut: join(work, 'unknown.pem') }),
+    );
     expect(unknown.status).not.toBe(0);
   });
 
@@ -151,20 +104,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     const key = newKey(work, 'kur-old.key.pem');
     const cert = join(work, 'kur-old.pem');
     expect(
-      opensslCmp(ca, [
-        '-ref',
-        ref,
-        '-secret',
-        `pass:${authCode}`,
-        '-cmd',
-        'ir',
-        '-newkey',
-        key,
-        '-subject',
-        '/CN=x',
-        '-certout',
-        cert,
-      ]).status,
+      opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
     ).toBe(0);
     const newKeyPath = newKey(work, 'kur-new.key.pem');
     const renewed = join(work, 'kur-new.pem');
