@@ -120,6 +120,7 @@ export class CaDatabase {
 
   /** Registers a visitor after the identity check; the code is shown once and stored sealed. */
   register(name: string, idn: string, profile: Profile, now: number): Registration {
+    this.forgetExpiredIdns(now);
     const authCode = newAuthCode();
     for (;;) {
       const ref = String(randomInt(10_000_000, 100_000_000));
@@ -181,6 +182,18 @@ export class CaDatabase {
         .prepare('update registrations set used_at = ? where ref = ? and used_at is null')
         .run(now, ref).changes === 1
     );
+  }
+
+  /**
+   * Forgets the IDNs of registrations that expired unused or whose certificate was never
+   * confirmed (DESIGN §5: the IDN is kept only as long as it is needed). Returns how many.
+   */
+  forgetExpiredIdns(now: number): number {
+    return this.db
+      .prepare(
+        'update registrations set idn_sealed = null where idn_sealed is not null and expires_at < ?',
+      )
+      .run(now).changes;
   }
 
   /** Forgets the IDN once nothing needs it any more. */

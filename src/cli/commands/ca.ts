@@ -46,6 +46,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       const material = await loadCa(resolve(options.dir));
       const { host, port } = parseListen(options.listen);
       const db = new CaDatabase(material.databasePath, material.sealKey);
+      db.forgetExpiredIdns(ctx.now().getTime());
       const server = createCaServer({
         responder: new CmpResponder(material, db, {
           crlUrl: `http://${host}:${port}/crl`,

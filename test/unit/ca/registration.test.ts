@@ -31,6 +31,10 @@ describe('registrations at the embedded CA', () => {
     });
     expect(ca.db.revocations()).toEqual([]);
     expect(ca.bodyTypes).toEqual(['ir']);
+    // The IDN of a registration that expired unused is not kept.
+    expect(ca.db.registration(ref)?.idn).toBe('9001011234568');
+    expect(ca.db.forgetExpiredIdns(now.getTime())).toBe(1);
+    expect(ca.db.registration(ref)?.idn).toBeUndefined();
     ca.close();
   });
 
