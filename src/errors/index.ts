@@ -7,3 +7,4 @@ export * from './cli.js';
 export * from './storage.js';
 export * from './cmp.js';
 export * from './ca.js';
+export * from './token.js';

@@ -21,6 +21,11 @@ export const reasons = [
   'caUnavailable',
   'configInvalid',
   'usage',
+  'tokenMissing',
+  'wrongPin',
+  'pinLocked',
+  'tokenRemoved',
+  'tokenFull',
   'internal',
 ] as const;
 

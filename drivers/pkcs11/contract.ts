@@ -1,0 +1,86 @@
+import type { Signer } from '../../src/crypto/signer.js';
+
+/**
+ * Hardware security tokens over PKCS#11 (DESIGN §3.3). Interfaces only: the real driver
+ * (graphene-pk11) and the fake implement them, and one contract suite runs against both.
+ *
+ * Every member may reject with the typed token errors of src/errors/token.ts: TokenRemovedError
+ * when the token goes away mid-call (the operation then did not happen, or is reported by
+ * listObjects so the caller can clean up), WrongPinError / PinLockedError from login,
+ * TokenFullError when an object does not fit. Nothing else escapes a driver.
+ */
+
+/** What a token says about itself. Selection is by label or serial, never by slot. */
+export interface TokenInfo {
+  readonly label: string;
+  readonly serial: string;
+  readonly manufacturer: string;
+  readonly model: string;
+  /** CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED. */
+  readonly pin: {
+    readonly countLow: boolean;
+    readonly finalTry: boolean;
+    readonly locked: boolean;
+  };
+}
+
+/** How a caller names the token it wants. */
+export type TokenSelector = { readonly label: string } | { readonly serial: string };
+
+/** A key pair generated on the token; the private key never leaves it. */
+export interface TokenKeyPair {
+  /** CKA_ID shared by the private key, the public key and (later) the certificate. */
+  readonly id: Uint8Array;
+  readonly label: string;
+  /** DER SubjectPublicKeyInfo of the public key. */
+  readonly publicKey: Uint8Array;
+  /** CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE, CKA_LOCAL read back from the private key. */
+  readonly alwaysSensitive: boolean;
+  readonly neverExtractable: boolean;
+  readonly local: boolean;
+}
+
+/** One object on the token, as listObjects reports it. */
+export interface TokenObject {
+  readonly kind: 'privateKey' | 'publicKey' | 'certificate' | 'data';
+  readonly label: string;
+  /** CKA_ID (keys, certificates); empty for data objects. */
+  readonly id: Uint8Array;
+  /** The certificate DER or the data value; absent for keys. */
+  readonly value?: Uint8Array;
+}
+
+/** A session with one token. Closing it logs out. */
+export interface TokenSession {
+  readonly token: TokenInfo;
+  /** Logs the user in with the PIN (bytes; the caller zeroes them). */
+  login(pin: Uint8Array): Promise<void>;
+  /** RSA-2048 on the token: private key sensitive and not extractable (DESIGN §3.3 templates). */
+  generateRsaKeyPair(label: string): Promise<TokenKeyPair>;
+  /** A Signer (sha256WithRSAEncryption) that signs with the private key of this CKA_ID. */
+  signer(keyPair: TokenKeyPair): Signer;
+  /** Stores a certificate (CKO_CERTIFICATE, CKC_X_509) with the key's CKA_ID and its subject. */
+  storeCertificate(
+    id: Uint8Array,
+    label: string,
+    der: Uint8Array,
+    subject: Uint8Array,
+  ): Promise<void>;
+  /** Stores a CKO_DATA object (the VID's R: label `R4VID=<hex CKA_ID>`, configurable). */
+  storeData(label: string, value: Uint8Array): Promise<void>;
+  /** Every object visible in this session (after login: private ones too). */
+  listObjects(): Promise<TokenObject[]>;
+  /** Removes the key pair, certificate and data objects of this CKA_ID (cleanup after a failure). */
+  deleteKeyPair(id: Uint8Array, dataLabel?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One PKCS#11 module (library), initialised once per process. */
+export interface TokenDriver {
+  /** Tokens present now. */
+  listTokens(): Promise<TokenInfo[]>;
+  /** Opens a read-write session with the selected token; TokenNotFoundError if absent. */
+  open(selector: TokenSelector): Promise<TokenSession>;
+  /** Closes every session and finalises the module. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,400 @@
+import { createPublicKey, randomBytes } from 'node:crypto';
+import * as graphene from 'graphene-pk11';
+import * as pkcs11js from 'pkcs11js';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { signatureOids, type Signer } from '../../src/crypto/signer.js';
+import {
+  PinLockedError,
+  TokenFailureError,
+  TokenFullError,
+  TokenNotFoundError,
+  TokenRemovedError,
+  WrongPinError,
+} from '../../src/errors/index.js';
+import type {
+  TokenDriver,
+  TokenInfo,
+  TokenKeyPair,
+  TokenObject,
+  TokenSelector,
+  TokenSession,
+} from './contract.js';
+
+/**
+ * Loaded modules by library path. PKCS#11 allows one C_Initialize per process per library
+ * (CKR_CRYPTOKI_ALREADY_INITIALIZED otherwise, DESIGN §3.3), so this one table is process-wide;
+ * drivers share an entry and the last one to close finalises it.
+ */
+const modules = new Map<string, { module: graphene.Module; users: number }>();
+
+/** A TokenDriver over graphene-pk11 for one PKCS#11 library (SoftHSM2 in tests). */
+export class GraphenePkcs11Driver implements TokenDriver {
+  private readonly module: graphene.Module;
+  private readonly sessions = new Set<GrapheneSession>();
+  private closed = false;
+
+  constructor(private readonly modulePath: string) {
+    const loaded = modules.get(modulePath);
+    if (loaded !== undefined) {
+      loaded.users++;
+      this.module = loaded.module;
+    } else {
+      this.module = mapErrors(() => {
+        const module = graphene.Module.load(modulePath);
+        module.initialize();
+        return module;
+      });
+      modules.set(modulePath, { module: this.module, users: 1 });
+    }
+  }
+
+  listTokens(): Promise<TokenInfo[]> {
+    return attempt(() => this.presentSlots().map((slot) => tokenInfo(slot.getToken())));
+  }
+
+  open(selector: TokenSelector): Promise<TokenSession> {
+    return attempt(() => {
+      const slot = this.presentSlots().find((s) => {
+        const token = s.getToken();
+        return 'label' in selector
+          ? token.label.trim() === selector.label
+          : token.serialNumber.trim() === selector.serial;
+      });
+      if (slot === undefined) {
+        throw new TokenNotFoundError(
+          'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
+        );
+      }
+      const session = new GrapheneSession(slot, () => this.sessions.delete(session));
+      this.sessions.add(session);
+      return session;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of [...this.sessions]) await session.close();
+    const loaded = modules.get(this.modulePath);
+    if (loaded !== undefined && --loaded.users === 0) {
+      modules.delete(this.modulePath);
+      try {
+        loaded.module.finalize();
+      } catch {
+        // already finalised or the library is gone: nothing left to release
+      }
+    }
+  }
+
+  private presentSlots(): graphene.Slot[] {
+    const slots = this.module.getSlots(true);
+    const result: graphene.Slot[] = [];
+    for (let i = 0; i < slots.length; i++) result.push(slots.items(i));
+    return result;
+  }
+}
+
+class GrapheneSession implements TokenSession {
+  readonly token: TokenInfo;
+  private readonly session: graphene.Session;
+  private open = true;
+
+  constructor(
+    private readonly slot: graphene.Slot,
+    private readonly onClose: () => void,
+  ) {
+    this.session = slot.open(graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION);
+    this.token = tokenInfo(slot.getToken());
+  }
+
+  login(pin: Uint8Array): Promise<void> {
+    return attempt(
+      () => {
+        this.session.login(Buffer.from(pin).toString('utf8'), graphene.UserType.USER);
+      },
+      () => tokenInfo(this.slot.getToken()),
+    );
+  }
+
+  generateRsaKeyPair(label: string): Promise<TokenKeyPair> {
+    const id = randomBytes(16);
+    return new Promise((resolve, reject) => {
+      try {
+        // DESIGN §3.3 templates; the callback form keeps the event loop (and the UI) running.
+        this.session.generateKeyPair(
+          graphene.KeyGenMechanism.RSA,
+          {
+            keyType: graphene.KeyType.RSA,
+            token: true,
+            id,
+            label,
+            modulusBits: 2048,
+            publicExponent: Buffer.from([1, 0, 1]),
+            verify: true,
+          },
+          {
+            keyType: graphene.KeyType.RSA,
+            token: true,
+            private: true,
+            id,
+            label,
+            sensitive: true,
+            extractable: false,
+            sign: true,
+          },
+          (error, keys) => {
+            if (error !== null) {
+              reject(mapError(error));
+              return;
+            }
+            try {
+              if (keys === null) throw new TokenFailureError('key generation returned no keys');
+              resolve(keyPairOf(keys, id, label));
+            } catch (cause) {
+              reject(mapError(cause));
+            }
+          },
+        );
+      } catch (cause) {
+        reject(mapError(cause));
+      }
+    });
+  }
+
+  signer(keyPair: TokenKeyPair): Signer {
+    return {
+      algorithm: new AlgorithmIdentifier({
+        algorithm: signatureOids.sha256WithRsa,
+        parameters: null,
+      }),
+      publicKey: keyPair.publicKey,
+      sign: (data) =>
+        new Promise((resolve, reject) => {
+          try {
+            const key = this.findOne(
+              graphene.ObjectClass.PRIVATE_KEY,
+              keyPair.id,
+            ).toType<graphene.PrivateKey>();
+            this.session
+              .createSign('SHA256_RSA_PKCS', key)
+              .once(Buffer.from(data), (error, signature) => {
+                if ((error as Error | null) !== null) reject(mapError(error));
+                else resolve(new Uint8Array(signature));
+              });
+          } catch (cause) {
+            reject(mapError(cause));
+          }
+        }),
+    };
+  }
+
+  storeCertificate(
+    id: Uint8Array,
+    label: string,
+    der: Uint8Array,
+    subject: Uint8Array,
+  ): Promise<void> {
+    return attempt(() => {
+      this.session.create({
+        class: graphene.ObjectClass.CERTIFICATE,
+        certType: graphene.CertificateType.X_509,
+        token: true,
+        private: false,
+        id: Buffer.from(id),
+        label,
+        subject: Buffer.from(subject),
+        value: Buffer.from(der),
+      });
+    });
+  }
+
+  storeData(label: string, value: Uint8Array): Promise<void> {
+    return attempt(() => {
+      this.session.create({
+        class: graphene.ObjectClass.DATA,
+        token: true,
+        private: true,
+        label,
+        application: 'kiosk',
+        value: Buffer.from(value),
+      });
+    });
+  }
+
+  listObjects(): Promise<TokenObject[]> {
+    return attempt(() => {
+      const objects: TokenObject[] = [];
+      const found = this.session.find();
+      for (let i = 0; i < found.length; i++) {
+        const object = found.items(i);
+        const kind = kindOf(object.class);
+        if (kind === undefined) continue;
+        const storage = object.toType<graphene.Storage>();
+        const id =
+          kind === 'data' ? new Uint8Array(0) : new Uint8Array(object.toType<graphene.Key>().id);
+        const base = { kind, label: storage.label, id };
+        objects.push(
+          kind === 'certificate'
+            ? { ...base, value: new Uint8Array(object.toType<graphene.X509Certificate>().value) }
+            : kind === 'data'
+              ? { ...base, value: new Uint8Array(object.toType<graphene.Data>().value) }
+              : base,
+        );
+      }
+      return objects;
+    });
+  }
+
+  deleteKeyPair(id: Uint8Array, dataLabel?: string): Promise<void> {
+    return attempt(() => {
+      this.session.destroy({ id: Buffer.from(id) });
+      if (dataLabel !== undefined)
+        this.session.destroy({ class: graphene.ObjectClass.DATA, label: dataLabel });
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.open) return Promise.resolve();
+    this.open = false;
+    this.onClose();
+    try {
+      this.session.logout();
+    } catch {
+      // not logged in, or the token is gone: closing is all that is left
+    }
+    try {
+      this.session.close();
+    } catch {
+      // the session died with the token
+    }
+    return Promise.resolve();
+  }
+
+  private findOne(kind: graphene.ObjectClass, id: Uint8Array): graphene.SessionObject {
+    const found = this.session.find({ class: kind, id: Buffer.from(id) });
+    if (found.length === 0) throw new TokenFailureError('the key is no longer on the token');
+    return found.items(0);
+  }
+}
+
+function keyPairOf(keys: graphene.IKeyPair, id: Buffer, label: string): TokenKeyPair {
+  const pub = keys.publicKey.getAttribute({ modulus: null, publicExponent: null });
+  const flags = keys.privateKey.getAttribute({
+    alwaysSensitive: null,
+    neverExtractable: null,
+    local: null,
+  });
+  if (!pub.modulus || !pub.publicExponent)
+    throw new TokenFailureError('the public key has no modulus or exponent');
+  const publicKey = createPublicKey({
+    key: { kty: 'RSA', n: toBase64Url(pub.modulus), e: toBase64Url(pub.publicExponent) },
+    format: 'jwk',
+  }).export({ type: 'spki', format: 'der' });
+  return {
+    id: new Uint8Array(id),
+    label,
+    publicKey: new Uint8Array(publicKey),
+    alwaysSensitive: flags.alwaysSensitive === true,
+    neverExtractable: flags.neverExtractable === true,
+    local: flags.local === true,
+  };
+}
+
+function kindOf(objectClass: graphene.ObjectClass): TokenObject['kind'] | undefined {
+  switch (objectClass) {
+    case graphene.ObjectClass.PRIVATE_KEY:
+      return 'privateKey';
+    case graphene.ObjectClass.PUBLIC_KEY:
+      return 'publicKey';
+    case graphene.ObjectClass.CERTIFICATE:
+      return 'certificate';
+    case graphene.ObjectClass.DATA:
+      return 'data';
+    default:
+      return undefined;
+  }
+}
+
+function tokenInfo(token: graphene.Token): TokenInfo {
+  const flags = token.flags;
+  return {
+    label: token.label.trim(),
+    serial: token.serialNumber.trim(),
+    manufacturer: token.manufacturerID.trim(),
+    model: token.model.trim(),
+    pin: {
+      countLow: (flags & graphene.TokenFlag.USER_PIN_COUNT_LOW) !== 0,
+      finalTry: (flags & graphene.TokenFlag.USER_PIN_FINAL_TRY) !== 0,
+      locked: (flags & graphene.TokenFlag.USER_PIN_LOCKED) !== 0,
+    },
+  };
+}
+
+/** mapErrors as a promise: a synchronous PKCS#11 failure becomes a rejection, never a throw. */
+function attempt<T>(call: () => T, info?: () => TokenInfo): Promise<T> {
+  return new Promise((resolve, reject) => {
+    try {
+      resolve(mapErrors(call, info));
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
+
+/** Runs a PKCS#11 call, turning its errors into the typed token errors (the one mapping point). */
+function mapErrors<T>(call: () => T, info?: () => TokenInfo): T {
+  try {
+    return call();
+  } catch (error) {
+    throw mapError(error, info);
+  }
+}
+
+/** PKCS#11 errors are recognised by their CKR code (STYLE #6), never by their message. */
+function mapError(error: unknown, info?: () => TokenInfo): Error {
+  if (!(error instanceof pkcs11js.Pkcs11Error))
+    return error instanceof Error ? error : new Error(String(error));
+  switch (error.code) {
+    case pkcs11js.CKR_PIN_INCORRECT:
+    case pkcs11js.CKR_PIN_INVALID:
+    case pkcs11js.CKR_PIN_LEN_RANGE: {
+      const pin = safeInfo(info)?.pin;
+      return new WrongPinError(
+        pin?.finalTry === true ? 'finalTry' : pin?.countLow === true ? 'low' : 'unknown',
+      );
+    }
+    case pkcs11js.CKR_PIN_LOCKED:
+      return new PinLockedError();
+    case pkcs11js.CKR_DEVICE_REMOVED:
+    case pkcs11js.CKR_TOKEN_NOT_PRESENT:
+    case pkcs11js.CKR_SESSION_HANDLE_INVALID:
+    case pkcs11js.CKR_SESSION_CLOSED:
+    case pkcs11js.CKR_DEVICE_ERROR:
+      return new TokenRemovedError(`the token went away (${codeName(error.code)})`, {
+        cause: error,
+      });
+    case pkcs11js.CKR_DEVICE_MEMORY:
+      return new TokenFullError(`the token is full (${codeName(error.code)})`, { cause: error });
+    default:
+      return new TokenFailureError(`PKCS#11 ${codeName(error.code)}`, { cause: error });
+  }
+}
+
+function safeInfo(info?: () => TokenInfo): TokenInfo | undefined {
+  try {
+    return info?.();
+  } catch {
+    return undefined;
+  }
+}
+
+function codeName(code: number): string {
+  const name = Object.entries(pkcs11js).find(
+    ([key, value]) => key.startsWith('CKR_') && value === code,
+  )?.[0];
+  return name ?? `0x${code.toString(16)}`;
+}
+
+function toBase64Url(bytes: Buffer): string {
+  return bytes.toString('base64url');
+}

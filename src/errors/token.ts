@@ -1,0 +1,86 @@
+import { RetriableError } from './kioskError.js';
+import type { Reason } from './reason.js';
+
+/** No token with the requested label or serial is present. */
+export class TokenNotFoundError extends RetriableError {
+  readonly code = 'TOKEN_NOT_FOUND';
+  readonly reason: Reason = 'tokenMissing';
+  readonly visitor = {
+    ko: '보안토큰을 찾을 수 없습니다. 보안토큰을 연결해 주세요.',
+    en: 'The security token was not found. Please connect it.',
+  };
+  constructor(readonly selector: string) {
+    super(`no token ${selector}`);
+  }
+}
+
+/** What the token says about the PIN after a wrong one (CKF_USER_PIN_COUNT_LOW / FINAL_TRY). */
+export type PinRetries = 'unknown' | 'low' | 'finalTry';
+
+/** The PIN is wrong; `retries` says what the token reports about the tries left. */
+export class WrongPinError extends RetriableError {
+  readonly code = 'TOKEN_WRONG_PIN';
+  readonly reason: Reason = 'wrongPin';
+  readonly visitor: { ko: string; en: string };
+  constructor(readonly retries: PinRetries) {
+    super(`wrong PIN (${retries === 'unknown' ? 'tries left not reported' : retries})`);
+    this.visitor =
+      retries === 'finalTry'
+        ? {
+            ko: 'PIN이 틀렸습니다. 한 번 더 틀리면 잠깁니다.',
+            en: 'Wrong PIN. One more wrong try locks the token.',
+          }
+        : retries === 'low'
+          ? {
+              ko: 'PIN이 틀렸습니다. 남은 횟수가 얼마 없습니다.',
+              en: 'Wrong PIN. Only a few tries are left.',
+            }
+          : {
+              ko: 'PIN이 틀렸습니다. 다시 입력해 주세요.',
+              en: 'Wrong PIN. Please enter it again.',
+            };
+  }
+}
+
+/** The user PIN is locked: only the token's owner (SO PIN) or the issuer can unlock it. */
+export class PinLockedError extends RetriableError {
+  readonly code = 'TOKEN_PIN_LOCKED';
+  readonly reason: Reason = 'pinLocked';
+  readonly visitor = {
+    ko: '보안토큰 PIN이 잠겼습니다. 직원에게 문의해 주세요.',
+    en: 'The token PIN is locked. Please see a member of staff.',
+  };
+  constructor() {
+    super('the user PIN is locked');
+  }
+}
+
+/** The token was removed (or its session lost) in the middle of an operation. */
+export class TokenRemovedError extends RetriableError {
+  readonly code = 'TOKEN_REMOVED';
+  readonly reason: Reason = 'tokenRemoved';
+  readonly visitor = {
+    ko: '보안토큰이 분리되었습니다. 다시 연결하고 다시 시도해 주세요.',
+    en: 'The security token was removed. Reconnect it and try again.',
+  };
+}
+
+/** The token has no room for another key or object. */
+export class TokenFullError extends RetriableError {
+  readonly code = 'TOKEN_FULL';
+  readonly reason: Reason = 'tokenFull';
+  readonly visitor = {
+    ko: '보안토큰에 저장 공간이 없습니다.',
+    en: 'The security token is full.',
+  };
+}
+
+/** The token or its module failed in a way none of the above describes; `ckr` names the code. */
+export class TokenFailureError extends RetriableError {
+  readonly code = 'TOKEN_FAILURE';
+  readonly reason: Reason = 'tokenRemoved';
+  readonly visitor = {
+    ko: '보안토큰에서 오류가 발생했습니다. 다시 연결하고 다시 시도해 주세요.',
+    en: 'The security token reported an error. Reconnect it and try again.',
+  };
+}

@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './tempDir.js';
+
+/** Where Debian's softhsm2 package puts the module. */
+export const softhsmModule = '/usr/lib/softhsm/libsofthsm2.so';
+
+/**
+ * A private SoftHSM2 world for one test file (STYLE #14, DESIGN §3.3): its own softhsm2.conf and
+ * token folder, exported as SOFTHSM2_CONF before any module is loaded. SoftHSM reads the folder
+ * at C_Initialize only, so tokens made later are seen by the next driver (each test's driver is
+ * closed, which finalises the module).
+ */
+export function softhsmWorld(): { newToken(pin: string): { label: string } } {
+  const dir = tempDir('softhsm-');
+  const tokens = join(dir, 'tokens');
+  mkdirSync(tokens);
+  const conf = join(dir, 'softhsm2.conf');
+  writeFileSync(
+    conf,
+    `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  process.env.SOFTHSM2_CONF = conf;
+  return {
+    newToken(pin) {
+      const label = `kiosk-${randomBytes(4).toString('hex')}`;
+      execFileSync(
+        'softhsm2-util',
+        ['--init-token', '--free', '--label', label, '--so-pin', '87654321', '--pin', pin],
+        {
+          env: { ...process.env, SOFTHSM2_CONF: conf },
+          stdio: 'pipe',
+        },
+      );
+      return { label };
+    },
+  };
+}
