@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import * as graphene from 'graphene-pk11';
-import * as pkcs11js from 'pkcs11js';
+// The default import is module.exports: Node's ESM loader does not see every CommonJS export by name.
+import pkcs11js from 'pkcs11js';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { signatureOids, type Signer } from '../../src/crypto/signer.js';
 import {

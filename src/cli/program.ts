@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCaCommands } from './commands/ca.js';
 import { registerCertCommands } from './commands/cert.js';
+import { registerTokenCommands } from './tokens.js';
 import { createContext, type CliContext } from './context.js';
 
 /** The command line, and the context its command created (for logging a failure). */
@@ -23,6 +24,7 @@ export function buildProgram(): KioskProgram {
     (context ??= createContext(program.opts<{ config?: string }>().config));
   registerCertCommands(program, contextOnce);
   registerCaCommands(program, contextOnce);
+  registerTokenCommands(program, contextOnce);
   const quiet = (command: Command): void => {
     command
       .exitOverride()

@@ -30,6 +30,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    pkcs11: z
+      .object({
+        /** The PKCS#11 library of the tokens in use (SoftHSM2 for the demo). */
+        module: z.string().min(1).default('/usr/lib/softhsm/libsofthsm2.so'),
+        /** Label prefix of the data object holding R (DESIGN §3.3: uncertain KISA profile). */
+        r4vidLabelPrefix: z.string().min(1).max(32).default('R4VID='),
+      })
+      .strict()
+      .prefault({}),
     /** Folder for local state (SQLite databases); relative to the kiosk home. */
     stateDir: z.string().min(1).default('var/state'),
   })

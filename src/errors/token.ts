@@ -1,4 +1,5 @@
-import { RetriableError } from './kioskError.js';
+import { outOfService } from './config.js';
+import { FatalError, RetriableError } from './kioskError.js';
 import type { Reason } from './reason.js';
 
 /** No token with the requested label or serial is present. */
@@ -83,4 +84,17 @@ export class TokenFailureError extends RetriableError {
     ko: '보안토큰에서 오류가 발생했습니다. 다시 연결하고 다시 시도해 주세요.',
     en: 'The security token reported an error. Reconnect it and try again.',
   };
+}
+
+/** The PKCS#11 library cannot be loaded or initialised: a configuration fault. */
+export class TokenModuleError extends FatalError {
+  readonly code = 'TOKEN_MODULE';
+  readonly reason: Reason = 'configInvalid';
+  readonly visitor = outOfService;
+  constructor(
+    readonly modulePath: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the PKCS#11 module ${modulePath} cannot be loaded`, options);
+  }
 }

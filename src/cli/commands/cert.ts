@@ -15,6 +15,8 @@ import {
 } from '../../errors/index.js';
 import { CRLReasons } from '@peculiar/asn1-x509';
 import { issueToFolder } from '../../certificates/issue.js';
+import { issueToToken } from '../../certificates/issueToToken.js';
+import { openTokenDriver } from '../tokens.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
 import { CmpClient } from '../../cmp/client.js';
@@ -116,8 +118,13 @@ function registerIssue(cert: Command, context: ContextFactory): void {
     )
     .requiredOption('--ref <ref>', 'the RA’s reference number')
     .requiredOption('--auth-code-file <file>', 'file holding the authorization code')
-    .requiredOption('--password-file <file>', 'file holding the new certificate password')
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains or will contain NPKI/)')
+    .requiredOption(
+      '--storage <spec>',
+      'dir:PATH (a folder that contains or will contain NPKI/) or token:LABEL',
+    )
+    .option('--password-file <file>', 'dir: file holding the new certificate password')
+    .option('--pin-file <file>', 'token: file holding the token user PIN')
+    .option('--pkcs11-module <path>', 'token: the PKCS#11 library (default: config pkcs11.module)')
     .option(
       '--idn-file <file>',
       'file holding the holder’s resident registration number, to check the VID',
@@ -127,8 +134,6 @@ function registerIssue(cert: Command, context: ContextFactory): void {
     .action(async (options: IssueOptions) => {
       const ctx = await context();
       const spec = parseStorageSpec(options.storage);
-      if (spec.kind !== 'dir')
-        throw new UsageError(`cert issue supports dir: storage in this build, not ${spec.kind}:`);
       if (
         options.profile !== undefined &&
         options.profile !== 'restricted' &&
@@ -136,6 +141,16 @@ function registerIssue(cert: Command, context: ContextFactory): void {
       ) {
         throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
       }
+      if (spec.kind === 'token') {
+        await issueToTokenCommand(ctx, spec.label, options);
+        return;
+      }
+      if (spec.kind !== 'dir')
+        throw new UsageError(
+          `cert issue supports dir: and token: storage in this build, not ${spec.kind}:`,
+        );
+      if (options.passwordFile === undefined)
+        throw new UsageError('--password-file is required for dir: storage');
       const trust = await readCaTrust(options.caCert);
       const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
       const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
@@ -316,7 +331,9 @@ interface IssueOptions {
   caCert: string;
   ref: string;
   authCodeFile: string;
-  passwordFile: string;
+  passwordFile?: string;
+  pinFile?: string;
+  pkcs11Module?: string;
   storage: string;
   idnFile?: string;
   profile?: string;
@@ -324,6 +341,48 @@ interface IssueOptions {
 }
 
 /** The CA bundle: trust anchors and the RA encryption certificate, both required to issue. */
+/** `kiosk cert issue --storage token:LABEL`: the key is generated on the token and stays there. */
+async function issueToTokenCommand(
+  ctx: CliContext,
+  label: string,
+  options: IssueOptions,
+): Promise<void> {
+  if (options.pinFile === undefined)
+    throw new UsageError('--pin-file is required for token: storage');
+  const trust = await readCaTrust(options.caCert);
+  const raEncryption = raEncryptionOf(trust, options.caCert);
+  const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
+  const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
+  const pin = await readSecretFile(options.pinFile, 'PIN');
+  const driver = openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module);
+  try {
+    const issued = await issueToToken({
+      client: cmpClient(options.ca, trust, ctx),
+      raEncryption,
+      driver,
+      token: { label },
+      pin,
+      ref: options.ref,
+      authCode,
+      ...(idn === undefined ? {} : { idn }),
+      config: ctx.config,
+      now: ctx.now(),
+    });
+    ctx.log.info({ storage: `token:${label}`, serial: issued.facts.serial }, 'certificate issued');
+    if (options.json === true)
+      writeJson(ctx.stdout, { storage: `token:${label}`, id: issued.id, facts: issued.facts });
+    else
+      writeLines(ctx.stdout, [
+        `issued ${issued.facts.name} (serial ${issued.facts.serial})`,
+        `on token ${label}, key id ${issued.id}`,
+      ]);
+  } finally {
+    authCode.fill(0);
+    pin.fill(0);
+    await driver.close();
+  }
+}
+
 /** The CA bundle: the trust anchors (required) and the RA encryption certificate. */
 async function readCaTrust(path: string): Promise<CaTrust> {
   const read = await readBoundedFile(path, 256 * 1024);

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { runKiosk, type KioskRun } from '../support/kiosk.js';
+import { softhsmModule, softhsmWorld } from '../support/softhsm.js';
+import { tempDir } from '../support/tempDir.js';
+
+// Issuance onto a token (DESIGN §3.3): SoftHSM2 as the token, kiosk ca serve as the CA, and
+// OpenSC's pkcs11-tool as the independent reader of what ended up on the token.
+const world = softhsmWorld();
+const pin = '135790';
+
+function file(content: string): string {
+  const path = join(tempDir('in-'), 'f');
+  writeFileSync(path, `${content}\n`);
+  return path;
+}
+
+function pkcs11Tool(
+  label: string,
+  args: readonly string[],
+): { status: number | null; out: string } {
+  const run = spawnSync(
+    'pkcs11-tool',
+    ['--module', softhsmModule, '--token-label', label, '--login', '--pin', pin, ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return { status: run.status, out: `${run.stdout}${run.stderr}` };
+}
+
+describe('kiosk cert issue --storage token:LABEL', () => {
+  let ca: RunningCa;
+  beforeAll(async () => {
+    ca = await startCa();
+  });
+  const issue = (
+    label: string,
+    ref: string,
+    authCode: string,
+    pinValue = pin,
+    idn = '9001011234568',
+  ): KioskRun =>
+    runKiosk([
+      'cert',
+      'issue',
+      '--ca',
+      ca.url,
+      '--ca-cert',
+      ca.chain,
+      '--ref',
+      ref,
+      '--auth-code-file',
+      file(authCode),
+      '--storage',
+      `token:${label}`,
+      '--pin-file',
+      file(pinValue),
+      '--pkcs11-module',
+      softhsmModule,
+      '--idn-file',
+      file(idn),
+      '--json',
+    ]);
+
+  it('generates the key on the token and stores the certificate and R beside it', () => {
+    const { label } = world.newToken(pin);
+    const { ref, authCode } = register(ca, '홍길동', '9001011234568');
+    const run = issue(label, ref, authCode);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const issued = JSON.parse(run.stdout) as { id: string; facts: { serial: string } };
+    const objects = pkcs11Tool(label, ['--list-objects']).out;
+    // The private key: born on the token and never extractable.
+    expect(objects).toMatch(
+      /Private Key Object; RSA[\s\S]*?Access:\s+sensitive, always sensitive, never extractable, local/,
+    );
+    expect(objects.toLowerCase()).toContain(`id:         ${issued.id}`);
+    expect(objects).toMatch(/Certificate Object; type = X\.509 cert/);
+    expect(objects).toContain(`R4VID=${issued.id}`);
+    // pkcs11-tool cannot read the private key's value: nothing comes out.
+    const dir = tempDir('pub-');
+    pkcs11Tool(label, [
+      '--read-object',
+      '--type',
+      'privkey',
+      '--id',
+      issued.id,
+      '-o',
+      join(dir, 'priv.der'),
+    ]);
+    expect(existsSync(join(dir, 'priv.der'))).toBe(false);
+    // The certificate's public key is the token's.
+    expect(
+      pkcs11Tool(label, [
+        '--read-object',
+        '--type',
+        'pubkey',
+        '--id',
+        issued.id,
+        '-o',
+        join(dir, 'pub.der'),
+      ]).status,
+    ).toBe(0);
+    expect(
+      pkcs11Tool(label, [
+        '--read-object',
+        '--type',
+        'cert',
+        '--id',
+        issued.id,
+        '-o',
+        join(dir, 'cert.der'),
+      ]).status,
+    ).toBe(0);
+    const fromToken = spawnSync(
+      'openssl',
+      ['pkey', '-pubin', '-inform', 'DER', '-in', join(dir, 'pub.der')],
+      { encoding: 'utf8' },
+    ).stdout;
+    const fromCert = spawnSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-in', join(dir, 'cert.der'), '-noout', '-pubkey'],
+      { encoding: 'utf8' },
+    ).stdout;
+    expect(fromToken).not.toBe('');
+    expect(fromToken).toBe(fromCert);
+
+    const list = JSON.parse(
+      runKiosk(['token', 'list', '--pkcs11-module', softhsmModule, '--json']).stdout,
+    ) as { tokens: { label: string }[] };
+    expect(list.tokens.map((t) => t.label)).toContain(label);
+  });
+
+  it('a wrong PIN stops before the CA is asked; a refused certificate leaves nothing on the token', () => {
+    const { label } = world.newToken(pin);
+    const { ref, authCode } = register(ca, '김철수', '8501012234565');
+    const wrong = issue(label, ref, authCode, '000000', '8501012234565');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^kiosk: TOKEN_WRONG_PIN: /);
+    expect(pkcs11Tool(label, ['--list-objects']).out).not.toContain('Private Key Object');
+    // The reference was not spent. With another person's IDN the VID check refuses the
+    // certificate: certConf rejects it and the key pair made for it is removed from the token.
+    const mismatch = issue(label, ref, authCode, pin, '9001011234568');
+    expect(mismatch.stderr).toMatch(/^kiosk: CMP_MISMATCH: vid: /);
+    const left = pkcs11Tool(label, ['--list-objects']).out;
+    expect(left).not.toMatch(/Private Key Object|Public Key Object|Certificate Object|R4VID=/);
+  });
+});
