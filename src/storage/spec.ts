@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors/index.js';
 import type { CertificateStore } from './contract.js';
 import { DirStore } from './dirStore.js';
+import { TokenStore } from './tokenStore.js';
+import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 
 /** A parsed storage SPEC (DESIGN §11). */
 export type StorageSpec =
@@ -29,15 +31,23 @@ export function parseStorageSpec(text: string): StorageSpec {
   }
 }
 
-/** Opens the store a SPEC names. USB drives and tokens come with their drivers. */
-export function openStore(spec: StorageSpec): CertificateStore {
+/** How to reach devices a SPEC may name (wired in the CLI: src/ stays free of native code). */
+export interface StoreDevices {
+  readonly openTokenDriver?: () => TokenDriver;
+}
+
+/** Opens the store a SPEC names. USB drives come with their driver. */
+export function openStore(spec: StorageSpec, devices: StoreDevices = {}): CertificateStore {
   switch (spec.kind) {
     case 'dir':
       return new DirStore(spec.path);
-    case 'usb':
     case 'token':
+      if (devices.openTokenDriver === undefined)
+        throw new UsageError('token: storage is not available here');
+      return new TokenStore(spec.label, devices.openTokenDriver);
+    case 'usb':
       throw new UsageError(
-        `storage ${spec.kind}: is not supported by this build yet; use dir:PATH`,
+        'storage usb: is not supported by this build yet; use dir:PATH or token:LABEL',
       );
   }
 }

@@ -38,11 +38,14 @@ export function registerCertCommands(program: Command, context: ContextFactory):
     .description(
       'list the certificates on a medium: CA, subject, serial, validity, policy and usage',
     )
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/)')
+    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/) or token:LABEL')
+    .option('--pkcs11-module <path>', 'token: the PKCS#11 library (default: config pkcs11.module)')
     .option('--json', 'print one JSON document')
-    .action(async (options: { storage: string; json?: boolean }) => {
+    .action(async (options: { storage: string; pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const store = openStore(parseStorageSpec(options.storage));
+      const store = openStore(parseStorageSpec(options.storage), {
+        openTokenDriver: () => openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module),
+      });
       const items = await listCertificates(store, ctx.now(), ctx.config.npki.renewalWindowDays);
       ctx.log.info({ storage: store.spec, count: items.length }, 'cert list');
       if (options.json === true) {
