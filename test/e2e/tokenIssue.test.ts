@@ -129,6 +129,24 @@ describe('kiosk cert issue --storage token:LABEL', () => {
     expect(fromToken).not.toBe('');
     expect(fromToken).toBe(fromCert);
 
+    // The certificate on the token, read without the PIN.
+    const certs = JSON.parse(
+      runKiosk([
+        'cert',
+        'list',
+        '--storage',
+        `token:${label}`,
+        '--pkcs11-module',
+        softhsmModule,
+        '--json',
+      ]).stdout,
+    ) as {
+      certificates: { id: string; hasKey: boolean; facts: { serial: string; realName: string } }[];
+    };
+    expect(certs.certificates).toMatchObject([
+      { id: issued.id, hasKey: true, facts: { serial: issued.facts.serial, realName: '홍길동' } },
+    ]);
+
     const list = JSON.parse(
       runKiosk(['token', 'list', '--pkcs11-module', softhsmModule, '--json']).stdout,
     ) as { tokens: { label: string }[] };
