@@ -151,6 +151,33 @@ describe('kiosk cert issue --storage token:LABEL', () => {
       runKiosk(['token', 'list', '--pkcs11-module', softhsmModule, '--json']).stdout,
     ) as { tokens: { label: string }[] };
     expect(list.tokens.map((t) => t.label)).toContain(label);
+
+    // Revocation signed by the key on the token; the serial lands on the CRL.
+    const revoke = runKiosk([
+      'cert',
+      'revoke',
+      '--ca',
+      ca.url,
+      '--ca-cert',
+      ca.chain,
+      '--storage',
+      `token:${label}`,
+      '--pin-file',
+      file(pin),
+      '--pkcs11-module',
+      softhsmModule,
+      '--reason',
+      'cessationOfOperation',
+      '--json',
+    ]);
+    expect(revoke.stderr).toBe('');
+    expect(JSON.parse(revoke.stdout)).toMatchObject({ serial: issued.facts.serial, revoked: true });
+    const crl = join(tempDir('crl-'), 'crl.der');
+    expect(runKiosk(['ca', 'crl', '--dir', ca.dir, '--out', crl], ca.home).status).toBe(0);
+    const crlText = spawnSync('openssl', ['crl', '-inform', 'DER', '-in', crl, '-noout', '-text'], {
+      encoding: 'utf8',
+    }).stdout;
+    expect(crlText.toLowerCase()).toContain(issued.facts.serial.replace(/^0+/, ''));
   });
 
   it('a wrong PIN stops before the CA is asked; a refused certificate leaves nothing on the token', () => {

@@ -19,6 +19,7 @@ import { issueToToken } from '../../certificates/issueToToken.js';
 import { openTokenDriver } from '../tokens.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
+import { revokeOnToken } from '../../certificates/revokeOnToken.js';
 import { CmpClient } from '../../cmp/client.js';
 import { httpTransport } from '../../cmp/transport.js';
 import { caTrustFromPem, type CaTrust } from '../../cmp/trust.js';
@@ -250,8 +251,10 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
     .description('revoke a certificate with CMP rr, signed by its own key')
     .requiredOption('--ca <url>', 'the CA’s CMP URL')
     .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/)')
-    .requiredOption('--password-file <file>', 'file holding the certificate password')
+    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/) or token:LABEL')
+    .option('--password-file <file>', 'dir: file holding the certificate password')
+    .option('--pin-file <file>', 'token: file holding the token user PIN')
+    .option('--pkcs11-module <path>', 'token: the PKCS#11 library (default: config pkcs11.module)')
     .option(
       '--reason <reason>',
       `RFC 5280 reason: ${Object.keys(revocationReasons).join(', ')}`,
@@ -259,13 +262,20 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
     )
     .option('--serial <hex>', 'which certificate, when the medium holds several')
     .option('--json', 'print one JSON document')
-    .action(async (options: LifecycleOptions & { reason: string }) => {
+    .action(async (options: RevokeOptions) => {
       const ctx = await context();
       const reason = revocationReasons[options.reason];
       if (reason === undefined)
         throw new UsageError(
           `--reason must be one of ${Object.keys(revocationReasons).join(', ')}`,
         );
+      const spec = parseStorageSpec(options.storage);
+      if (spec.kind === 'token') {
+        await revokeOnTokenCommand(ctx, spec.label, reason, options);
+        return;
+      }
+      if (options.passwordFile === undefined)
+        throw new UsageError('--password-file is required for dir: storage');
       const { store, stored } = await selectOnDir(options);
       const trust = await readCaTrust(options.caCert);
       const password = await readSecretFile(options.passwordFile, 'password');
@@ -288,6 +298,47 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         password.fill(0);
       }
     });
+}
+
+type RevokeOptions = Omit<LifecycleOptions, 'passwordFile'> & {
+  reason: string;
+  passwordFile?: string;
+  pinFile?: string;
+  pkcs11Module?: string;
+};
+
+/** `kiosk cert revoke --storage token:LABEL`: rr signed by the key on the token. */
+async function revokeOnTokenCommand(
+  ctx: CliContext,
+  label: string,
+  reason: CRLReasons,
+  options: RevokeOptions,
+): Promise<void> {
+  if (options.pinFile === undefined)
+    throw new UsageError('--pin-file is required for token: storage');
+  const trust = await readCaTrust(options.caCert);
+  const pin = await readSecretFile(options.pinFile, 'PIN');
+  const driver = openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module);
+  try {
+    const { serial } = await revokeOnToken(
+      cmpClient(options.ca, trust, ctx),
+      driver,
+      { label },
+      pin,
+      reason,
+      options.serial,
+    );
+    ctx.log.info(
+      { storage: `token:${label}`, serial, reason: options.reason },
+      'certificate revoked',
+    );
+    if (options.json === true)
+      writeJson(ctx.stdout, { serial, revoked: true, reason: options.reason });
+    else writeLines(ctx.stdout, [`revoked serial ${serial} (${options.reason})`]);
+  } finally {
+    pin.fill(0);
+    await driver.close();
+  }
 }
 
 interface LifecycleOptions {
