@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runKiosk, type KioskRun } from '../support/kiosk.js';
-import { tempDir } from '../support/tempDir.js';
+import { inputFile, tempDir } from '../support/tempDir.js';
 import { yessignFixture, yessignR } from '../support/fixtures.js';
 import { sampleHolder, writeSampleNpki, type SampleNpki } from '../support/npkiSample.js';
 
@@ -19,12 +19,6 @@ function yessignRoot(keyFile?: Uint8Array): string {
     copyFileSync(join(yessignFixture, 'signPri.key'), join(dir, 'signPri.key'));
   else writeFileSync(join(dir, 'signPri.key'), keyFile);
   return root;
-}
-
-function secretFile(content: string): string {
-  const path = join(tempDir('secret-'), 'secret');
-  writeFileSync(path, `${content}\n`);
-  return path;
 }
 
 const passwordFile = join(yessignFixture, 'password.txt');
@@ -134,7 +128,7 @@ describe('kiosk cert check on the yessign fixture', () => {
   });
 
   it('a wrong password: passwordOk false, NPKI_WRONG_PASSWORD, exit 1', () => {
-    const run = certCheck(yessignRoot(), secretFile('WrongPassword1!'));
+    const run = certCheck(yessignRoot(), inputFile('WrongPassword1!'));
     expectError(run, 1, 'NPKI_WRONG_PASSWORD');
     expect(JSON.parse(run.stdout)).toMatchObject({ passwordOk: false, keyMatchesCert: null });
   });
@@ -177,9 +171,9 @@ describe('kiosk cert check with a VID', () => {
       sampleHolder.idn,
       `${sampleHolder.idn.slice(0, 6)}-${sampleHolder.idn.slice(6)}`,
     ]) {
-      const run = certCheck(sample.root, secretFile(sampleHolder.password), [
+      const run = certCheck(sample.root, inputFile(sampleHolder.password), [
         '--idn-file',
-        secretFile(idn),
+        inputFile(idn),
       ]);
       expect(run.status).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({
@@ -192,9 +186,9 @@ describe('kiosk cert check with a VID', () => {
   });
 
   it('another IDN: vidOk false, NPKI_VID_MISMATCH', () => {
-    const run = certCheck(sample.root, secretFile(sampleHolder.password), [
+    const run = certCheck(sample.root, inputFile(sampleHolder.password), [
       '--idn-file',
-      secretFile('8501011234565'),
+      inputFile('8501011234565'),
     ]);
     expectError(run, 1, 'NPKI_VID_MISMATCH');
     expect(JSON.parse(run.stdout)).toMatchObject({ vidOk: false });
@@ -204,7 +198,7 @@ describe('kiosk cert check with a VID', () => {
     const other = await writeSampleNpki(tempDir('npki-other-'));
     writeFileSync(join(sample.dir, 'signPri.key'), other.keyFile);
     try {
-      const run = certCheck(sample.root, secretFile(sampleHolder.password));
+      const run = certCheck(sample.root, inputFile(sampleHolder.password));
       expectError(run, 1, 'NPKI_KEY_MISMATCH');
       expect(JSON.parse(run.stdout)).toMatchObject({ passwordOk: true, keyMatchesCert: false });
     } finally {
@@ -217,11 +211,11 @@ describe('kiosk cert check with a VID', () => {
     const runs = [
       certCheck(
         sample.root,
-        secretFile(sampleHolder.password),
-        ['--idn-file', secretFile(sampleHolder.idn)],
+        inputFile(sampleHolder.password),
+        ['--idn-file', inputFile(sampleHolder.idn)],
         home,
       ),
-      certCheck(sample.root, secretFile(`${sampleHolder.password}x`), [], home),
+      certCheck(sample.root, inputFile(`${sampleHolder.password}x`), [], home),
       certCheck(yessignRoot(), passwordFile, [], home),
     ];
     const log = join(home, 'var', 'log', 'kiosk.jsonl');
@@ -253,7 +247,7 @@ describe('kiosk command line', () => {
     mkdirSync(bDir, { recursive: true });
     writeFileSync(join(bDir, 'signCert.der'), b.certificate);
     writeFileSync(join(bDir, 'signPri.key'), b.keyFile);
-    const pw = secretFile(sampleHolder.password);
+    const pw = inputFile(sampleHolder.password);
     expectError(certCheck(root, pw), 1, 'NPKI_AMBIGUOUS');
     const list = JSON.parse(
       runKiosk(['cert', 'list', '--storage', `dir:${root}`, '--json']).stdout,
@@ -287,9 +281,9 @@ describe('kiosk command line', () => {
 
   it('a VID check that cannot run is an error, not a pass', async () => {
     const old = await writeSampleNpki(tempDir('npki-old-'), { randomNum: false });
-    const run = certCheck(old.root, secretFile(sampleHolder.password), [
+    const run = certCheck(old.root, inputFile(sampleHolder.password), [
       '--idn-file',
-      secretFile(sampleHolder.idn),
+      inputFile(sampleHolder.idn),
     ]);
     expectError(run, 1, 'NPKI_VID_UNAVAILABLE');
     expect(run.stderr).toContain('no R (randomNum)');
@@ -314,7 +308,7 @@ describe('kiosk command line', () => {
   });
 
   it('failures are logged with their code and cause, and still no secret', () => {
-    const run = certCheck(yessignRoot(), secretFile('WrongPassword1!'));
+    const run = certCheck(yessignRoot(), inputFile('WrongPassword1!'));
     expectError(run, 1, 'NPKI_WRONG_PASSWORD');
     const lines = readFileSync(join(run.home, 'var', 'log', 'kiosk.jsonl'), 'utf8')
       .trim()

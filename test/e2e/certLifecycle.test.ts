@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk, type KioskRun } from '../support/kiosk.js';
-import { tempDir } from '../support/tempDir.js';
+import { inputFile, tempDir } from '../support/tempDir.js';
 
 const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
-
-function file(content: string): string {
-  const path = join(tempDir('in-'), 'f');
-  writeFileSync(path, `${content}\n`);
-  return path;
-}
 
 /** What a successful run printed as JSON; the tests state the shape they expect. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed JSON.parse
@@ -48,9 +42,9 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
         '--ref',
         ref,
         '--auth-code-file',
-        file(authCode),
+        inputFile(authCode),
         '--password-file',
-        file(password),
+        inputFile(password),
         '--storage',
         `dir:${medium}`,
         '--json',
@@ -58,7 +52,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
       ],
       home,
     );
-  const idnFile = (): string => file(holder.idn);
+  const idnFile = (): string => inputFile(holder.idn);
   /** `kiosk cert check` with the holder's password and IDN. */
   const checkWithIdn = (medium: string): Record<string, unknown> =>
     json(
@@ -69,7 +63,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
           '--storage',
           `dir:${medium}`,
           '--password-file',
-          file(holder.password),
+          inputFile(holder.password),
           '--idn-file',
           idnFile(),
           '--json',
@@ -122,7 +116,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
         '-in',
         join(issued.dir, 'signPri.key'),
         '-passin',
-        `file:${file(holder.password)}`,
+        `file:${inputFile(holder.password)}`,
         '-provider',
         'legacy',
         '-provider',
@@ -200,7 +194,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
           '--storage',
           `dir:${medium}`,
           '--password-file',
-          file(holder.password),
+          inputFile(holder.password),
           '--json',
           ...extra,
         ],

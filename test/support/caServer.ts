@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKiosk } from './kiosk.js';
-import { tempDir } from './tempDir.js';
+import { inputFile, tempDir } from './tempDir.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -67,8 +66,7 @@ export function register(
   idn: string,
   profile: 'restricted' | 'general' = 'restricted',
 ): { ref: string; authCode: string } {
-  const idnFile = join(tempDir('idn-'), 'idn');
-  writeFileSync(idnFile, `${idn}\n`);
+  const idnFile = inputFile(idn);
   const run = runKiosk(
     [
       'ca',

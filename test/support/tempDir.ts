@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,4 +20,14 @@ export function tempDir(prefix: string): string {
     });
   }
   return mkdtempSync(join(base, prefix));
+}
+
+/**
+ * A one-line file holding `content` in a fresh temporary folder: how tests hand the `kiosk`
+ * command its secrets (passwords, PINs, codes, IDNs are read from files, DESIGN §11).
+ */
+export function inputFile(content: string): string {
+  const path = join(tempDir('in-'), 'f');
+  writeFileSync(path, `${content}\n`);
+  return path;
 }
