@@ -16,6 +16,8 @@ export interface TokenInfo {
   readonly serial: string;
   readonly manufacturer: string;
   readonly model: string;
+  /** CKF_TOKEN_INITIALIZED: a blank token has no label, no PIN and nothing to open. */
+  readonly initialized: boolean;
   /** CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED. */
   readonly pin: {
     readonly countLow: boolean;
@@ -27,14 +29,28 @@ export interface TokenInfo {
 /** How a caller names the token it wants. */
 export type TokenSelector = { readonly label: string } | { readonly serial: string };
 
-/** A key pair generated on the token; the private key never leaves it. */
+/** Which token `initToken` initialises: a named one (wiped) or the first blank one. */
+export type InitTarget = TokenSelector | { readonly blank: true };
+
+/** What `initToken` sets (PINs as bytes; the caller zeroes them). */
+export interface TokenSetup {
+  readonly label: string;
+  /** The Security Officer PIN: set on a blank token, required to re-initialise a used one. */
+  readonly soPin: Uint8Array;
+  readonly userPin: Uint8Array;
+}
+
+/** A key pair on the token; the private key never leaves it. */
 export interface TokenKeyPair {
   /** CKA_ID shared by the private key, the public key and (later) the certificate. */
   readonly id: Uint8Array;
   readonly label: string;
   /** DER SubjectPublicKeyInfo of the public key. */
   readonly publicKey: Uint8Array;
-  /** CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE, CKA_LOCAL read back from the private key. */
+  /**
+   * CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE, CKA_LOCAL read back from the private key: all
+   * true for a key generated on the token, all false for one imported into it.
+   */
   readonly alwaysSensitive: boolean;
   readonly neverExtractable: boolean;
   readonly local: boolean;
@@ -57,6 +73,14 @@ export interface TokenSession {
   login(pin: Uint8Array): Promise<void>;
   /** RSA-2048 on the token: private key sensitive and not extractable (DESIGN §3.3 templates). */
   generateRsaKeyPair(label: string): Promise<TokenKeyPair>;
+  /**
+   * Imports an RSA private key (DER PKCS#8) as a pair with a new CKA_ID, the private key sensitive
+   * and not extractable from now on (it was outside the token before, so not local and not
+   * always sensitive). For copying an NPKI key file onto a token.
+   */
+  importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair>;
+  /** C_SetPIN: changes the user PIN of a logged-in session. WrongPinError if `oldPin` is wrong. */
+  changePin(oldPin: Uint8Array, newPin: Uint8Array): Promise<void>;
   /** A Signer (sha256WithRSAEncryption) that signs with the private key of this CKA_ID. */
   signer(keyPair: TokenKeyPair): Signer;
   /** Stores a certificate (CKO_CERTIFICATE, CKC_X_509) with the key's CKA_ID and its subject. */
@@ -77,8 +101,14 @@ export interface TokenSession {
 
 /** One PKCS#11 module (library), initialised once per process. */
 export interface TokenDriver {
-  /** Tokens present now. */
+  /** Tokens present now, blank ones included (`initialized: false`). */
   listTokens(): Promise<TokenInfo[]>;
+  /**
+   * C_InitToken with the SO PIN and label, then C_InitPIN with the user PIN: the token is wiped.
+   * Resolves with the token as it is afterwards. WrongPinError if the SO PIN of a used token is
+   * wrong; TokenNotFoundError if there is no such token (or no blank one).
+   */
+  initToken(target: InitTarget, setup: TokenSetup): Promise<TokenInfo>;
   /** Opens a read-write session with the selected token; TokenNotFoundError if absent. */
   open(selector: TokenSelector): Promise<TokenSession>;
   /** Closes every session and finalises the module. */

@@ -1,4 +1,6 @@
 import {
+  createPrivateKey,
+  createPublicKey,
   generateKeyPairSync,
   randomBytes,
   sign,
@@ -16,23 +18,30 @@ import {
   WrongPinError,
 } from '../../src/errors/index.js';
 import type {
+  InitTarget,
   TokenDriver,
   TokenInfo,
   TokenKeyPair,
   TokenObject,
   TokenSelector,
   TokenSession,
+  TokenSetup,
 } from './contract.js';
 
 /** The session calls that `removeDuringNext` interrupts. */
 export type FakeOperation =
-  'login' | 'generateRsaKeyPair' | 'sign' | 'storeCertificate' | 'storeData';
+  'login' | 'generateRsaKeyPair' | 'importRsaKeyPair' | 'sign' | 'storeCertificate' | 'storeData';
 
-/** A token to put in the fake reader, initialised with `pin` as its user PIN. */
+/**
+ * A token to put in the fake reader, initialised with `pin` as its user PIN and `soPin` (default
+ * 87654321) as its SO PIN; with `blank`, uninitialised (no label, no PINs) until initToken.
+ */
 export interface FakeTokenOptions {
   readonly label: string;
   readonly serial: string;
   readonly pin: string;
+  readonly soPin?: string;
+  readonly blank?: boolean;
   readonly manufacturer?: string;
   readonly model?: string;
   /** Objects the token holds at most (a key pair is two); unlimited if absent. */
@@ -63,17 +72,39 @@ class FakeToken {
   /** PKCS#11 login state is per token (shared by the application's sessions), not per session. */
   loggedIn = false;
   readonly objects: StoredObject[] = [];
-  private readonly pin: Buffer;
+  initialized: boolean;
+  label: string;
+  private pin: Buffer;
+  private soPin: Buffer;
   private triesLeft: number;
   private wrongSinceLogin = false;
 
   constructor(private readonly options: FakeTokenOptions) {
+    this.initialized = options.blank !== true;
+    this.label = this.initialized ? options.label : '';
     this.pin = Buffer.from(options.pin, 'utf8');
+    this.soPin = Buffer.from(options.soPin ?? '87654321', 'utf8');
     this.triesLeft = options.maxPinTries ?? 3;
   }
 
-  get label(): string {
-    return this.options.label;
+  /**
+   * C_InitToken + C_InitPIN: a blank token takes the SO PIN it is given; a used one must be given
+   * its own (WrongPinError otherwise) and is wiped.
+   */
+  initialise(setup: TokenSetup): void {
+    if (this.initialized && !sameBytes(setup.soPin, this.soPin)) throw new WrongPinError('unknown');
+    this.soPin = Buffer.from(setup.soPin);
+    this.pin = Buffer.from(setup.userPin);
+    this.label = setup.label;
+    this.objects.splice(0);
+    this.triesLeft = this.options.maxPinTries ?? 3;
+    this.wrongSinceLogin = false;
+    this.loggedIn = false;
+    this.initialized = true;
+  }
+
+  setPin(pin: Uint8Array): void {
+    this.pin = Buffer.from(pin);
   }
 
   get serial(): string {
@@ -87,10 +118,11 @@ class FakeToken {
   info(): TokenInfo {
     const locked = this.locked;
     return {
-      label: this.options.label,
+      label: this.label,
       serial: this.options.serial,
       manufacturer: this.options.manufacturer ?? 'Fake Tokens',
       model: this.options.model ?? 'FakeToken',
+      initialized: this.initialized,
       pin: {
         // PKCS#11 v2.40 §4.3 (token flags): COUNT_LOW means a wrong PIN since the last good login;
         // FINAL_TRY means the next wrong one locks.
@@ -107,8 +139,7 @@ class FakeToken {
    */
   checkPin(pin: Uint8Array): 'right' | 'wrong' | 'locked' {
     if (this.locked) return 'locked';
-    const given = Buffer.from(pin);
-    if (given.length === this.pin.length && timingSafeEqual(given, this.pin)) {
+    if (sameBytes(pin, this.pin)) {
       this.triesLeft = this.options.maxPinTries ?? 3;
       this.wrongSinceLogin = false;
       return 'right';
@@ -116,6 +147,16 @@ class FakeToken {
     this.triesLeft--;
     this.wrongSinceLogin = true;
     return this.triesLeft <= 0 ? 'locked' : 'wrong';
+  }
+
+  /** checkPin with the errors a module gives: PinLockedError, WrongPinError with the flags. */
+  verifyPin(pin: Uint8Array): void {
+    const outcome = this.checkPin(pin);
+    if (outcome === 'locked') throw new PinLockedError();
+    if (outcome === 'wrong') {
+      const flags = this.info().pin;
+      throw new WrongPinError(flags.finalTry ? 'finalTry' : flags.countLow ? 'low' : 'unknown');
+    }
   }
 
   /** Throws TokenFullError unless `count` more objects fit. */
@@ -163,7 +204,7 @@ export class FakeTokenDriver implements TokenDriver {
         );
       }
     }
-    this.tokens.set(options.label, new FakeToken({ ...options }));
+    this.tokens.set(options.serial, new FakeToken({ ...options }));
   }
 
   /** Pulls the token out: its sessions die and its login ends; its objects stay on it. */
@@ -189,6 +230,19 @@ export class FakeTokenDriver implements TokenDriver {
     this.armed.add(operation);
   }
 
+  initToken(target: InitTarget, setup: TokenSetup): Promise<TokenInfo> {
+    return settle(() => {
+      this.ensureOpen();
+      const token =
+        'blank' in target
+          ? [...this.tokens.values()].find((t) => t.present && !t.initialized)
+          : this.find(target);
+      if (token === undefined) throw new TokenNotFoundError('that is blank');
+      token.initialise(setup);
+      return token.info();
+    });
+  }
+
   listTokens(): Promise<TokenInfo[]> {
     return settle(() => {
       this.ensureOpen();
@@ -199,16 +253,7 @@ export class FakeTokenDriver implements TokenDriver {
   open(selector: TokenSelector): Promise<TokenSession> {
     return settle(() => {
       this.ensureOpen();
-      const token = [...this.tokens.values()].find(
-        (t) =>
-          t.present &&
-          ('label' in selector ? t.label === selector.label : t.serial === selector.serial),
-      );
-      if (token === undefined) {
-        throw new TokenNotFoundError(
-          'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
-        );
-      }
+      const token = this.find(selector);
       const session = new FakeSession(token, this.host);
       this.sessions.add(session);
       return session;
@@ -225,8 +270,25 @@ export class FakeTokenDriver implements TokenDriver {
     if (this.closed) throw new TokenFailureError('the driver is closed');
   }
 
+  /** A present token by selector, as a module finds one; TokenNotFoundError otherwise. */
+  private find(selector: TokenSelector): FakeToken {
+    const token = [...this.tokens.values()].find(
+      (t) =>
+        t.present &&
+        t.initialized &&
+        ('label' in selector ? t.label === selector.label : t.serial === selector.serial),
+    );
+    if (token === undefined) {
+      throw new TokenNotFoundError(
+        'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
+      );
+    }
+    return token;
+  }
+
+  /** A token by label, present or not: for the test's hands, not for the module. */
   private token(label: string): FakeToken {
-    const token = this.tokens.get(label);
+    const token = [...this.tokens.values()].find((t) => t.label === label);
     if (token === undefined) throw new Error(`no fake token labelled ${label}`);
     return token;
   }
@@ -251,12 +313,7 @@ class FakeSession implements TokenSession {
     return settle(() => {
       const token = this.live();
       this.interrupt('login');
-      const outcome = token.checkPin(pin);
-      if (outcome === 'locked') throw new PinLockedError();
-      if (outcome === 'wrong') {
-        const flags = token.info().pin;
-        throw new WrongPinError(flags.finalTry ? 'finalTry' : flags.countLow ? 'low' : 'unknown');
-      }
+      token.verifyPin(pin);
       token.loggedIn = true;
     });
   }
@@ -278,6 +335,41 @@ class FakeSession implements TokenSession {
         neverExtractable: true,
         local: true,
       };
+    });
+  }
+
+  importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair> {
+    return settle(() => {
+      const token = this.user();
+      token.makeRoom(2);
+      let key: KeyObject;
+      try {
+        key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+      } catch (cause) {
+        throw new TokenFailureError('the key cannot be imported', { cause });
+      }
+      if (key.asymmetricKeyType !== 'rsa')
+        throw new TokenFailureError('only RSA keys can be imported');
+      const id = new Uint8Array(randomBytes(16));
+      token.objects.push({ kind: 'privateKey', label, id, private: true, key });
+      this.interrupt('importRsaKeyPair');
+      token.objects.push({ kind: 'publicKey', label, id, private: false });
+      return {
+        id: id.slice(),
+        label,
+        publicKey: new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' })),
+        alwaysSensitive: false,
+        neverExtractable: false,
+        local: false,
+      };
+    });
+  }
+
+  changePin(oldPin: Uint8Array, newPin: Uint8Array): Promise<void> {
+    return settle(() => {
+      const token = this.user();
+      token.verifyPin(oldPin);
+      token.setPin(newPin);
     });
   }
 
@@ -404,6 +496,7 @@ function settle<T>(call: () => T): Promise<T> {
   });
 }
 
+/** Constant-time for equal lengths, as a token compares PINs. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a).equals(b);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

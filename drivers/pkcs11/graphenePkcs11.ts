@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import * as graphene from 'graphene-pk11';
 // The default import is module.exports: Node's ESM loader does not see every CommonJS export by name.
 import pkcs11js from 'pkcs11js';
@@ -12,63 +12,107 @@ import {
   TokenRemovedError,
   WrongPinError,
 } from '../../src/errors/index.js';
+import { RecoveryGate } from './recovery.js';
 import type {
+  InitTarget,
   TokenDriver,
   TokenInfo,
   TokenKeyPair,
   TokenObject,
   TokenSelector,
   TokenSession,
+  TokenSetup,
 } from './contract.js';
+
+/** One loaded library: its users (drivers), open sessions and recovery state. */
+interface LoadedModule {
+  readonly module: graphene.Module;
+  readonly gate: RecoveryGate;
+  users: number;
+  sessions: number;
+}
 
 /**
  * Loaded modules by library path. PKCS#11 allows one C_Initialize per process per library
  * (CKR_CRYPTOKI_ALREADY_INITIALIZED otherwise, DESIGN §3.3), so this one table is process-wide;
  * drivers share an entry and the last one to close finalises it.
  */
-const modules = new Map<string, { module: graphene.Module; users: number }>();
+const modules = new Map<string, LoadedModule>();
+
+export interface GraphenePkcs11Options {
+  /** Least time between two re-initialisations after removal-type errors; 2000 ms if absent. */
+  readonly recoveryIntervalMs?: number;
+}
 
 /** A TokenDriver over graphene-pk11 for one PKCS#11 library (SoftHSM2 in tests). */
 export class GraphenePkcs11Driver implements TokenDriver {
-  private readonly module: graphene.Module;
+  private readonly loaded: LoadedModule;
   private readonly sessions = new Set<GrapheneSession>();
   private closed = false;
 
-  constructor(private readonly modulePath: string) {
+  constructor(
+    private readonly modulePath: string,
+    options: GraphenePkcs11Options = {},
+  ) {
     const loaded = modules.get(modulePath);
     if (loaded !== undefined) {
       loaded.users++;
-      this.module = loaded.module;
+      this.loaded = loaded;
     } else {
-      this.module = mapErrors(() => {
-        const module = graphene.Module.load(modulePath);
-        module.initialize();
-        return module;
+      const module = mapErrors(() => {
+        const m = graphene.Module.load(modulePath);
+        m.initialize();
+        return m;
       });
-      modules.set(modulePath, { module: this.module, users: 1 });
+      this.loaded = {
+        module,
+        gate: new RecoveryGate(options.recoveryIntervalMs),
+        users: 1,
+        sessions: 0,
+      };
+      modules.set(modulePath, this.loaded);
     }
   }
 
   listTokens(): Promise<TokenInfo[]> {
-    return attempt(() => this.presentSlots().map((slot) => tokenInfo(slot.getToken())));
+    return this.attempt(() => this.presentSlots().map((slot) => tokenInfo(slot.getToken())));
   }
 
   open(selector: TokenSelector): Promise<TokenSession> {
-    return attempt(() => {
-      const slot = this.presentSlots().find((s) => {
-        const token = s.getToken();
-        return 'label' in selector
-          ? token.label.trim() === selector.label
-          : token.serialNumber.trim() === selector.serial;
+    return this.attempt(() => {
+      const slot = this.findSlot(selector);
+      const loaded = this.loaded;
+      const session = new GrapheneSession(slot, loaded.gate, () => {
+        this.sessions.delete(session);
+        loaded.sessions--;
       });
-      if (slot === undefined) {
-        throw new TokenNotFoundError(
-          'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
-        );
-      }
-      const session = new GrapheneSession(slot, () => this.sessions.delete(session));
+      loaded.sessions++;
       this.sessions.add(session);
       return session;
+    });
+  }
+
+  initToken(target: InitTarget, setup: TokenSetup): Promise<TokenInfo> {
+    return this.attempt(() => {
+      const slot =
+        'blank' in target
+          ? this.presentSlots().find((s) => !tokenInfo(s.getToken()).initialized)
+          : this.findSlot(target);
+      if (slot === undefined) throw new TokenNotFoundError('that is blank');
+      // Slot.initToken of graphene 2.3.6 fails on pkcs11js's void result after C_InitToken has
+      // succeeded, so the call goes to pkcs11js itself. The label is padded by pkcs11js.
+      slot.lib.C_InitToken(slot.handle, pinText(setup.soPin), setup.label);
+      const session = slot.open(
+        graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION,
+      );
+      try {
+        session.login(pinText(setup.soPin), graphene.UserType.SO);
+        session.initPin(pinText(setup.userPin));
+        session.logout();
+      } finally {
+        session.close();
+      }
+      return tokenInfo(slot.getToken());
     });
   }
 
@@ -76,19 +120,51 @@ export class GraphenePkcs11Driver implements TokenDriver {
     if (this.closed) return;
     this.closed = true;
     for (const session of [...this.sessions]) await session.close();
-    const loaded = modules.get(this.modulePath);
-    if (loaded !== undefined && --loaded.users === 0) {
+    if (--this.loaded.users === 0) {
       modules.delete(this.modulePath);
       try {
-        loaded.module.finalize();
+        this.loaded.module.finalize();
       } catch {
         // already finalised or the library is gone: nothing left to release
       }
     }
   }
 
+  /**
+   * A driver call: re-initialises the module first when a removal-type error asked for it and no
+   * session would die of it (RecoveryGate), then maps and notes the call's errors.
+   */
+  private attempt<T>(call: () => T): Promise<T> {
+    return attempt(() => {
+      if (this.loaded.sessions === 0 && this.loaded.gate.shouldReinitialise()) {
+        try {
+          this.loaded.module.finalize();
+        } catch {
+          // finalising a module in trouble may fail; initialising again is what matters
+        }
+        this.loaded.module.initialize();
+      }
+      return call();
+    }, this.loaded.gate);
+  }
+
+  private findSlot(selector: TokenSelector): graphene.Slot {
+    const slot = this.presentSlots().find((s) => {
+      const token = s.getToken();
+      return 'label' in selector
+        ? token.label.trim() === selector.label
+        : token.serialNumber.trim() === selector.serial;
+    });
+    if (slot === undefined) {
+      throw new TokenNotFoundError(
+        'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
+      );
+    }
+    return slot;
+  }
+
   private presentSlots(): graphene.Slot[] {
-    const slots = this.module.getSlots(true);
+    const slots = this.loaded.module.getSlots(true);
     const result: graphene.Slot[] = [];
     for (let i = 0; i < slots.length; i++) result.push(slots.items(i));
     return result;
@@ -102,6 +178,7 @@ class GrapheneSession implements TokenSession {
 
   constructor(
     private readonly slot: graphene.Slot,
+    private readonly gate: RecoveryGate,
     private readonly onClose: () => void,
   ) {
     this.session = slot.open(graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION);
@@ -111,10 +188,78 @@ class GrapheneSession implements TokenSession {
   login(pin: Uint8Array): Promise<void> {
     return attempt(
       () => {
-        this.session.login(Buffer.from(pin).toString('utf8'), graphene.UserType.USER);
+        this.session.login(pinText(pin), graphene.UserType.USER);
       },
+      this.gate,
       () => tokenInfo(this.slot.getToken()),
     );
+  }
+
+  changePin(oldPin: Uint8Array, newPin: Uint8Array): Promise<void> {
+    return attempt(
+      () => {
+        this.session.setPin(pinText(oldPin), pinText(newPin));
+      },
+      this.gate,
+      () => tokenInfo(this.slot.getToken()),
+    );
+  }
+
+  importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair> {
+    return attempt(() => {
+      const jwk = createPrivateKey({
+        key: Buffer.from(pkcs8),
+        format: 'der',
+        type: 'pkcs8',
+      }).export({
+        format: 'jwk',
+      });
+      const part = (name: keyof JsonWebKey): Buffer => {
+        const value = jwk[name];
+        if (typeof value !== 'string') throw new TokenFailureError(`the key has no ${name}`);
+        return Buffer.from(value, 'base64url');
+      };
+      if (jwk.kty !== 'RSA') throw new TokenFailureError('only RSA keys can be imported');
+      const id = randomBytes(16);
+      const parts = {
+        modulus: part('n'),
+        publicExponent: part('e'),
+        privateExponent: part('d'),
+        prime1: part('p'),
+        prime2: part('q'),
+        exp1: part('dp'),
+        exp2: part('dq'),
+        coefficient: part('qi'),
+      };
+      try {
+        const common = { keyType: graphene.KeyType.RSA, token: true, id, label };
+        // The private key first: a failure before the public key leaves one object that
+        // deleteKeyPair removes by CKA_ID, as after an interrupted key generation.
+        const privateKey = this.session.create({
+          ...common,
+          class: graphene.ObjectClass.PRIVATE_KEY,
+          private: true,
+          sensitive: true,
+          extractable: false,
+          sign: true,
+          ...parts,
+        });
+        const publicKey = this.session.create({
+          ...common,
+          class: graphene.ObjectClass.PUBLIC_KEY,
+          verify: true,
+          modulus: parts.modulus,
+          publicExponent: parts.publicExponent,
+        });
+        return keyPairOf(
+          { privateKey: privateKey.toType(), publicKey: publicKey.toType() },
+          id,
+          label,
+        );
+      } finally {
+        for (const value of Object.values(parts)) value.fill(0);
+      }
+    }, this.gate);
   }
 
   generateRsaKeyPair(label: string): Promise<TokenKeyPair> {
@@ -145,19 +290,19 @@ class GrapheneSession implements TokenSession {
           },
           (error, keys) => {
             if (error !== null) {
-              reject(mapError(error));
+              reject(this.failure(error));
               return;
             }
             try {
               if (keys === null) throw new TokenFailureError('key generation returned no keys');
               resolve(keyPairOf(keys, id, label));
             } catch (cause) {
-              reject(mapError(cause));
+              reject(this.failure(cause));
             }
           },
         );
       } catch (cause) {
-        reject(mapError(cause));
+        reject(this.failure(cause));
       }
     });
   }
@@ -179,11 +324,11 @@ class GrapheneSession implements TokenSession {
             this.session
               .createSign('SHA256_RSA_PKCS', key)
               .once(Buffer.from(data), (error, signature) => {
-                if ((error as Error | null) !== null) reject(mapError(error));
+                if ((error as Error | null) !== null) reject(this.failure(error));
                 else resolve(new Uint8Array(signature));
               });
           } catch (cause) {
-            reject(mapError(cause));
+            reject(this.failure(cause));
           }
         }),
     };
@@ -206,7 +351,7 @@ class GrapheneSession implements TokenSession {
         subject: Buffer.from(subject),
         value: Buffer.from(der),
       });
-    });
+    }, this.gate);
   }
 
   storeData(label: string, value: Uint8Array): Promise<void> {
@@ -219,7 +364,7 @@ class GrapheneSession implements TokenSession {
         application: 'kiosk',
         value: Buffer.from(value),
       });
-    });
+    }, this.gate);
   }
 
   listObjects(): Promise<TokenObject[]> {
@@ -243,7 +388,7 @@ class GrapheneSession implements TokenSession {
         );
       }
       return objects;
-    });
+    }, this.gate);
   }
 
   deleteKeyPair(id: Uint8Array, dataLabel?: string): Promise<void> {
@@ -251,7 +396,7 @@ class GrapheneSession implements TokenSession {
       this.session.destroy({ id: Buffer.from(id) });
       if (dataLabel !== undefined)
         this.session.destroy({ class: graphene.ObjectClass.DATA, label: dataLabel });
-    });
+    }, this.gate);
   }
 
   close(): Promise<void> {
@@ -269,6 +414,13 @@ class GrapheneSession implements TokenSession {
       // the session died with the token
     }
     return Promise.resolve();
+  }
+
+  /** Maps a failure of this session's call and tells the recovery gate about it. */
+  private failure(error: unknown): Error {
+    const mapped = mapError(error);
+    this.gate.noteError(mapped);
+    return mapped;
   }
 
   private findOne(kind: graphene.ObjectClass, id: Uint8Array): graphene.SessionObject {
@@ -323,6 +475,7 @@ function tokenInfo(token: graphene.Token): TokenInfo {
     serial: token.serialNumber.trim(),
     manufacturer: token.manufacturerID.trim(),
     model: token.model.trim(),
+    initialized: (flags & graphene.TokenFlag.TOKEN_INITIALIZED) !== 0,
     pin: {
       countLow: (flags & graphene.TokenFlag.USER_PIN_COUNT_LOW) !== 0,
       finalTry: (flags & graphene.TokenFlag.USER_PIN_FINAL_TRY) !== 0,
@@ -331,12 +484,16 @@ function tokenInfo(token: graphene.Token): TokenInfo {
   };
 }
 
-/** mapErrors as a promise: a synchronous PKCS#11 failure becomes a rejection, never a throw. */
-function attempt<T>(call: () => T, info?: () => TokenInfo): Promise<T> {
+/**
+ * mapErrors as a promise: a synchronous PKCS#11 failure becomes a rejection, never a throw, and
+ * the module's recovery gate hears of it.
+ */
+function attempt<T>(call: () => T, gate: RecoveryGate, info?: () => TokenInfo): Promise<T> {
   return new Promise((resolve, reject) => {
     try {
       resolve(mapErrors(call, info));
     } catch (error) {
+      gate.noteError(error);
       reject(error instanceof Error ? error : new Error(String(error)));
     }
   });
@@ -394,6 +551,11 @@ function codeName(code: number): string {
     ([key, value]) => key.startsWith('CKR_') && value === code,
   )?.[0];
   return name ?? `0x${code.toString(16)}`;
+}
+
+/** PINs travel as bytes; graphene takes text (PKCS#11 PINs are UTF-8, v2.40 §3.2). */
+function pinText(pin: Uint8Array): string {
+  return Buffer.from(pin).toString('utf8');
 }
 
 function toBase64Url(bytes: Buffer): string {

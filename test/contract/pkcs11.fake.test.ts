@@ -46,10 +46,35 @@ async function issue(session: TokenSession): Promise<void> {
   await session.storeData(dataLabelFor(keyPair.id), utf8('R'));
 }
 
-pkcs11ContractSuite('fake', () => {
-  const driver = fakeWithToken();
-  return Promise.resolve({ driver, label, pin, cleanup: () => driver.close() });
-});
+pkcs11ContractSuite(
+  'fake',
+  () => {
+    const driver = fakeWithToken();
+    // SoftHSM always offers a blank token in a free slot; so does the fake target.
+    driver.addToken({
+      label: 'blank',
+      serial: randomBytes(8).toString('hex'),
+      pin: '',
+      blank: true,
+    });
+    return Promise.resolve({
+      driver,
+      label,
+      pin,
+      soPin: '87654321',
+      hands: {
+        remove: () => {
+          driver.removeToken(label);
+        },
+        insert: () => {
+          driver.insertToken(label);
+        },
+      },
+      cleanup: () => driver.close(),
+    });
+  },
+  true,
+);
 
 describe('fake PKCS#11 token controls', () => {
   it('counts wrong PINs down to a lock: low, final try, then locked for good', async () => {

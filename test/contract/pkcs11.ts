@@ -1,8 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenDriver, TokenObject, TokenSession } from '../../drivers/pkcs11/contract.js';
+import { watchTokens, type TokenEvent } from '../../drivers/pkcs11/watch.js';
 import { signatureOids, verifySignature } from '../../src/crypto/signer.js';
 import { KioskError, TokenNotFoundError, WrongPinError } from '../../src/errors/index.js';
 import { readYessign } from '../support/fixtures.js';
@@ -12,6 +13,9 @@ export interface Pkcs11Target {
   readonly driver: TokenDriver;
   readonly label: string;
   readonly pin: string;
+  readonly soPin: string;
+  /** Pulls the token out and puts it back; absent where the target cannot (SoftHSM). */
+  readonly hands?: { remove(): void; insert(): void };
   cleanup(): Promise<void>;
 }
 
@@ -40,7 +44,11 @@ const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
  * its own token; nothing here depends on serial numbers, slot numbers or PIN retry counts, which
  * differ between targets.
  */
-export function pkcs11ContractSuite(name: string, makeDriver: () => Promise<Pkcs11Target>): void {
+export function pkcs11ContractSuite(
+  name: string,
+  makeDriver: () => Promise<Pkcs11Target>,
+  removable: boolean,
+): void {
   describe(`PKCS#11 contract: ${name}`, () => {
     let target: Pkcs11Target;
     let sessions: TokenSession[];
@@ -181,6 +189,115 @@ export function pkcs11ContractSuite(name: string, makeDriver: () => Promise<Pkcs
       await session.deleteKeyPair(keyPair.id, dataLabelFor(keyPair.id));
       expect(await session.listObjects()).toEqual([]);
     });
+
+    it('initialises a blank token with a label and user PIN; it lists and logs in', async () => {
+      const label = `${target.label}-new`;
+      const info = await target.driver.initToken(
+        { blank: true },
+        { label, soPin: utf8('11223344'), userPin: utf8('135790') },
+      );
+      expect(info.label).toBe(label);
+      expect(info.initialized).toBe(true);
+      const listed = (await target.driver.listTokens()).find((t) => t.label === label);
+      expect(listed?.serial).toBe(info.serial);
+      const session = await target.driver.open({ label });
+      sessions.push(session);
+      await expect(session.login(utf8('135790'))).resolves.toBeUndefined();
+      expect(await session.listObjects()).toEqual([]);
+    });
+
+    it('re-initialises a used token only with its SO PIN, and wipes it', async () => {
+      const session = await loggedIn();
+      await session.generateRsaKeyPair('kiosk-key');
+      await session.close();
+      const setup = { label: target.label, userPin: utf8('975310') };
+      await expect(
+        target.driver.initToken({ label: target.label }, { ...setup, soPin: utf8('00000000') }),
+      ).rejects.toBeInstanceOf(WrongPinError);
+      await target.driver.initToken(
+        { label: target.label },
+        { ...setup, soPin: utf8(target.soPin) },
+      );
+      const again = await open();
+      await expect(again.login(utf8(target.pin))).rejects.toBeInstanceOf(WrongPinError);
+      await again.login(utf8('975310'));
+      expect(await again.listObjects()).toEqual([]);
+    });
+
+    it('changes the user PIN: the old one is refused afterwards, the new one taken', async () => {
+      const session = await loggedIn();
+      await expect(
+        session.changePin(utf8(`${target.pin}9`), utf8('112233')),
+      ).rejects.toBeInstanceOf(WrongPinError);
+      await session.changePin(utf8(target.pin), utf8('112233'));
+      await session.close();
+      const next = await open();
+      await expect(next.login(utf8(target.pin))).rejects.toBeInstanceOf(WrongPinError);
+      await expect(next.login(utf8('112233'))).resolves.toBeUndefined();
+    });
+
+    it('imports an RSA key from PKCS#8: not local, and it signs for its certificate', async () => {
+      const session = await loggedIn();
+      const keyPair = await session.importRsaKeyPair(
+        'imported',
+        new Uint8Array(readYessign('plainSignPri.der')),
+      );
+      const certificate = AsnConvert.parse(readYessign('signCert.der'), Certificate);
+      const certKey = new Uint8Array(
+        AsnConvert.serialize(certificate.tbsCertificate.subjectPublicKeyInfo),
+      );
+      expect(Buffer.from(keyPair.publicKey).equals(certKey)).toBe(true);
+      expect(keyPair.local).toBe(false);
+      expect(keyPair.alwaysSensitive).toBe(false);
+      const data = utf8('signed with an imported key');
+      const signer = session.signer(keyPair);
+      expect(verifySignature(certKey, signer.algorithm, data, await signer.sign(data))).toBe(true);
+      const ours = (await session.listObjects()).filter((o) => sameBytes(o.id, keyPair.id));
+      expect(kindsOf(ours)).toEqual(['privateKey', 'publicKey']);
+    });
+
+    it('watching: the token is reported present at the first poll', async () => {
+      const events: TokenEvent[] = [];
+      const watch = watchTokens(target.driver, (e) => events.push(e), { intervalMs: 50 });
+      try {
+        await watch.poll();
+        expect(events.filter((e) => e.token.label === target.label).map((e) => e.type)).toEqual([
+          'present',
+        ]);
+      } finally {
+        watch.stop();
+      }
+    });
+
+    it.skipIf(!removable)(
+      `watching: removal and reinsertion are reported${removable ? '' : ' (skipped: this target cannot pull a token)'}`,
+      async () => {
+        const hands = target.hands;
+        if (hands === undefined) throw new Error('a removable target needs hands');
+        const events: string[] = [];
+        const watch = watchTokens(target.driver, (e) => events.push(`${e.type} ${e.token.label}`), {
+          intervalMs: 20,
+        });
+        try {
+          await watch.poll();
+          hands.remove();
+          await vi.waitFor(() => {
+            expect(events).toHaveLength(2);
+          });
+          hands.insert();
+          await vi.waitFor(() => {
+            expect(events).toHaveLength(3);
+          });
+          expect(events).toEqual([
+            `present ${target.label}`,
+            `removed ${target.label}`,
+            `present ${target.label}`,
+          ]);
+        } finally {
+          watch.stop();
+        }
+      },
+    );
 
     it('keeps what one session stored for the next (private objects after login only)', async () => {
       const first = await loggedIn();

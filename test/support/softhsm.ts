@@ -7,6 +7,9 @@ import { tempDir } from './tempDir.js';
 /** Where Debian's softhsm2 package puts the module. */
 export const softhsmModule = '/usr/lib/softhsm/libsofthsm2.so';
 
+/** The SO PIN of every token a softhsmWorld makes. */
+export const softhsmSoPin = '87654321';
+
 /**
  * A private SoftHSM2 world for one test file (STYLE #14, DESIGN §3.3): its own softhsm2.conf and
  * token folder, exported as SOFTHSM2_CONF before any module is loaded. SoftHSM reads the folder
@@ -28,7 +31,7 @@ export function softhsmWorld(): { newToken(pin: string): { label: string } } {
       const label = `kiosk-${randomBytes(4).toString('hex')}`;
       execFileSync(
         'softhsm2-util',
-        ['--init-token', '--free', '--label', label, '--so-pin', '87654321', '--pin', pin],
+        ['--init-token', '--free', '--label', label, '--so-pin', softhsmSoPin, '--pin', pin],
         {
           env: { ...process.env, SOFTHSM2_CONF: conf },
           stdio: 'pipe',
