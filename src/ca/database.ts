@@ -185,6 +185,15 @@ export class CaDatabase {
   }
 
   /**
+   * Opens a used registration again: the client refused the certificate it got (certConf with a
+   * rejection, e.g. the medium went away before the pair was stored), so the visitor has no
+   * certificate yet and may retry with the same reference and code until the registration expires.
+   */
+  reopen(ref: string): void {
+    this.db.prepare('update registrations set used_at = null where ref = ?').run(ref);
+  }
+
+  /**
    * Forgets the IDNs of registrations that expired unused or whose certificate was never
    * confirmed (DESIGN §5: the IDN is kept only as long as it is needed). Returns how many.
    */

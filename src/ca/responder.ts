@@ -241,10 +241,12 @@ export class CmpResponder {
       this.db.revoke(record.serial, 0, this.now().getTime());
       this.db.setCertificateStatus(record.serial, 'rejected');
       this.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
+      // The visitor still has no certificate: the reference works again (and keeps its IDN).
+      if (transaction.ref !== undefined) this.db.reopen(transaction.ref);
     } else {
       this.db.setCertificateStatus(record.serial, 'issued');
+      if (transaction.ref !== undefined) this.db.forgetIdn(transaction.ref);
     }
-    if (transaction.ref !== undefined) this.db.forgetIdn(transaction.ref);
     this.db.closeTransaction(id);
     return this.respond(decoded, new PkiBody({ pkiconf: null }), protector);
   }

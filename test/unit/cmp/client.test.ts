@@ -270,6 +270,19 @@ describe('CmpClient against the fake CA: enrolment', () => {
     expect(w.ca.db.revocations().map((r) => r.serial)).toEqual([serial]);
   });
 
+  it('after the client refused its certificate, the same reference and code work again', async () => {
+    const w = await world();
+    const refuse: CertificateCheck = () => {
+      throw new CmpMismatchError('vid', 'the medium went away before the pair was stored');
+    };
+    await failure(enrol(w, { check: refuse }));
+    const certificate = await enrol(w);
+    expect(spki(certificate).equals(Buffer.from(w.signer.publicKey))).toBe(true);
+    expect(w.ca.db.certificate(serialOf(certificate))?.status).toBe('issued');
+    // Once confirmed, the reference is spent.
+    expect(await failure(enrol(w))).toBeInstanceOf(CmpRejectedError);
+  });
+
   it.each([
     ['wrongNonce', CmpMismatchError],
     ['badProtection', CmpProtectionError],
