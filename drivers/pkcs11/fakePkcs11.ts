@@ -328,7 +328,7 @@ class FakeSession implements TokenSession {
       this.interrupt('generateRsaKeyPair');
       token.objects.push({ kind: 'publicKey', label, id, private: false });
       return {
-        id: id.slice(),
+        id: copy(id),
         label,
         publicKey: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
         alwaysSensitive: true,
@@ -355,7 +355,7 @@ class FakeSession implements TokenSession {
       this.interrupt('importRsaKeyPair');
       token.objects.push({ kind: 'publicKey', label, id, private: false });
       return {
-        id: id.slice(),
+        id: copy(id),
         label,
         publicKey: new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' })),
         alwaysSensitive: false,
@@ -406,9 +406,9 @@ class FakeSession implements TokenSession {
       token.objects.push({
         kind: 'certificate',
         label,
-        id: id.slice(),
-        value: der.slice(),
-        subject: subject.slice(),
+        id: copy(id),
+        value: copy(der),
+        subject: copy(subject),
         private: false,
       });
       this.interrupt('storeCertificate');
@@ -424,7 +424,7 @@ class FakeSession implements TokenSession {
         kind: 'data',
         label,
         id: new Uint8Array(0),
-        value: value.slice(),
+        value: copy(value),
         private: true,
       });
     });
@@ -438,8 +438,8 @@ class FakeSession implements TokenSession {
         .map((o) => ({
           kind: o.kind,
           label: o.label,
-          id: o.id.slice(),
-          ...(o.value !== undefined ? { value: o.value.slice() } : {}),
+          id: copy(o.id),
+          ...(o.value !== undefined ? { value: copy(o.value) } : {}),
         }));
     });
   }
@@ -499,4 +499,12 @@ function settle<T>(call: () => T): Promise<T> {
 /** Constant-time for equal lengths, as a token compares PINs. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A copy of the bytes, as a token keeps its own. (Buffer's slice() would share memory, so a caller
+ * zeroing its buffer would wipe what the fake "stored".)
+ */
+function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }

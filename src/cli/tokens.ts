@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
-import { KioskError, TokenModuleError } from '../errors/index.js';
+import { KioskError, TokenModuleError, UsageError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { writeJson, writeLines } from './output.js';
+import { readSecretFile } from './secretFiles.js';
 
 /** The real token driver for a PKCS#11 library; TokenModuleError when it cannot be loaded. */
 export function openTokenDriver(modulePath: string): TokenDriver {
@@ -12,6 +13,24 @@ export function openTokenDriver(modulePath: string): TokenDriver {
   } catch (cause) {
     if (cause instanceof KioskError) throw cause;
     throw new TokenModuleError(modulePath, { cause });
+  }
+}
+
+/**
+ * The token driver for `token:LABEL`: the module from `--pkcs11-module`, else the configuration's.
+ * Runs `work` with it and always closes it (which finalises the module).
+ */
+export async function withTokenDriver<T>(
+  ctx: CliContext,
+  _label: string,
+  moduleOption: string | undefined,
+  work: (driver: TokenDriver) => Promise<T>,
+): Promise<T> {
+  const driver = openTokenDriver(moduleOption ?? ctx.config.pkcs11.module);
+  try {
+    return await work(driver);
+  } finally {
+    await driver.close();
   }
 }
 
@@ -37,10 +56,74 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
               ? ['No tokens.']
               : tokens.map(
                   (t) =>
-                    `${t.label}  serial ${t.serial}  ${t.manufacturer} ${t.model}${t.pin.locked ? '  PIN LOCKED' : ''}`,
+                    `${t.initialized ? t.label : '(blank)'}  serial ${t.serial || '-'}  ${t.manufacturer} ${t.model}${pinState(t.pin)}`,
                 ),
           );
       } finally {
+        await driver.close();
+      }
+    });
+  registerTokenInit(token, context);
+}
+
+function pinState(pin: { countLow: boolean; finalTry: boolean; locked: boolean }): string {
+  if (pin.locked) return '  PIN LOCKED';
+  if (pin.finalTry) return '  PIN: final try';
+  return pin.countLow ? '  PIN: wrong tries recorded' : '';
+}
+
+interface InitOptions {
+  label: string;
+  soPinFile: string;
+  pinFile: string;
+  serial?: string;
+  yes?: boolean;
+  pkcs11Module?: string;
+  json?: boolean;
+}
+
+/**
+ * `kiosk token init`: initialises the blank token (or, with `--serial S --yes`, wipes and
+ * re-initialises that one, which needs its SO PIN) with a label, an SO PIN and a user PIN.
+ */
+export function registerTokenInit(token: Command, context: () => Promise<CliContext>): void {
+  token
+    .command('init')
+    .description('initialise a blank token (or wipe one: --serial S --yes) with a label and PINs')
+    .requiredOption('--label <label>', 'the new token label (1 to 32 characters)')
+    .requiredOption('--so-pin-file <file>', 'file holding the Security Officer PIN')
+    .requiredOption('--pin-file <file>', 'file holding the new user PIN')
+    .option('--serial <serial>', 're-initialise this token: everything on it is erased')
+    .option('--yes', 'confirm erasing the token named by --serial')
+    .option('--pkcs11-module <path>', 'the PKCS#11 library (default: config pkcs11.module)')
+    .option('--json', 'print one JSON document')
+    .action(async (options: InitOptions) => {
+      const ctx = await context();
+      // CKA_LABEL of a token is 32 bytes, blank-padded (PKCS#11 v2.40 §3.2, CK_TOKEN_INFO).
+      if (
+        Buffer.byteLength(options.label, 'utf8') > 32 ||
+        options.label.trim() !== options.label ||
+        options.label === ''
+      )
+        throw new UsageError('--label must be 1 to 32 bytes without leading or trailing spaces');
+      if (options.serial !== undefined && options.yes !== true)
+        throw new UsageError(
+          `re-initialising token ${options.serial} erases it: add --yes to confirm`,
+        );
+      const soPin = await readSecretFile(options.soPinFile, 'SO PIN');
+      const userPin = await readSecretFile(options.pinFile, 'PIN');
+      const driver = openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module);
+      try {
+        const info = await driver.initToken(
+          options.serial === undefined ? { blank: true } : { serial: options.serial },
+          { label: options.label, soPin, userPin },
+        );
+        ctx.log.info({ label: info.label, serial: info.serial }, 'token initialised');
+        if (options.json === true) writeJson(ctx.stdout, { token: info });
+        else writeLines(ctx.stdout, [`initialised token ${info.label} (serial ${info.serial})`]);
+      } finally {
+        soPin.fill(0);
+        userPin.fill(0);
         await driver.close();
       }
     });

@@ -36,6 +36,14 @@ export const configSchema = z
         module: z.string().min(1).default('/usr/lib/softhsm/libsofthsm2.so'),
         /** Label prefix of the data object holding R (DESIGN §3.3: uncertain KISA profile). */
         r4vidLabelPrefix: z.string().min(1).max(32).default('R4VID='),
+        /**
+         * First word of the labels of the keys and certificates the kiosk puts on tokens
+         * (`<prefix> <date>`); also how it recognises its own unfinished pairs to clean up.
+         */
+        labelPrefix: z
+          .string()
+          .regex(/^[\x21-\x7e]{1,16}$/, 'printable ASCII without spaces, at most 16 characters')
+          .default('kiosk'),
       })
       .strict()
       .prefault({}),

@@ -86,6 +86,24 @@ export class TokenFailureError extends RetriableError {
   };
 }
 
+/**
+ * A certificate whose private key lives on a token cannot be copied off it: the key is sensitive
+ * and not extractable by design (DESIGN §1: token users keep keys that never leave the token).
+ */
+export class KeyNotExportableError extends RetriableError {
+  readonly code = 'TOKEN_KEY_NOT_EXPORTABLE';
+  readonly reason: Reason = 'usage';
+  readonly visitor = {
+    ko: '보안토큰의 개인키는 밖으로 복사할 수 없습니다. 다른 매체에는 새로 발급받아 주세요.',
+    en: 'A key on a security token cannot be copied off it. Issue a new certificate for the other medium.',
+  };
+  constructor(readonly token: string) {
+    super(
+      `the private key on token ${token} never leaves the token; issue a new certificate for the other medium instead`,
+    );
+  }
+}
+
 /** The PKCS#11 library cannot be loaded or initialised: a configuration fault. */
 export class TokenModuleError extends FatalError {
   readonly code = 'TOKEN_MODULE';

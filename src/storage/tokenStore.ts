@@ -1,5 +1,5 @@
 import type { TokenDriver, TokenObject } from '../../drivers/pkcs11/contract.js';
-import { UsageError } from '../errors/index.js';
+import { KeyNotExportableError } from '../errors/index.js';
 import { dnFolderName, caFolderFor } from '../npki/layout.js';
 import { parseCertificate } from '../npki/certificate.js';
 import type { CertificateStore, StoredCertificate } from './contract.js';
@@ -34,9 +34,7 @@ export class TokenStore implements CertificateStore {
   }
 
   readKeyFile(): Promise<Uint8Array> {
-    return Promise.reject(
-      new UsageError('a token key never leaves the token: there is no key file to read'),
-    );
+    return Promise.reject(new KeyNotExportableError(this.label));
   }
 }
 

@@ -7,7 +7,6 @@ import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { readIdnFile, readSecretFile } from '../secretFiles.js';
 import {
-  InputFileError,
   KeyMismatchError,
   UsageError,
   VidMismatchError,
@@ -15,16 +14,22 @@ import {
 } from '../../errors/index.js';
 import { CRLReasons } from '@peculiar/asn1-x509';
 import { issueToFolder } from '../../certificates/issue.js';
-import { issueToToken } from '../../certificates/issueToToken.js';
-import { openTokenDriver } from '../tokens.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
-import { revokeOnToken } from '../../certificates/revokeOnToken.js';
-import { CmpClient } from '../../cmp/client.js';
-import { httpTransport } from '../../cmp/transport.js';
-import { caTrustFromPem, type CaTrust } from '../../cmp/trust.js';
-import type { x509 } from '../../crypto/x509.js';
-import { readBoundedFile } from '../../io/readBoundedFile.js';
+import { cmpClient, raEncryptionOf, readCaTrust } from '../cmpOptions.js';
+import { openTokenDriver } from '../tokens.js';
+import {
+  checkOnTokenCommand,
+  issueToTokenCommand,
+  renewOnTokenCommand,
+  revokeOnTokenCommand,
+  type TokenOptions,
+} from './certToken.js';
+import { registerCopy } from './certCopy.js';
+
+const storageHelp = 'dir:PATH (a folder that contains NPKI/) or token:LABEL';
+const pinHelp = 'token: file holding the token user PIN';
+const moduleHelp = 'token: the PKCS#11 library (default: config, then the token catalogue)';
 
 type ContextFactory = () => Promise<CliContext>;
 
@@ -33,14 +38,15 @@ export function registerCertCommands(program: Command, context: ContextFactory):
   const cert = program.command('cert').description('certificates on a storage medium');
   registerIssue(cert, context);
   registerLifecycle(cert, context);
+  registerCopy(cert, context);
 
   cert
     .command('list')
     .description(
       'list the certificates on a medium: CA, subject, serial, validity, policy and usage',
     )
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/) or token:LABEL')
-    .option('--pkcs11-module <path>', 'token: the PKCS#11 library (default: config pkcs11.module)')
+    .requiredOption('--storage <spec>', storageHelp)
+    .option('--pkcs11-module <path>', moduleHelp)
     .option('--json', 'print one JSON document')
     .action(async (options: { storage: string; pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
@@ -61,8 +67,10 @@ export function registerCertCommands(program: Command, context: ContextFactory):
     .description(
       'check that the password opens the key, the key matches the certificate and the VID matches',
     )
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/)')
-    .requiredOption('--password-file <file>', 'file holding the certificate password')
+    .requiredOption('--storage <spec>', storageHelp)
+    .option('--password-file <file>', 'dir: file holding the certificate password')
+    .option('--pin-file <file>', pinHelp)
+    .option('--pkcs11-module <path>', moduleHelp)
     .option(
       '--idn-file <file>',
       'file holding the holder’s resident registration number, to check the VID',
@@ -70,15 +78,23 @@ export function registerCertCommands(program: Command, context: ContextFactory):
     .option('--serial <hex>', 'which certificate, when the medium holds several')
     .option('--json', 'print one JSON document')
     .action(
-      async (options: {
-        storage: string;
-        passwordFile: string;
-        idnFile?: string;
-        serial?: string;
-        json?: boolean;
-      }) => {
+      async (
+        options: TokenOptions & {
+          storage: string;
+          passwordFile?: string;
+          idnFile?: string;
+          serial?: string;
+        },
+      ) => {
         const ctx = await context();
-        const store = openStore(parseStorageSpec(options.storage));
+        const spec = parseStorageSpec(options.storage);
+        if (spec.kind === 'token') {
+          await checkOnTokenCommand(ctx, spec.label, options);
+          return;
+        }
+        if (options.passwordFile === undefined)
+          throw new UsageError('--password-file is required for dir: storage');
+        const store = openStore(spec);
         const stored = await selectCertificate(store, options.serial);
         const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
         const password = await readSecretFile(options.passwordFile, 'password');
@@ -122,13 +138,10 @@ function registerIssue(cert: Command, context: ContextFactory): void {
     )
     .requiredOption('--ref <ref>', 'the RA’s reference number')
     .requiredOption('--auth-code-file <file>', 'file holding the authorization code')
-    .requiredOption(
-      '--storage <spec>',
-      'dir:PATH (a folder that contains or will contain NPKI/) or token:LABEL',
-    )
+    .requiredOption('--storage <spec>', storageHelp)
     .option('--password-file <file>', 'dir: file holding the new certificate password')
-    .option('--pin-file <file>', 'token: file holding the token user PIN')
-    .option('--pkcs11-module <path>', 'token: the PKCS#11 library (default: config pkcs11.module)')
+    .option('--pin-file <file>', pinHelp)
+    .option('--pkcs11-module <path>', moduleHelp)
     .option(
       '--idn-file <file>',
       'file holding the holder’s resident registration number, to check the VID',
@@ -160,14 +173,8 @@ function registerIssue(cert: Command, context: ContextFactory): void {
       const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
       const password = await readSecretFile(options.passwordFile, 'password');
       try {
-        const client = new CmpClient({
-          transport: httpTransport(options.ca),
-          anchors: trust.anchors,
-          log: ctx.log,
-          now: ctx.now,
-        });
         const issued = await issueToFolder({
-          client,
+          client: cmpClient(options.ca, trust, ctx),
           raEncryption: raEncryptionOf(trust, options.caCert),
           root: spec.path,
           ref: options.ref,
@@ -211,12 +218,21 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
     )
     .requiredOption('--ca <url>', 'the CA’s CMP URL')
     .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/)')
-    .requiredOption('--password-file <file>', 'file holding the certificate password')
+    .requiredOption('--storage <spec>', storageHelp)
+    .option('--password-file <file>', 'dir: file holding the certificate password')
+    .option('--pin-file <file>', pinHelp)
+    .option('--pkcs11-module <path>', moduleHelp)
     .option('--serial <hex>', 'which certificate, when the medium holds several')
     .option('--json', 'print one JSON document')
     .action(async (options: LifecycleOptions) => {
       const ctx = await context();
+      const target = parseStorageSpec(options.storage);
+      if (target.kind === 'token') {
+        await renewOnTokenCommand(ctx, target.label, options);
+        return;
+      }
+      if (options.passwordFile === undefined)
+        throw new UsageError('--password-file is required for dir: storage');
       const { spec, store, stored } = await selectOnDir(options);
       const trust = await readCaTrust(options.caCert);
       const password = await readSecretFile(options.passwordFile, 'password');
@@ -251,10 +267,10 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
     .description('revoke a certificate with CMP rr, signed by its own key')
     .requiredOption('--ca <url>', 'the CA’s CMP URL')
     .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
-    .requiredOption('--storage <spec>', 'dir:PATH (a folder that contains NPKI/) or token:LABEL')
+    .requiredOption('--storage <spec>', storageHelp)
     .option('--password-file <file>', 'dir: file holding the certificate password')
-    .option('--pin-file <file>', 'token: file holding the token user PIN')
-    .option('--pkcs11-module <path>', 'token: the PKCS#11 library (default: config pkcs11.module)')
+    .option('--pin-file <file>', pinHelp)
+    .option('--pkcs11-module <path>', moduleHelp)
     .option(
       '--reason <reason>',
       `RFC 5280 reason: ${Object.keys(revocationReasons).join(', ')}`,
@@ -271,7 +287,12 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         );
       const spec = parseStorageSpec(options.storage);
       if (spec.kind === 'token') {
-        await revokeOnTokenCommand(ctx, spec.label, reason, options);
+        await revokeOnTokenCommand(
+          ctx,
+          spec.label,
+          { name: options.reason, value: reason },
+          options,
+        );
         return;
       }
       if (options.passwordFile === undefined)
@@ -300,54 +321,14 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
     });
 }
 
-type RevokeOptions = Omit<LifecycleOptions, 'passwordFile'> & {
-  reason: string;
-  passwordFile?: string;
-  pinFile?: string;
-  pkcs11Module?: string;
-};
+type RevokeOptions = LifecycleOptions & { reason: string };
 
-/** `kiosk cert revoke --storage token:LABEL`: rr signed by the key on the token. */
-async function revokeOnTokenCommand(
-  ctx: CliContext,
-  label: string,
-  reason: CRLReasons,
-  options: RevokeOptions,
-): Promise<void> {
-  if (options.pinFile === undefined)
-    throw new UsageError('--pin-file is required for token: storage');
-  const trust = await readCaTrust(options.caCert);
-  const pin = await readSecretFile(options.pinFile, 'PIN');
-  const driver = openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module);
-  try {
-    const { serial } = await revokeOnToken(
-      cmpClient(options.ca, trust, ctx),
-      driver,
-      { label },
-      pin,
-      reason,
-      options.serial,
-    );
-    ctx.log.info(
-      { storage: `token:${label}`, serial, reason: options.reason },
-      'certificate revoked',
-    );
-    if (options.json === true)
-      writeJson(ctx.stdout, { serial, revoked: true, reason: options.reason });
-    else writeLines(ctx.stdout, [`revoked serial ${serial} (${options.reason})`]);
-  } finally {
-    pin.fill(0);
-    await driver.close();
-  }
-}
-
-interface LifecycleOptions {
+interface LifecycleOptions extends TokenOptions {
   ca: string;
   caCert: string;
   storage: string;
-  passwordFile: string;
+  passwordFile?: string;
   serial?: string;
-  json?: boolean;
 }
 
 /** RFC 5280 §5.3.1 reason names the CLI accepts. */
@@ -359,7 +340,7 @@ const revocationReasons: Readonly<Record<string, CRLReasons>> = {
   cessationOfOperation: CRLReasons.cessationOfOperation,
 };
 
-async function selectOnDir(options: { storage: string; serial?: string }) {
+export async function selectOnDir(options: { storage: string; serial?: string }) {
   const spec = parseStorageSpec(options.storage);
   if (spec.kind !== 'dir')
     throw new UsageError(`this build supports dir: storage here, not ${spec.kind}:`);
@@ -367,100 +348,15 @@ async function selectOnDir(options: { storage: string; serial?: string }) {
   return { spec, store, stored: await selectCertificate(store, options.serial) };
 }
 
-function cmpClient(
-  url: string,
-  trust: { anchors: x509.X509Certificate[] },
-  ctx: CliContext,
-): CmpClient {
-  return new CmpClient({
-    transport: httpTransport(url),
-    anchors: trust.anchors,
-    log: ctx.log,
-    now: ctx.now,
-  });
-}
-
-interface IssueOptions {
+interface IssueOptions extends TokenOptions {
   ca: string;
   caCert: string;
   ref: string;
   authCodeFile: string;
   passwordFile?: string;
-  pinFile?: string;
-  pkcs11Module?: string;
   storage: string;
   idnFile?: string;
   profile?: string;
-  json?: boolean;
-}
-
-/** The CA bundle: trust anchors and the RA encryption certificate, both required to issue. */
-/** `kiosk cert issue --storage token:LABEL`: the key is generated on the token and stays there. */
-async function issueToTokenCommand(
-  ctx: CliContext,
-  label: string,
-  options: IssueOptions,
-): Promise<void> {
-  if (options.pinFile === undefined)
-    throw new UsageError('--pin-file is required for token: storage');
-  const trust = await readCaTrust(options.caCert);
-  const raEncryption = raEncryptionOf(trust, options.caCert);
-  const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
-  const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
-  const pin = await readSecretFile(options.pinFile, 'PIN');
-  const driver = openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module);
-  try {
-    const issued = await issueToToken({
-      client: cmpClient(options.ca, trust, ctx),
-      raEncryption,
-      driver,
-      token: { label },
-      pin,
-      ref: options.ref,
-      authCode,
-      ...(idn === undefined ? {} : { idn }),
-      config: ctx.config,
-      now: ctx.now(),
-    });
-    ctx.log.info({ storage: `token:${label}`, serial: issued.facts.serial }, 'certificate issued');
-    if (options.json === true)
-      writeJson(ctx.stdout, { storage: `token:${label}`, id: issued.id, facts: issued.facts });
-    else
-      writeLines(ctx.stdout, [
-        `issued ${issued.facts.name} (serial ${issued.facts.serial})`,
-        `on token ${label}, key id ${issued.id}`,
-      ]);
-  } finally {
-    authCode.fill(0);
-    pin.fill(0);
-    await driver.close();
-  }
-}
-
-/** The CA bundle: the trust anchors (required) and the RA encryption certificate. */
-async function readCaTrust(path: string): Promise<CaTrust> {
-  const read = await readBoundedFile(path, 256 * 1024);
-  if (!read.ok) {
-    throw new InputFileError(path, `cannot read the CA certificates (${read.problem})`, {
-      cause: read.cause,
-    });
-  }
-  let trust: CaTrust;
-  try {
-    trust = caTrustFromPem(read.bytes.toString('utf8'));
-  } catch (cause) {
-    throw new InputFileError(path, 'is not a PEM bundle of certificates', { cause });
-  }
-  if (trust.anchors.length === 0) throw new InputFileError(path, 'holds no CA certificate');
-  return trust;
-}
-
-/** The RA encryption certificate, which issuance cannot do without (R travels to it). */
-function raEncryptionOf(trust: CaTrust, path: string): x509.X509Certificate {
-  if (trust.raEncryption === undefined) {
-    throw new InputFileError(path, 'holds no RA encryption certificate (keyEncipherment)');
-  }
-  return trust.raEncryption;
 }
 
 function describeItems(items: readonly InventoryItem[], language: 'ko' | 'en'): string[] {

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenObject } from '../../../drivers/pkcs11/contract.js';
+import { FakeTokenDriver, type FakeOperation } from '../../../drivers/pkcs11/fakePkcs11.js';
+import { checkOnToken } from '../../../src/certificates/checkOnToken.js';
+import { selectCertificate } from '../../../src/certificates/check.js';
+import { copyToToken } from '../../../src/certificates/copy.js';
+import { issueToFolder } from '../../../src/certificates/issue.js';
+import { issueToToken } from '../../../src/certificates/issueToToken.js';
+import { renewOnToken } from '../../../src/certificates/renewOnToken.js';
+import { halfMadePairs } from '../../../src/certificates/tokenPairs.js';
+import { CmpClient } from '../../../src/cmp/client.js';
+import { defaultConfig } from '../../../src/config/index.js';
+import {
+  CertificateExistsError,
+  KioskError,
+  PinLockedError,
+  TokenFullError,
+  TokenRemovedError,
+  WrongPinError,
+} from '../../../src/errors/index.js';
+import { DirStore } from '../../../src/storage/dirStore.js';
+import { FakeCa } from '../../support/fakeCa.js';
+import { tempDir } from '../../support/tempDir.js';
+
+// Issuance, renewal, checking and copying on a token, with the fake token for what SoftHSM cannot
+// do (PIN lock, removal mid-call, a full token) and a real CA responder behind the fake CA
+// (issue 4 acceptance: nothing half-finished is left unreported, and a retry after reinsertion
+// succeeds).
+const config = defaultConfig();
+const label = 'visitor';
+const pin = new TextEncoder().encode('135790');
+const idn = '9001011234568';
+let material: Awaited<ReturnType<typeof FakeCa.newMaterial>>;
+const cas: FakeCa[] = [];
+
+beforeAll(async () => {
+  material = await FakeCa.newMaterial();
+});
+afterAll(() => {
+  for (const ca of cas) ca.close();
+});
+
+interface World {
+  readonly ca: FakeCa;
+  readonly driver: FakeTokenDriver;
+  readonly client: CmpClient;
+  readonly ref: string;
+  readonly authCode: Uint8Array;
+}
+
+async function world(options: { maxObjects?: number; now?: () => Date } = {}): Promise<World> {
+  const ca = await FakeCa.create({ material, ...(options.now ? { now: options.now } : {}) });
+  cas.push(ca);
+  const driver = new FakeTokenDriver();
+  driver.addToken({
+    label,
+    serial: randomBytes(8).toString('hex'),
+    pin: '135790',
+    ...(options.maxObjects === undefined ? {} : { maxObjects: options.maxObjects }),
+  });
+  const client = new CmpClient({
+    transport: ca,
+    anchors: ca.trust.anchors,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const { ref, authCode } = ca.register('홍길동', idn);
+  return { ca, driver, client, ref, authCode: new TextEncoder().encode(authCode) };
+}
+
+function issue(w: World, pinBytes = pin, now = new Date()) {
+  const raEncryption = w.ca.trust.raEncryption;
+  if (raEncryption === undefined) throw new Error('the fake CA has no RA certificate');
+  return issueToToken({
+    client: w.client,
+    raEncryption,
+    driver: w.driver,
+    token: { label },
+    pin: pinBytes,
+    ref: w.ref,
+    authCode: w.authCode,
+    idn,
+    config,
+    now,
+  });
+}
+
+/** Everything on the token, private objects included (a logged-in look). */
+async function contents(w: World): Promise<TokenObject[]> {
+  const session = await w.driver.open({ label });
+  try {
+    await session.login(pin);
+    return await session.listObjects();
+  } finally {
+    await session.close();
+  }
+}
+
+const kinds = (objects: TokenObject[]): string[] => objects.map((o) => o.kind).sort();
+
+describe('issuance onto a token', () => {
+  it('stores a complete pair: keys, certificate and R under one CKA_ID', async () => {
+    const w = await world();
+    const issued = await issue(w);
+    expect(issued.cleanedUp).toBe(0);
+    const objects = await contents(w);
+    expect(kinds(objects)).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+    expect(halfMadePairs(objects, config)).toEqual([]);
+    const check = await checkOnToken(w.driver, { label }, pin, config, { idn });
+    expect(check).toMatchObject({ keyMatchesCert: true, vidOk: true, id: issued.id });
+  });
+
+  it.each<[FakeOperation, string[]]>([
+    ['generateRsaKeyPair', []],
+    ['sign', []],
+    ['storeCertificate', ['ir', 'certConf']],
+    ['storeData', ['ir', 'certConf']],
+  ])(
+    'a token pulled during %s: TokenRemovedError, the CA left with nothing usable, and a retry after reinsertion completes',
+    async (operation, exchanged) => {
+      const w = await world();
+      w.driver.removeDuringNext(operation);
+      const error = await issue(w).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TokenRemovedError);
+      expect((error as KioskError).visitor.en).toMatch(/reconnect/i);
+      expect(w.ca.bodyTypes).toEqual(exchanged);
+      // A certificate the kiosk could not store was refused in certConf, so the CA revoked it.
+      for (const certificate of w.ca.certificatesSent) {
+        const serial = Buffer.from(certificate.tbsCertificate.serialNumber).toString('hex');
+        expect(w.ca.db.revocations().map((r) => r.serial)).toContain(serial);
+      }
+
+      w.driver.insertToken(label);
+      const leftBehind = halfMadePairs(await contents(w), config);
+      const issued = await issue(w);
+      expect(issued.cleanedUp).toBe(leftBehind.length);
+      const objects = await contents(w);
+      expect(kinds(objects)).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+      expect(halfMadePairs(objects, config)).toEqual([]);
+      expect(w.ca.db.certificate(issued.facts.serial)?.status).toBe('issued');
+    },
+  );
+
+  it('a wrong PIN says what the token reports about tries left, before the CA is asked', async () => {
+    const w = await world();
+    const wrong = new TextEncoder().encode('000000');
+    const first = await issue(w, wrong).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(WrongPinError);
+    expect((first as WrongPinError).retries).toBe('low');
+    const second = await issue(w, wrong).catch((e: unknown) => e);
+    expect((second as WrongPinError).retries).toBe('finalTry');
+    expect((second as WrongPinError).visitor.en).toMatch(/one more wrong try locks/i);
+    expect(w.ca.bodyTypes).toEqual([]);
+  });
+
+  it('a locked PIN stops with a message to see staff, even with the right PIN', async () => {
+    const w = await world();
+    const wrong = new TextEncoder().encode('000000');
+    for (let i = 0; i < 3; i++) await issue(w, wrong).catch(() => undefined);
+    const error = await issue(w).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PinLockedError);
+    expect((error as PinLockedError).visitor.en).toMatch(/see a member of staff/);
+    expect((error as PinLockedError).visitor.ko).toMatch(/직원/);
+    expect(w.ca.bodyTypes).toEqual([]);
+  });
+
+  it('a full token: TokenFullError after the CA refusal is sent, nothing left on the token', async () => {
+    const w = await world({ maxObjects: 3 });
+    const error = await issue(w).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenFullError);
+    expect(w.ca.bodyTypes).toEqual(['ir', 'certConf']);
+    expect(await contents(w)).toEqual([]);
+  });
+});
+
+describe('renewal on a token', () => {
+  // Certificates from the embedded CA are valid for a year: renewal opens 30 days before the end.
+  const inWindow = () => new Date(Date.now() + 340 * 86_400_000);
+
+  it('outside the window: RenewalNotOpenError, nothing generated', async () => {
+    const w = await world();
+    await issue(w);
+    await expect(
+      renewOnToken({
+        client: w.client,
+        driver: w.driver,
+        token: { label },
+        pin,
+        config,
+        now: new Date(),
+      }),
+    ).rejects.toMatchObject({ code: 'NPKI_RENEWAL_NOT_OPEN' });
+    expect(kinds(await contents(w))).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+  });
+
+  it('replaces the pair with a new on-token key, keeping R and the VID', async () => {
+    const w = await world();
+    const first = await issue(w);
+    const renewed = await renewOnToken({
+      client: w.client,
+      driver: w.driver,
+      token: { label },
+      pin,
+      config,
+      now: inWindow(),
+    });
+    expect(renewed.id).not.toBe(first.id);
+    expect(renewed.facts.serial).not.toBe(first.facts.serial);
+    const objects = await contents(w);
+    expect(kinds(objects)).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+    const check = await checkOnToken(w.driver, { label }, pin, config, { idn });
+    expect(check).toMatchObject({ id: renewed.id, keyMatchesCert: true, vidOk: true });
+  });
+
+  it('a token pulled while the renewed certificate is stored keeps the old pair complete', async () => {
+    const w = await world();
+    const first = await issue(w);
+    w.driver.removeDuringNext('storeCertificate');
+    const request = {
+      client: w.client,
+      driver: w.driver,
+      token: { label },
+      pin,
+      config,
+      now: inWindow(),
+    };
+    await expect(renewOnToken(request)).rejects.toBeInstanceOf(TokenRemovedError);
+    w.driver.insertToken(label);
+    const check = await checkOnToken(w.driver, { label }, pin, config, {
+      idn,
+      serial: first.facts.serial,
+    });
+    expect(check).toMatchObject({ id: first.id, keyMatchesCert: true, vidOk: true });
+    const renewed = await renewOnToken(request);
+    expect(renewed.cleanedUp).toBe(1);
+    expect(kinds(await contents(w))).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+  });
+});
+
+describe('copying a folder pair onto a token', () => {
+  async function folderPair(w: World) {
+    const raEncryption = w.ca.trust.raEncryption;
+    if (raEncryption === undefined) throw new Error('the fake CA has no RA certificate');
+    const root = tempDir('copy-src-');
+    const password = new TextEncoder().encode('Kiosk-test-2026!');
+    await issueToFolder({
+      client: w.client,
+      raEncryption,
+      root,
+      ref: w.ref,
+      authCode: w.authCode,
+      password,
+      idn,
+      config,
+      now: new Date(),
+    });
+    const store = new DirStore(root);
+    return { store, stored: await selectCertificate(store), password };
+  }
+
+  it('imports the key (not local) beside the certificate and R; the VID still checks', async () => {
+    const w = await world();
+    const source = await folderPair(w);
+    const copied = await copyToToken(
+      source,
+      { driver: w.driver, token: { label }, pin },
+      config,
+      new Date(),
+    );
+    const objects = await contents(w);
+    expect(kinds(objects)).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+    const check = await checkOnToken(w.driver, { label }, pin, config, { idn });
+    expect(check).toMatchObject({ id: copied.id, keyMatchesCert: true, vidOk: true });
+    await expect(
+      copyToToken(source, { driver: w.driver, token: { label }, pin }, config, new Date()),
+    ).rejects.toBeInstanceOf(CertificateExistsError);
+  });
+
+  it('a token pulled during the import: TokenRemovedError, cleaned up by the retry', async () => {
+    const w = await world();
+    const source = await folderPair(w);
+    w.driver.removeDuringNext('importRsaKeyPair');
+    const target = { driver: w.driver, token: { label }, pin };
+    await expect(copyToToken(source, target, config, new Date())).rejects.toBeInstanceOf(
+      TokenRemovedError,
+    );
+    w.driver.insertToken(label);
+    const copied = await copyToToken(source, target, config, new Date());
+    expect(copied.cleanedUp).toBe(1);
+    expect(kinds(await contents(w))).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+  });
+});
