@@ -3,23 +3,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
-import { runKiosk, type KioskRun } from '../support/kiosk.js';
+import { expectError, json, runKiosk, type KioskRun } from '../support/kiosk.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
 
 const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
-
-/** What a successful run printed as JSON; the tests state the shape they expect. */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed JSON.parse
-function json<T>(run: KioskRun): T {
-  if (run.status !== 0) throw new Error(`kiosk exited ${String(run.status)}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
-}
-
-function expectError(run: KioskRun, code: string, detail?: RegExp): void {
-  expect(run.status).toBe(1);
-  expect(run.stderr).toMatch(new RegExp(`^kiosk: ${code}: [^\\n]+\\n$`));
-  if (detail !== undefined) expect(run.stderr).toMatch(detail);
-}
 
 describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () => {
   let ca: RunningCa;

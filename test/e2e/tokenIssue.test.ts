@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk, type KioskRun } from '../support/kiosk.js';
-import { softhsmModule, softhsmWorld } from '../support/softhsm.js';
+import { pkcs11Tool as pkcs11ToolAs, softhsmModule, softhsmWorld } from '../support/softhsm.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
 
 // Issuance onto a token (DESIGN §3.3): SoftHSM2 as the token, kiosk ca serve as the CA, and
@@ -11,19 +11,7 @@ import { inputFile, tempDir } from '../support/tempDir.js';
 const world = softhsmWorld();
 const pin = '135790';
 
-function pkcs11Tool(
-  label: string,
-  args: readonly string[],
-): { status: number | null; out: string } {
-  const run = spawnSync(
-    'pkcs11-tool',
-    ['--module', softhsmModule, '--token-label', label, '--login', '--pin', pin, ...args],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
+const pkcs11Tool = (label: string, args: readonly string[]) => pkcs11ToolAs(label, pin, args);
 
 describe('kiosk cert issue --storage token:LABEL', () => {
   let ca: RunningCa;

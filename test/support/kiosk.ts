@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './tempDir.js';
 
@@ -24,4 +25,18 @@ export function runKiosk(args: readonly string[], home = tempDir('home-')): Kios
     timeout: 60_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, home };
+}
+
+/** What a successful run printed as JSON; the tests state the shape they expect. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed JSON.parse
+export function json<T>(run: KioskRun): T {
+  if (run.status !== 0) throw new Error(`kiosk exited ${String(run.status)}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A failed run: exit 1 and exactly one line `kiosk: CODE: message` on stderr (DESIGN §11). */
+export function expectError(run: KioskRun, code: string, detail?: RegExp): void {
+  expect(run.stderr).toMatch(new RegExp(`^kiosk: ${code}: [^\\n]+\\n$`));
+  expect(run.status).toBe(code === 'CLI_USAGE' ? 2 : 1);
+  if (detail !== undefined) expect(run.stderr).toMatch(detail);
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,4 +40,18 @@ export function softhsmWorld(): { newToken(pin: string): { label: string } } {
       return { label };
     },
   };
+}
+
+/** OpenSC's pkcs11-tool on a SoftHSM token, logged in: the independent reader of a token. */
+export function pkcs11Tool(
+  label: string,
+  pin: string,
+  args: readonly string[],
+): { status: number | null; out: string } {
+  const run = spawnSync(
+    'pkcs11-tool',
+    ['--module', softhsmModule, '--token-label', label, '--login', '--pin', pin, ...args],
+    { encoding: 'utf8' },
+  );
+  return { status: run.status, out: `${run.stdout}${run.stderr}` };
 }

@@ -1,0 +1,190 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { expectError, json, runKiosk, type KioskRun } from '../support/kiosk.js';
+import { pkcs11Tool, softhsmModule, softhsmWorld } from '../support/softhsm.js';
+import { inputFile, tempDir } from '../support/tempDir.js';
+
+// The rest of a token's life through the CLI (issue 4): kiosk token init on SoftHSM's blank
+// slot, issue, check, renew, copy a folder pair onto a token, and the refusal to copy a token key
+// off it. pkcs11-tool is the independent reader.
+softhsmWorld();
+const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
+const pin = '246813';
+const soPin = '11335577';
+
+interface Issued {
+  id: string;
+  facts: { serial: string };
+}
+
+describe('tokens through the kiosk CLI against kiosk ca serve', () => {
+  let ca: RunningCa;
+  beforeAll(async () => {
+    ca = await startCa();
+  });
+  const onToken = (label: string): string[] => [
+    '--storage',
+    `token:${label}`,
+    '--pin-file',
+    inputFile(pin),
+    '--pkcs11-module',
+    softhsmModule,
+  ];
+  const caArgs = (): string[] => ['--ca', ca.url, '--ca-cert', ca.chain];
+  const init = (label: string, extra: string[] = []): KioskRun =>
+    runKiosk([
+      'token',
+      'init',
+      '--label',
+      label,
+      '--so-pin-file',
+      inputFile(soPin),
+      '--pin-file',
+      inputFile(pin),
+      '--pkcs11-module',
+      softhsmModule,
+      '--json',
+      ...extra,
+    ]);
+  const check = (label: string): KioskRun =>
+    runKiosk(['cert', 'check', ...onToken(label), '--idn-file', inputFile(holder.idn), '--json']);
+
+  it('init, issue, check and renew on a token the kiosk initialised', () => {
+    const label = `kiosk-init-${String(process.pid)}`;
+    const initialised = json<{ token: { label: string; serial: string; initialized: boolean } }>(
+      init(label),
+    );
+    expect(initialised.token).toMatchObject({ label, initialized: true });
+    const tokens = json<{ tokens: { label: string; serial: string }[] }>(
+      runKiosk(['token', 'list', '--pkcs11-module', softhsmModule, '--json']),
+    );
+    expect(tokens.tokens).toContainEqual(
+      expect.objectContaining({ label, serial: initialised.token.serial }),
+    );
+    // Wiping a used token needs --yes, whatever else is given.
+    expectError(
+      init(label, ['--serial', initialised.token.serial]),
+      'CLI_USAGE',
+      /erases it: add --yes/,
+    );
+
+    const { ref, authCode } = register(ca, holder.name, holder.idn);
+    const issued = json<Issued>(
+      runKiosk([
+        'cert',
+        'issue',
+        ...caArgs(),
+        '--ref',
+        ref,
+        '--auth-code-file',
+        inputFile(authCode),
+        ...onToken(label),
+        '--idn-file',
+        inputFile(holder.idn),
+        '--json',
+      ]),
+    );
+    expect(json(check(label))).toMatchObject({
+      serial: issued.facts.serial,
+      passwordOk: true,
+      keyMatchesCert: true,
+      vidOk: true,
+      id: issued.id,
+    });
+    // Another person's IDN: the report says so and the exit status too.
+    const otherIdn = runKiosk([
+      'cert',
+      'check',
+      ...onToken(label),
+      '--idn-file',
+      inputFile('8501012234565'),
+    ]);
+    expectError(otherIdn, 'NPKI_VID_MISMATCH');
+
+    const wideWindow = join(tempDir('conf-'), 'kiosk.yaml');
+    writeFileSync(wideWindow, 'npki:\n  renewalWindowDays: 365\n');
+    const renewed = json<Issued>(
+      runKiosk(['--config', wideWindow, 'cert', 'renew', ...caArgs(), ...onToken(label), '--json']),
+    );
+    expect(renewed.facts.serial).not.toBe(issued.facts.serial);
+    expect(renewed.id).not.toBe(issued.id);
+    expect(json(check(label))).toMatchObject({
+      serial: renewed.facts.serial,
+      keyMatchesCert: true,
+      vidOk: true,
+    });
+    // Only the renewed pair is left, born on the token.
+    const objects = pkcs11Tool(label, pin, ['--list-objects']).out;
+    expect(objects.match(/Private Key Object/g)).toHaveLength(1);
+    expect(objects.match(/Certificate Object/g)).toHaveLength(1);
+    expect(objects).toContain(`R4VID=${renewed.id}`);
+    expect(objects).toMatch(/Access:\s+sensitive, always sensitive, never extractable, local/);
+  });
+
+  it('copies a folder pair onto a token (imported sensitive, not extractable); never off a token', () => {
+    const label = `kiosk-copy-${String(process.pid)}`;
+    json(init(label));
+    const medium = tempDir('medium-');
+    const { ref, authCode } = register(ca, holder.name, holder.idn);
+    json(
+      runKiosk([
+        'cert',
+        'issue',
+        ...caArgs(),
+        '--ref',
+        ref,
+        '--auth-code-file',
+        inputFile(authCode),
+        '--password-file',
+        inputFile(holder.password),
+        '--storage',
+        `dir:${medium}`,
+        '--idn-file',
+        inputFile(holder.idn),
+        '--json',
+      ]),
+    );
+    const copy = (from: string, to: string, extra: string[] = []): KioskRun =>
+      runKiosk([
+        'cert',
+        'copy',
+        '--from',
+        from,
+        '--to',
+        to,
+        '--password-file',
+        inputFile(holder.password),
+        '--pin-file',
+        inputFile(pin),
+        '--pkcs11-module',
+        softhsmModule,
+        '--json',
+        ...extra,
+      ]);
+    const copied = json<{ id: string; facts: { serial: string } }>(
+      copy(`dir:${medium}`, `token:${label}`),
+    );
+    expect(json(check(label))).toMatchObject({
+      serial: copied.facts.serial,
+      keyMatchesCert: true,
+      vidOk: true,
+    });
+    const objects = pkcs11Tool(label, pin, ['--list-objects']).out;
+    // Imported: sensitive and not extractable from now on, but not local or always sensitive.
+    expect(objects).toMatch(/Private Key Object; RSA[\s\S]*?Access:\s+sensitive\n/);
+    expect(objects).not.toMatch(/Access:[^\n]*\bextractable/);
+    expect(objects).toContain(`R4VID=${copied.id}`);
+    expectError(copy(`dir:${medium}`, `token:${label}`), 'NPKI_EXISTS');
+
+    // A key on a token never leaves it: refused before the token is touched, nothing written.
+    const out = tempDir('out-');
+    expectError(
+      copy(`token:${label}`, `dir:${out}`),
+      'TOKEN_KEY_NOT_EXPORTABLE',
+      /never leaves the token/,
+    );
+    expect(existsSync(join(out, 'NPKI'))).toBe(false);
+  });
+});
