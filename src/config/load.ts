@@ -1,7 +1,7 @@
 import { parseDocument, visit } from 'yaml';
-import type { z } from 'zod';
-import { ConfigError, type ConfigProblem } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
 import { readBoundedFile } from '../io/readBoundedFile.js';
+import { problemsOf } from './problems.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A configuration file larger than this is refused: it is a few hundred bytes in practice. */
@@ -71,55 +71,4 @@ function syntaxError(file: string, got: string): ConfigError {
   return new ConfigError(file, [
     { key: '(syntax)', got, expected: 'JSON or YAML without tags or aliases' },
   ]);
-}
-
-function problemsOf(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      key: keyName([...path, key]),
-      got: render(valueAt(raw, [...path, key])),
-      expected: 'no such key (misspelt?)',
-    }));
-  }
-  return [{ key: keyName(path), got: render(valueAt(raw, path)), expected: expectedOf(issue) }];
-}
-
-/** Dotted key path for the operator; an empty key is shown as "" so the message stays readable. */
-function keyName(path: readonly string[]): string {
-  return path.length === 0 ? '(root)' : path.map((k) => (k === '' ? '""' : k)).join('.');
-}
-
-function expectedOf(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_type':
-      return `a value of type ${issue.expected}`;
-    case 'too_small':
-      return `${issue.origin === 'number' ? 'a number' : 'a value'} ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
-    case 'too_big':
-      return `${issue.origin === 'number' ? 'a number' : 'a value'} ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
-    default:
-      return issue.message;
-  }
-}
-
-function valueAt(raw: unknown, path: readonly string[]): unknown {
-  let node = raw;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-function render(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  // NaN and ±Infinity have no JSON form; a cyclic value (YAML alias loop) is caught by toJS already.
-  const text =
-    typeof value === 'number'
-      ? String(value)
-      : ((JSON.stringify(value) as string | undefined) ?? typeof value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

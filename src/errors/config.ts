@@ -27,10 +27,31 @@ export class ConfigError extends FatalError {
     readonly problems: readonly ConfigProblem[],
     options?: { cause?: unknown },
   ) {
-    super(
-      `${file}: ` +
-        problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`).join('; '),
-      options,
-    );
+    super(describeProblems(file, problems), options);
   }
+}
+
+/**
+ * The token catalogue (which PKCS#11 module serves which token, DESIGN §3.3) is unreadable or
+ * invalid: the kiosk cannot tell which library to load, so it cannot start. `problems` name each
+ * wrong key as for the configuration file.
+ */
+export class CatalogueError extends FatalError {
+  readonly code = 'CATALOGUE_INVALID';
+  readonly reason: Reason = 'configInvalid';
+  readonly visitor = outOfService;
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(describeProblems(file, problems), options);
+  }
+}
+
+/** `file: key: got …, expected …; …`: the one-line form operators read in logs and on stderr. */
+function describeProblems(file: string, problems: readonly ConfigProblem[]): string {
+  return (
+    `${file}: ` + problems.map((p) => `${p.key}: got ${p.got}, expected ${p.expected}`).join('; ')
+  );
 }

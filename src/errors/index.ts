@@ -8,3 +8,4 @@ export * from './storage.js';
 export * from './cmp.js';
 export * from './ca.js';
 export * from './token.js';
+export * from './usb.js';

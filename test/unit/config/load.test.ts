@@ -21,7 +21,11 @@ describe('configuration', () => {
       language: 'ko',
       npki: { writeFormat: 'pbes2', iterations: 2048, renewalWindowDays: 30 },
       log: { level: 'info', file: 'var/log/kiosk.jsonl' },
-      pkcs11: { module: '/usr/lib/softhsm/libsofthsm2.so', r4vidLabelPrefix: 'R4VID=' },
+      pkcs11: {
+        module: '/usr/lib/softhsm/libsofthsm2.so',
+        r4vidLabelPrefix: 'R4VID=',
+        labelPrefix: 'kiosk',
+      },
       stateDir: 'var/state',
     });
     expect(parseConfig('', 'empty.yaml')).toEqual(defaultConfig());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CatalogueError,
   ConfigError,
   FatalError,
   KioskError,
@@ -7,6 +8,7 @@ import {
   RetriableError,
   TruncatedFileError,
   UnsupportedAlgorithmError,
+  UsbHotplugError,
   WrongPasswordError,
   reasons,
   toReason,
@@ -35,6 +37,8 @@ describe('errors', () => {
       'NPKI_UNSUPPORTED_ALGORITHM',
     ],
     [new ConfigError('k.yaml', []), FatalError, 'configInvalid', 'CONFIG_INVALID'],
+    [new CatalogueError('tokens.json', []), FatalError, 'configInvalid', 'CATALOGUE_INVALID'],
+    [new UsbHotplugError('watch'), FatalError, 'configInvalid', 'USB_HOTPLUG'],
   ] as const)('%s maps to its root, reason and code', (error, root, reason, code) => {
     expect(error).toBeInstanceOf(root);
     expect(error).toBeInstanceOf(KioskError);
