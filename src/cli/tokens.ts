@@ -5,28 +5,60 @@ import { KioskError, TokenModuleError, UsageError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { writeJson, writeLines } from './output.js';
 import { readSecretFile } from './secretFiles.js';
+import { isAbsolute, join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { loadCatalogue, type Catalogue } from '../tokens/catalogue.js';
+import { defaultCatalogue } from '../tokens/defaultCatalogue.js';
+import {
+  driverForToken,
+  listAllTokens,
+  moduleSource,
+  type ModuleSource,
+} from '../tokens/moduleResolution.js';
+import { kioskHome } from './context.js';
 
 /** The real token driver for a PKCS#11 library; TokenModuleError when it cannot be loaded. */
-export function openTokenDriver(modulePath: string): TokenDriver {
+export function openTokenDriver(modulePath: string, config?: Config): TokenDriver {
   try {
-    return new GraphenePkcs11Driver(modulePath);
+    return new GraphenePkcs11Driver(
+      modulePath,
+      config === undefined ? {} : { recoveryIntervalMs: config.pkcs11.recoveryIntervalMs },
+    );
   } catch (cause) {
     if (cause instanceof KioskError) throw cause;
     throw new TokenModuleError(modulePath, { cause });
   }
 }
 
+/** The token catalogue: config `pkcs11.catalogue` (relative to the kiosk home), else embedded. */
+export async function tokenCatalogue(config: Config): Promise<Catalogue> {
+  const file = config.pkcs11.catalogue;
+  if (file === undefined) return defaultCatalogue;
+  return loadCatalogue(isAbsolute(file) ? file : join(kioskHome(), file));
+}
+
+/** Where `--pkcs11-module`, the config and the catalogue say to look for tokens. */
+export async function tokenModules(
+  ctx: CliContext,
+  moduleOption: string | undefined,
+): Promise<ModuleSource> {
+  return moduleSource(moduleOption, ctx.config.pkcs11.module, await tokenCatalogue(ctx.config));
+}
+
 /**
- * The token driver for `token:LABEL`: the module from `--pkcs11-module`, else the configuration's.
- * Runs `work` with it and always closes it (which finalises the module).
+ * The token driver for `token:LABEL`: the module from `--pkcs11-module`, else the configuration's,
+ * else the catalogue's module that serves a token with this label. Runs `work` with it and always
+ * closes it (which finalises the module).
  */
 export async function withTokenDriver<T>(
   ctx: CliContext,
-  _label: string,
+  label: string,
   moduleOption: string | undefined,
   work: (driver: TokenDriver) => Promise<T>,
 ): Promise<T> {
-  const driver = openTokenDriver(moduleOption ?? ctx.config.pkcs11.module);
+  const driver = await driverForToken(label, await tokenModules(ctx, moduleOption), (module) =>
+    openTokenDriver(module, ctx.config),
+  );
   try {
     return await work(driver);
   } finally {
@@ -34,34 +66,31 @@ export async function withTokenDriver<T>(
   }
 }
 
+const moduleHelp = 'the PKCS#11 library (default: config pkcs11.module, else the token catalogue)';
+
 /** `kiosk token list`: the tokens present (label, serial, maker, PIN state). */
 export function registerTokenCommands(program: Command, context: () => Promise<CliContext>): void {
   const token = program.command('token').description('PKCS#11 hardware security tokens');
   token
     .command('list')
     .description('the tokens present: label, serial, manufacturer, model, PIN state')
-    .option('--pkcs11-module <path>', 'the PKCS#11 library (default: config pkcs11.module)')
+    .option('--pkcs11-module <path>', moduleHelp)
     .option('--json', 'print one JSON document')
     .action(async (options: { pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const modulePath = options.pkcs11Module ?? ctx.config.pkcs11.module;
-      const driver = openTokenDriver(modulePath);
-      try {
-        const tokens = await driver.listTokens();
-        if (options.json === true) writeJson(ctx.stdout, { module: modulePath, tokens });
-        else
-          writeLines(
-            ctx.stdout,
-            tokens.length === 0
-              ? ['No tokens.']
-              : tokens.map(
-                  (t) =>
-                    `${t.initialized ? t.label : '(blank)'}  serial ${t.serial || '-'}  ${t.manufacturer} ${t.model}${pinState(t.pin)}`,
-                ),
-          );
-      } finally {
-        await driver.close();
-      }
+      const source = await tokenModules(ctx, options.pkcs11Module);
+      const tokens = await listAllTokens(source, (module) => openTokenDriver(module, ctx.config));
+      if (options.json === true) writeJson(ctx.stdout, { tokens });
+      else
+        writeLines(
+          ctx.stdout,
+          tokens.length === 0
+            ? ['No tokens.']
+            : tokens.map(
+                (t) =>
+                  `${t.initialized ? t.label : '(blank)'}  serial ${t.serial || '-'}  ${t.manufacturer} ${t.model}${pinState(t.pin)}  [${t.catalogueName ?? t.module}]`,
+              ),
+        );
     });
   registerTokenInit(token, context);
 }
@@ -95,7 +124,7 @@ export function registerTokenInit(token: Command, context: () => Promise<CliCont
     .requiredOption('--pin-file <file>', 'file holding the new user PIN')
     .option('--serial <serial>', 're-initialise this token: everything on it is erased')
     .option('--yes', 'confirm erasing the token named by --serial')
-    .option('--pkcs11-module <path>', 'the PKCS#11 library (default: config pkcs11.module)')
+    .option('--pkcs11-module <path>', moduleHelp)
     .option('--json', 'print one JSON document')
     .action(async (options: InitOptions) => {
       const ctx = await context();
@@ -112,7 +141,10 @@ export function registerTokenInit(token: Command, context: () => Promise<CliCont
         );
       const soPin = await readSecretFile(options.soPinFile, 'SO PIN');
       const userPin = await readSecretFile(options.pinFile, 'PIN');
-      const driver = openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module);
+      const modulePath = options.pkcs11Module ?? ctx.config.pkcs11.module;
+      if (modulePath === undefined)
+        throw new UsageError('--pkcs11-module (or config pkcs11.module) names the token’s library');
+      const driver = openTokenDriver(modulePath, ctx.config);
       try {
         const info = await driver.initToken(
           options.serial === undefined ? { blank: true } : { serial: options.serial },

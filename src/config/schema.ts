@@ -32,8 +32,17 @@ export const configSchema = z
       .prefault({}),
     pkcs11: z
       .object({
-        /** The PKCS#11 library of the tokens in use (SoftHSM2 for the demo). */
-        module: z.string().min(1).default('/usr/lib/softhsm/libsofthsm2.so'),
+        /**
+         * The PKCS#11 library for every token. Absent (the default): each token's module is found
+         * in the token catalogue (DESIGN §3.3), whose embedded default serves SoftHSM2 and OpenSC.
+         */
+        module: z.string().regex(/^\//, 'an absolute path').optional(),
+        /** The token catalogue file (JSON, src/tokens/catalogue.schema.json); embedded if absent. */
+        catalogue: z.string().min(1).optional(),
+        /** Between two slot polls while watching for tokens (DESIGN §3.3: no slot events). */
+        pollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+        /** Least time between two module re-initialisations after removal-type errors. */
+        recoveryIntervalMs: z.number().int().min(0).max(600_000).default(2000),
         /** Label prefix of the data object holding R (DESIGN §3.3: uncertain KISA profile). */
         r4vidLabelPrefix: z.string().min(1).max(32).default('R4VID='),
         /**

@@ -33,7 +33,8 @@ export function parseStorageSpec(text: string): StorageSpec {
 
 /** How to reach devices a SPEC may name (wired in the CLI: src/ stays free of native code). */
 export interface StoreDevices {
-  readonly openTokenDriver?: () => TokenDriver;
+  /** The driver of the module that serves the token with this label. */
+  readonly openTokenDriver?: (label: string) => Promise<TokenDriver>;
 }
 
 /** Opens the store a SPEC names. USB drives come with their driver. */

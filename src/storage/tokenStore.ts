@@ -13,13 +13,13 @@ export class TokenStore implements CertificateStore {
 
   constructor(
     private readonly label: string,
-    private readonly openDriver: () => TokenDriver,
+    private readonly openDriver: (label: string) => Promise<TokenDriver>,
   ) {
     this.spec = `token:${label}`;
   }
 
   async list(): Promise<StoredCertificate[]> {
-    const driver = this.openDriver();
+    const driver = await this.openDriver(this.label);
     try {
       const session = await driver.open({ label: this.label });
       try {

@@ -9,7 +9,7 @@ import { inputFile, tempDir } from '../support/tempDir.js';
 // The rest of a token's life through the CLI (issue 4): kiosk token init on SoftHSM's blank
 // slot, issue, check, renew, copy a folder pair onto a token, and the refusal to copy a token key
 // off it. pkcs11-tool is the independent reader.
-softhsmWorld();
+const world = softhsmWorld();
 const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
 const pin = '246813';
 const soPin = '11335577';
@@ -186,5 +186,38 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
       /never leaves the token/,
     );
     expect(existsSync(join(out, 'NPKI'))).toBe(false);
+  });
+
+  it('finds the module through the token catalogue when none is named', () => {
+    const { label } = world.newToken(pin);
+    const configWith = (labelPattern: string): string => {
+      const dir = tempDir('catalogue-');
+      writeFileSync(
+        join(dir, 'tokens.json'),
+        JSON.stringify({
+          modules: [
+            {
+              name: 'Test SoftHSM',
+              module: softhsmModule,
+              manufacturer: '^SoftHSM',
+              label: labelPattern,
+            },
+          ],
+        }),
+      );
+      writeFileSync(join(dir, 'kiosk.yaml'), `pkcs11:\n  catalogue: ${join(dir, 'tokens.json')}\n`);
+      return join(dir, 'kiosk.yaml');
+    };
+    const list = (config: string): KioskRun =>
+      runKiosk(['--config', config, 'cert', 'list', '--storage', `token:${label}`, '--json']);
+    expect(json<{ certificates: unknown[] }>(list(configWith('^kiosk-'))).certificates).toEqual([]);
+    const tokens = json<{ tokens: { label: string; catalogueName?: string; module: string }[] }>(
+      runKiosk(['--config', configWith('^kiosk-'), 'token', 'list', '--json']),
+    );
+    expect(tokens.tokens).toContainEqual(
+      expect.objectContaining({ label, catalogueName: 'Test SoftHSM', module: softhsmModule }),
+    );
+    // An entry that does not claim the token: no module serves it.
+    expectError(list(configWith('^bank-')), 'TOKEN_NOT_FOUND', new RegExp(label));
   });
 });

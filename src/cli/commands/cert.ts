@@ -17,7 +17,8 @@ import { issueToFolder } from '../../certificates/issue.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
 import { cmpClient, raEncryptionOf, readCaTrust } from '../cmpOptions.js';
-import { openTokenDriver } from '../tokens.js';
+import { openTokenDriver, tokenModules } from '../tokens.js';
+import { driverForToken } from '../../tokens/moduleResolution.js';
 import {
   checkOnTokenCommand,
   issueToTokenCommand,
@@ -50,8 +51,12 @@ export function registerCertCommands(program: Command, context: ContextFactory):
     .option('--json', 'print one JSON document')
     .action(async (options: { storage: string; pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const store = openStore(parseStorageSpec(options.storage), {
-        openTokenDriver: () => openTokenDriver(options.pkcs11Module ?? ctx.config.pkcs11.module),
+      const spec = parseStorageSpec(options.storage);
+      const store = openStore(spec, {
+        openTokenDriver: async (label) =>
+          driverForToken(label, await tokenModules(ctx, options.pkcs11Module), (module) =>
+            openTokenDriver(module, ctx.config),
+          ),
       });
       const items = await listCertificates(store, ctx.now(), ctx.config.npki.renewalWindowDays);
       ctx.log.info({ storage: store.spec, count: items.length }, 'cert list');

@@ -22,9 +22,10 @@ describe('configuration', () => {
       npki: { writeFormat: 'pbes2', iterations: 2048, renewalWindowDays: 30 },
       log: { level: 'info', file: 'var/log/kiosk.jsonl' },
       pkcs11: {
-        module: '/usr/lib/softhsm/libsofthsm2.so',
         r4vidLabelPrefix: 'R4VID=',
         labelPrefix: 'kiosk',
+        pollIntervalMs: 1000,
+        recoveryIntervalMs: 2000,
       },
       stateDir: 'var/state',
     });
