@@ -5,6 +5,9 @@ import { KioskError, TokenModuleError, UsageError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { writeJson, writeLines } from './output.js';
 import { readSecretFile } from './secretFiles.js';
+import { RealUsbHotplug } from '../../drivers/usb/realUsbHotplug.js';
+import { TokenDiscovery } from '../tokens/discovery.js';
+import { withLoggedInToken } from '../certificates/tokenSession.js';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { loadCatalogue, type Catalogue } from '../tokens/catalogue.js';
@@ -93,6 +96,86 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
         );
     });
   registerTokenInit(token, context);
+  registerTokenWatch(token, context);
+  token
+    .command('change-pin')
+    .description('change a token’s user PIN (the old one is needed)')
+    .requiredOption('--label <label>', 'the token')
+    .requiredOption('--pin-file <file>', 'file holding the current user PIN')
+    .requiredOption('--new-pin-file <file>', 'file holding the new user PIN')
+    .option('--pkcs11-module <path>', moduleHelp)
+    .action(
+      async (options: {
+        label: string;
+        pinFile: string;
+        newPinFile: string;
+        pkcs11Module?: string;
+      }) => {
+        const ctx = await context();
+        const pin = await readSecretFile(options.pinFile, 'PIN');
+        const newPin = await readSecretFile(options.newPinFile, 'new PIN');
+        try {
+          await withTokenDriver(ctx, options.label, options.pkcs11Module, (driver) =>
+            withLoggedInToken(driver, { label: options.label }, pin, (session) =>
+              session.changePin(pin, newPin),
+            ),
+          );
+        } finally {
+          pin.fill(0);
+          newPin.fill(0);
+        }
+        ctx.log.info({ label: options.label }, 'token PIN changed');
+        writeLines(ctx.stdout, [`changed the user PIN of token ${options.label}`]);
+      },
+    );
+}
+
+/**
+ * `kiosk token watch`: reports tokens arriving and leaving until SIGINT or SIGTERM (slot polling
+ * every pkcs11.pollIntervalMs, and at once on USB hotplug where the machine has USB). With
+ * `--json`, one JSON object per line, as a stream has no single document.
+ */
+function registerTokenWatch(token: Command, context: () => Promise<CliContext>): void {
+  token
+    .command('watch')
+    .description('report tokens arriving and leaving until interrupted (JSON lines with --json)')
+    .option('--pkcs11-module <path>', moduleHelp)
+    .option('--json', 'one JSON object per line')
+    .action(async (options: { pkcs11Module?: string; json?: boolean }) => {
+      const ctx = await context();
+      const hotplug = new RealUsbHotplug();
+      const discovery = new TokenDiscovery({
+        source: await tokenModules(ctx, options.pkcs11Module),
+        open: (module) => openTokenDriver(module, ctx.config),
+        hotplug,
+        intervalMs: ctx.config.pkcs11.pollIntervalMs,
+        onEvent: (event) => {
+          ctx.log.info(
+            { event: event.type, label: event.token.label, module: event.module },
+            'token',
+          );
+          if (options.json === true) ctx.stdout.write(`${JSON.stringify(event)}\n`);
+          else
+            writeLines(ctx.stdout, [
+              `${event.type} ${event.token.label} (serial ${event.token.serial}) [${event.module}]`,
+            ]);
+        },
+        onError: (error) => {
+          ctx.log.warn({ err: error }, 'token discovery');
+        },
+      });
+      discovery.start();
+      // The poll timers do not hold the process (a library must not); this command is the owner
+      // that lives until it is told to stop.
+      const keepAlive = setInterval(() => undefined, 2 ** 30);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      clearInterval(keepAlive);
+      await discovery.stop();
+      hotplug.close();
+    });
 }
 
 function pinState(pin: { countLow: boolean; finalTry: boolean; locked: boolean }): string {

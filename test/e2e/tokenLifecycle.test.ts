@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
-import { expectError, json, runKiosk, type KioskRun } from '../support/kiosk.js';
+import { expectError, json, kioskMain, runKiosk, type KioskRun } from '../support/kiosk.js';
 import { pkcs11Tool, softhsmModule, softhsmWorld } from '../support/softhsm.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
 
@@ -63,6 +65,24 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     expect(tokens.tokens).toContainEqual(
       expect.objectContaining({ label, serial: initialised.token.serial }),
     );
+    // The user PIN can be changed (and back) with the old one; a wrong old one is refused.
+    const changePin = (from: string, to: string): KioskRun =>
+      runKiosk([
+        'token',
+        'change-pin',
+        '--label',
+        label,
+        '--pin-file',
+        inputFile(from),
+        '--new-pin-file',
+        inputFile(to),
+        '--pkcs11-module',
+        softhsmModule,
+      ]);
+    expectError(changePin('000000', '999999'), 'TOKEN_WRONG_PIN');
+    expect(changePin(pin, '999999').status).toBe(0);
+    expectError(changePin(pin, '999999'), 'TOKEN_WRONG_PIN');
+    expect(changePin('999999', pin).status).toBe(0);
     // Wiping a used token needs --yes, whatever else is given.
     expectError(
       init(label, ['--serial', initialised.token.serial]),
@@ -219,5 +239,29 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     );
     // An entry that does not claim the token: no module serves it.
     expectError(list(configWith('^bank-')), 'TOKEN_NOT_FOUND', new RegExp(label));
+  });
+
+  it('kiosk token watch reports the token present, and stops cleanly on SIGTERM', async () => {
+    const { label } = world.newToken(pin);
+    const child = spawn(
+      process.execPath,
+      [kioskMain, 'token', 'watch', '--pkcs11-module', softhsmModule, '--json'],
+      { env: { ...process.env, KIOSK_HOME: tempDir('home-') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const events: { type: string; token: { label: string }; module: string }[] = [];
+      for await (const line of lines) {
+        events.push(JSON.parse(line) as (typeof events)[number]);
+        if (events.some((e) => e.token.label === label)) break;
+      }
+      const ours = events.find((e) => e.token.label === label);
+      expect(ours).toMatchObject({ type: 'present', module: softhsmModule });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

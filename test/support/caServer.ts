@@ -1,10 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runKiosk } from './kiosk.js';
+import { kioskMain as main, runKiosk } from './kiosk.js';
 import { inputFile, tempDir } from './tempDir.js';
-
-const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 /**
  * Servers this test process started. They are stopped when the process exits, wherever startCa

@@ -3,7 +3,8 @@ import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './tempDir.js';
 
-const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** The built CLI (test/globalSetup.ts builds dist/). */
+export const kioskMain = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 export interface KioskRun {
   readonly status: number | null;
@@ -18,7 +19,7 @@ export interface KioskRun {
  * own kiosk home so that its log can be inspected.
  */
 export function runKiosk(args: readonly string[], home = tempDir('home-')): KioskRun {
-  const run = spawnSync(process.execPath, [main, ...args], {
+  const run = spawnSync(process.execPath, [kioskMain, ...args], {
     encoding: 'utf8',
     env: { ...process.env, KIOSK_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
