@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,16 @@ const world = softhsmWorld();
 const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
 const pin = '246813';
 const soPin = '11335577';
+
+/** Every run shares one kiosk home, so one log holds them all; outputs are kept for the check. */
+const home = tempDir('home-');
+const outputs: string[] = [];
+const secrets: string[] = [pin, soPin, '999999', holder.password, holder.idn, '8501012234565'];
+function kiosk(args: readonly string[]): KioskRun {
+  const run = runKiosk(args, home);
+  outputs.push(run.stdout, run.stderr);
+  return run;
+}
 
 interface Issued {
   id: string;
@@ -36,7 +46,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
   ];
   const caArgs = (): string[] => ['--ca', ca.url, '--ca-cert', ca.chain];
   const init = (label: string, extra: string[] = []): KioskRun =>
-    runKiosk([
+    kiosk([
       'token',
       'init',
       '--label',
@@ -51,7 +61,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
       ...extra,
     ]);
   const check = (label: string): KioskRun =>
-    runKiosk(['cert', 'check', ...onToken(label), '--idn-file', inputFile(holder.idn), '--json']);
+    kiosk(['cert', 'check', ...onToken(label), '--idn-file', inputFile(holder.idn), '--json']);
 
   it('init, issue, check and renew on a token the kiosk initialised', () => {
     const label = `kiosk-init-${String(process.pid)}`;
@@ -60,14 +70,14 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     );
     expect(initialised.token).toMatchObject({ label, initialized: true });
     const tokens = json<{ tokens: { label: string; serial: string }[] }>(
-      runKiosk(['token', 'list', '--pkcs11-module', softhsmModule, '--json']),
+      kiosk(['token', 'list', '--pkcs11-module', softhsmModule, '--json']),
     );
     expect(tokens.tokens).toContainEqual(
       expect.objectContaining({ label, serial: initialised.token.serial }),
     );
     // The user PIN can be changed (and back) with the old one; a wrong old one is refused.
     const changePin = (from: string, to: string): KioskRun =>
-      runKiosk([
+      kiosk([
         'token',
         'change-pin',
         '--label',
@@ -91,8 +101,9 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     );
 
     const { ref, authCode } = register(ca, holder.name, holder.idn);
+    secrets.push(authCode);
     const issued = json<Issued>(
-      runKiosk([
+      kiosk([
         'cert',
         'issue',
         ...caArgs(),
@@ -114,7 +125,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
       id: issued.id,
     });
     // Another person's IDN: the report says so and the exit status too.
-    const otherIdn = runKiosk([
+    const otherIdn = kiosk([
       'cert',
       'check',
       ...onToken(label),
@@ -126,7 +137,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     const wideWindow = join(tempDir('conf-'), 'kiosk.yaml');
     writeFileSync(wideWindow, 'npki:\n  renewalWindowDays: 365\n');
     const renewed = json<Issued>(
-      runKiosk(['--config', wideWindow, 'cert', 'renew', ...caArgs(), ...onToken(label), '--json']),
+      kiosk(['--config', wideWindow, 'cert', 'renew', ...caArgs(), ...onToken(label), '--json']),
     );
     expect(renewed.facts.serial).not.toBe(issued.facts.serial);
     expect(renewed.id).not.toBe(issued.id);
@@ -148,8 +159,9 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     json(init(label));
     const medium = tempDir('medium-');
     const { ref, authCode } = register(ca, holder.name, holder.idn);
+    secrets.push(authCode);
     json(
-      runKiosk([
+      kiosk([
         'cert',
         'issue',
         ...caArgs(),
@@ -167,7 +179,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
       ]),
     );
     const copy = (from: string, to: string, extra: string[] = []): KioskRun =>
-      runKiosk([
+      kiosk([
         'cert',
         'copy',
         '--from',
@@ -229,10 +241,10 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
       return join(dir, 'kiosk.yaml');
     };
     const list = (config: string): KioskRun =>
-      runKiosk(['--config', config, 'cert', 'list', '--storage', `token:${label}`, '--json']);
+      kiosk(['--config', config, 'cert', 'list', '--storage', `token:${label}`, '--json']);
     expect(json<{ certificates: unknown[] }>(list(configWith('^kiosk-'))).certificates).toEqual([]);
     const tokens = json<{ tokens: { label: string; catalogueName?: string; module: string }[] }>(
-      runKiosk(['--config', configWith('^kiosk-'), 'token', 'list', '--json']),
+      kiosk(['--config', configWith('^kiosk-'), 'token', 'list', '--json']),
     );
     expect(tokens.tokens).toContainEqual(
       expect.objectContaining({ label, catalogueName: 'Test SoftHSM', module: softhsmModule }),
@@ -263,5 +275,13 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('no PIN, SO PIN, password, authorization code or IDN reaches the output or the log', () => {
+    const log = readFileSync(join(home, 'var', 'log', 'kiosk.jsonl'), 'utf8');
+    expect(log).toContain('token PIN changed');
+    expect(log).toContain('certificate renewed');
+    const everything = [log, ...outputs].join('\n');
+    for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 });
