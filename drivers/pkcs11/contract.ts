@@ -23,6 +23,9 @@ export interface TokenInfo {
     readonly countLow: boolean;
     readonly finalTry: boolean;
     readonly locked: boolean;
+    /** ulMinPinLen / ulMaxPinLen: the PIN lengths (bytes) the token accepts. */
+    readonly minLength: number;
+    readonly maxLength: number;
   };
 }
 
@@ -79,7 +82,10 @@ export interface TokenSession {
    * always sensitive). For copying an NPKI key file onto a token.
    */
   importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair>;
-  /** C_SetPIN: changes the user PIN of a logged-in session. WrongPinError if `oldPin` is wrong. */
+  /**
+   * C_SetPIN: changes the user PIN of a logged-in session. WrongPinError if `oldPin` is wrong,
+   * PinRulesError (before anything changes) if the token does not take `newPin`.
+   */
   changePin(oldPin: Uint8Array, newPin: Uint8Array): Promise<void>;
   /** A Signer (sha256WithRSAEncryption) that signs with the private key of this CKA_ID. */
   signer(keyPair: TokenKeyPair): Signer;
@@ -92,9 +98,17 @@ export interface TokenSession {
   ): Promise<void>;
   /** Stores a CKO_DATA object (the VID's R: label `R4VID=<hex CKA_ID>`, configurable). */
   storeData(label: string, value: Uint8Array): Promise<void>;
+  /**
+   * Sets CKA_LABEL of the keys and certificate of this CKA_ID (C_SetAttributeValue): how the
+   * kiosk marks a pair finished (src/certificates/tokenPairs.ts).
+   */
+  relabel(id: Uint8Array, label: string): Promise<void>;
   /** Every object visible in this session (after login: private ones too). */
   listObjects(): Promise<TokenObject[]>;
-  /** Removes the key pair, certificate and data objects of this CKA_ID (cleanup after a failure). */
+  /**
+   * Removes the data object labelled `dataLabel` first, then the key pair and certificate of this
+   * CKA_ID (cleanup after a failure; an interruption leaves the keys, which are found again).
+   */
   deleteKeyPair(id: Uint8Array, dataLabel?: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -105,11 +119,15 @@ export interface TokenDriver {
   listTokens(): Promise<TokenInfo[]>;
   /**
    * C_InitToken with the SO PIN and label, then C_InitPIN with the user PIN: the token is wiped.
-   * Resolves with the token as it is afterwards. WrongPinError if the SO PIN of a used token is
+   * Resolves with the token as it is afterwards. PinRulesError (before anything changes) when
+   * the token does not take a PIN's length; WrongSoPinError if the SO PIN of a used token is
    * wrong; TokenNotFoundError if there is no such token (or no blank one).
    */
   initToken(target: InitTarget, setup: TokenSetup): Promise<TokenInfo>;
-  /** Opens a read-write session with the selected token; TokenNotFoundError if absent. */
+  /**
+   * Opens a read-write session with the selected token; TokenNotFoundError if absent,
+   * TokenAmbiguousError if several tokens carry the label.
+   */
   open(selector: TokenSelector): Promise<TokenSession>;
   /** Closes every session and finalises the module. */
   close(): Promise<void>;

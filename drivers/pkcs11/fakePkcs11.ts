@@ -11,11 +11,14 @@ import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { signatureOids, type Signer } from '../../src/crypto/signer.js';
 import {
   PinLockedError,
+  PinRulesError,
+  TokenAmbiguousError,
   TokenFailureError,
   TokenFullError,
   TokenNotFoundError,
   TokenRemovedError,
   WrongPinError,
+  WrongSoPinError,
 } from '../../src/errors/index.js';
 import type {
   InitTarget,
@@ -30,7 +33,14 @@ import type {
 
 /** The session calls that `removeDuringNext` interrupts. */
 export type FakeOperation =
-  'login' | 'generateRsaKeyPair' | 'importRsaKeyPair' | 'sign' | 'storeCertificate' | 'storeData';
+  | 'login'
+  | 'generateRsaKeyPair'
+  | 'importRsaKeyPair'
+  | 'sign'
+  | 'storeCertificate'
+  | 'storeData'
+  | 'relabel'
+  | 'deleteKeyPair';
 
 /**
  * A token to put in the fake reader, initialised with `pin` as its user PIN and `soPin` (default
@@ -48,12 +58,14 @@ export interface FakeTokenOptions {
   readonly maxObjects?: number;
   /** Wrong PINs in a row that lock the user PIN; 3 if absent. */
   readonly maxPinTries?: number;
+  /** PIN lengths the token accepts; 4 to 32 if absent. */
+  readonly pinLength?: { readonly min: number; readonly max: number };
 }
 
 /** One object on a fake token. */
 interface StoredObject {
   readonly kind: TokenObject['kind'];
-  readonly label: string;
+  label: string;
   readonly id: Uint8Array;
   readonly value?: Uint8Array;
   /** CKA_SUBJECT of a certificate (kept, though listObjects does not report it). */
@@ -92,7 +104,9 @@ class FakeToken {
    * its own (WrongPinError otherwise) and is wiped.
    */
   initialise(setup: TokenSetup): void {
-    if (this.initialized && !sameBytes(setup.soPin, this.soPin)) throw new WrongPinError('unknown');
+    this.checkLength(setup.soPin);
+    this.checkLength(setup.userPin);
+    if (this.initialized && !sameBytes(setup.soPin, this.soPin)) throw new WrongSoPinError();
     this.soPin = Buffer.from(setup.soPin);
     this.pin = Buffer.from(setup.userPin);
     this.label = setup.label;
@@ -105,6 +119,13 @@ class FakeToken {
 
   setPin(pin: Uint8Array): void {
     this.pin = Buffer.from(pin);
+  }
+
+  /** PinRulesError unless the token takes a PIN of this length. */
+  checkLength(pin: Uint8Array): void {
+    const { minLength, maxLength } = this.info().pin;
+    if (pin.length < minLength || pin.length > maxLength)
+      throw new PinRulesError(minLength, maxLength);
   }
 
   get serial(): string {
@@ -129,6 +150,8 @@ class FakeToken {
         countLow: !locked && this.wrongSinceLogin,
         finalTry: !locked && this.triesLeft === 1,
         locked,
+        minLength: this.options.pinLength?.min ?? 4,
+        maxLength: this.options.pinLength?.max ?? 32,
       },
     };
   }
@@ -197,13 +220,9 @@ export class FakeTokenDriver implements TokenDriver {
 
   /** Puts a new, initialised token in a reader (present at once). */
   addToken(options: FakeTokenOptions): void {
-    for (const token of this.tokens.values()) {
-      if (token.label === options.label || token.serial === options.serial) {
-        throw new Error(
-          `a fake token labelled ${options.label} or serial ${options.serial} exists`,
-        );
-      }
-    }
+    // Labels may repeat, as on real tokens (open() then says which are ambiguous); serials not.
+    if (this.tokens.has(options.serial))
+      throw new Error(`a fake token with serial ${options.serial} exists`);
     this.tokens.set(options.serial, new FakeToken({ ...options }));
   }
 
@@ -223,8 +242,10 @@ export class FakeTokenDriver implements TokenDriver {
    * and its token is pulled out. What the call leaves behind is what a token interrupted there
    * would: `generateRsaKeyPair` leaves the private key without its public key (created first, the
    * public half never written); `storeCertificate` leaves the certificate (written, the reply
-   * lost); `login`, `sign` and `storeData` leave nothing (the PIN is not checked, so no try is
-   * spent). Callers find what is left with listObjects and remove it with deleteKeyPair.
+   * lost); `importRsaKeyPair` leaves the private key; `login`, `sign`, `storeData`, `relabel` and
+   * `deleteKeyPair` leave nothing (the PIN is not checked, so no try is spent; no label changes,
+   * nothing deleted). Callers find what is left with listObjects and remove it with
+   * deleteKeyPair.
    */
   removeDuringNext(operation: FakeOperation): void {
     this.armed.add(operation);
@@ -272,12 +293,18 @@ export class FakeTokenDriver implements TokenDriver {
 
   /** A present token by selector, as a module finds one; TokenNotFoundError otherwise. */
   private find(selector: TokenSelector): FakeToken {
-    const token = [...this.tokens.values()].find(
+    const matching = [...this.tokens.values()].filter(
       (t) =>
         t.present &&
         t.initialized &&
         ('label' in selector ? t.label === selector.label : t.serial === selector.serial),
     );
+    const [token, ...others] = matching;
+    if (token !== undefined && others.length > 0 && 'label' in selector)
+      throw new TokenAmbiguousError(
+        selector.label,
+        matching.map((t) => t.serial),
+      );
     if (token === undefined) {
       throw new TokenNotFoundError(
         'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
@@ -368,6 +395,7 @@ class FakeSession implements TokenSession {
   changePin(oldPin: Uint8Array, newPin: Uint8Array): Promise<void> {
     return settle(() => {
       const token = this.user();
+      token.checkLength(newPin);
       token.verifyPin(oldPin);
       token.setPin(newPin);
     });
@@ -444,9 +472,19 @@ class FakeSession implements TokenSession {
     });
   }
 
+  relabel(id: Uint8Array, label: string): Promise<void> {
+    return settle(() => {
+      const token = this.user();
+      this.interrupt('relabel');
+      for (const o of token.objects) if (o.kind !== 'data' && sameBytes(o.id, id)) o.label = label;
+    });
+  }
+
   deleteKeyPair(id: Uint8Array, dataLabel?: string): Promise<void> {
     return settle(() => {
       const token = this.user();
+      this.interrupt('deleteKeyPair');
+      if (id.length === 0) throw new TokenFailureError('refusing to delete objects without CKA_ID');
       const doomed = (o: StoredObject): boolean =>
         o.kind === 'data' ? o.label === dataLabel : sameBytes(o.id, id);
       const kept = token.objects.filter((o) => !doomed(o));

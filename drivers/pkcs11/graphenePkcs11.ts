@@ -1,16 +1,21 @@
-import { createPrivateKey, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import * as graphene from 'graphene-pk11';
 // The default import is module.exports: Node's ESM loader does not see every CommonJS export by name.
 import pkcs11js from 'pkcs11js';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { signatureOids, type Signer } from '../../src/crypto/signer.js';
+import { rsaPrivateKeyParts, zeroParts } from './rsaPrivateKey.js';
 import {
   PinLockedError,
+  PinRulesError,
+  TokenAmbiguousError,
   TokenFailureError,
   TokenFullError,
   TokenNotFoundError,
   TokenRemovedError,
   WrongPinError,
+  WrongSoPinError,
 } from '../../src/errors/index.js';
 import { RecoveryGate } from './recovery.js';
 import type {
@@ -50,18 +55,28 @@ export class GraphenePkcs11Driver implements TokenDriver {
   private readonly sessions = new Set<GrapheneSession>();
   private closed = false;
 
-  constructor(
-    private readonly modulePath: string,
-    options: GraphenePkcs11Options = {},
-  ) {
-    const loaded = modules.get(modulePath);
+  /** The library's real path: two paths to one library are one module (one C_Initialize). */
+  private readonly key: string;
+
+  constructor(modulePath: string, options: GraphenePkcs11Options = {}) {
+    this.key = realPath(modulePath);
+    const loaded = modules.get(this.key);
     if (loaded !== undefined) {
       loaded.users++;
       this.loaded = loaded;
     } else {
       const module = mapErrors(() => {
-        const m = graphene.Module.load(modulePath);
-        m.initialize();
+        const m = graphene.Module.load(this.key);
+        try {
+          m.initialize();
+        } catch (error) {
+          try {
+            m.close();
+          } catch {
+            // unloading a library that failed to initialise: nothing more to release
+          }
+          throw error;
+        }
         return m;
       });
       this.loaded = {
@@ -70,7 +85,7 @@ export class GraphenePkcs11Driver implements TokenDriver {
         users: 1,
         sessions: 0,
       };
-      modules.set(modulePath, this.loaded);
+      modules.set(this.key, this.loaded);
     }
   }
 
@@ -99,9 +114,17 @@ export class GraphenePkcs11Driver implements TokenDriver {
           ? this.presentSlots().find((s) => !tokenInfo(s.getToken()).initialized)
           : this.findSlot(target);
       if (slot === undefined) throw new TokenNotFoundError('that is blank');
-      // Slot.initToken of graphene 2.3.6 fails on pkcs11js's void result after C_InitToken has
-      // succeeded, so the call goes to pkcs11js itself. The label is padded by pkcs11js.
-      slot.lib.C_InitToken(slot.handle, pinText(setup.soPin), setup.label);
+      // Lengths first: nothing may be wiped for a PIN the token would then refuse.
+      checkPinLength(tokenInfo(slot.getToken()), setup.soPin);
+      checkPinLength(tokenInfo(slot.getToken()), setup.userPin);
+      try {
+        // Slot.initToken of graphene 2.3.6 fails on pkcs11js's void result after C_InitToken
+        // has succeeded, so the call goes to pkcs11js itself. The label is padded by pkcs11js.
+        slot.lib.C_InitToken(slot.handle, pinText(setup.soPin), setup.label);
+      } catch (error) {
+        if (isPinIncorrect(error)) throw new WrongSoPinError();
+        throw error;
+      }
       const session = slot.open(
         graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION,
       );
@@ -109,6 +132,12 @@ export class GraphenePkcs11Driver implements TokenDriver {
         session.login(pinText(setup.soPin), graphene.UserType.SO);
         session.initPin(pinText(setup.userPin));
         session.logout();
+      } catch (cause) {
+        const serial = slot.getToken().serialNumber.trim();
+        throw new TokenFailureError(
+          `token ${setup.label} (serial ${serial}) was wiped but its user PIN could not be set: initialise it again with --serial ${serial} --yes`,
+          { cause: mapError(cause) },
+        );
       } finally {
         session.close();
       }
@@ -121,7 +150,7 @@ export class GraphenePkcs11Driver implements TokenDriver {
     this.closed = true;
     for (const session of [...this.sessions]) await session.close();
     if (--this.loaded.users === 0) {
-      modules.delete(this.modulePath);
+      modules.delete(this.key);
       try {
         this.loaded.module.finalize();
       } catch {
@@ -142,24 +171,36 @@ export class GraphenePkcs11Driver implements TokenDriver {
         } catch {
           // finalising a module in trouble may fail; initialising again is what matters
         }
-        this.loaded.module.initialize();
+        try {
+          this.loaded.module.initialize();
+        } catch (error) {
+          // Still not initialised: the next call tries again, once the interval has passed.
+          this.loaded.gate.rearm();
+          throw error;
+        }
       }
       return call();
     }, this.loaded.gate);
   }
 
   private findSlot(selector: TokenSelector): graphene.Slot {
-    const slot = this.presentSlots().find((s) => {
+    const matching = this.presentSlots().filter((s) => {
       const token = s.getToken();
       return 'label' in selector
         ? token.label.trim() === selector.label
         : token.serialNumber.trim() === selector.serial;
     });
+    const [slot, ...others] = matching;
     if (slot === undefined) {
       throw new TokenNotFoundError(
         'label' in selector ? `labelled ${selector.label}` : `with serial ${selector.serial}`,
       );
     }
+    if (others.length > 0 && 'label' in selector)
+      throw new TokenAmbiguousError(
+        selector.label,
+        matching.map((s) => s.getToken().serialNumber.trim()),
+      );
     return slot;
   }
 
@@ -198,7 +239,18 @@ class GrapheneSession implements TokenSession {
   changePin(oldPin: Uint8Array, newPin: Uint8Array): Promise<void> {
     return attempt(
       () => {
-        this.session.setPin(pinText(oldPin), pinText(newPin));
+        checkPinLength(tokenInfo(this.slot.getToken()), newPin);
+        try {
+          this.session.setPin(pinText(oldPin), pinText(newPin));
+        } catch (error) {
+          // C_SetPIN: CKR_PIN_LEN_RANGE / CKR_PIN_INVALID are about the new PIN (v2.40 §5.6).
+          if (
+            error instanceof pkcs11js.Pkcs11Error &&
+            (error.code === pkcs11js.CKR_PIN_LEN_RANGE || error.code === pkcs11js.CKR_PIN_INVALID)
+          )
+            throw new PinRulesError(undefined, undefined, { cause: error });
+          throw error;
+        }
       },
       this.gate,
       () => tokenInfo(this.slot.getToken()),
@@ -207,30 +259,8 @@ class GrapheneSession implements TokenSession {
 
   importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair> {
     return attempt(() => {
-      const jwk = createPrivateKey({
-        key: Buffer.from(pkcs8),
-        format: 'der',
-        type: 'pkcs8',
-      }).export({
-        format: 'jwk',
-      });
-      const part = (name: keyof JsonWebKey): Buffer => {
-        const value = jwk[name];
-        if (typeof value !== 'string') throw new TokenFailureError(`the key has no ${name}`);
-        return Buffer.from(value, 'base64url');
-      };
-      if (jwk.kty !== 'RSA') throw new TokenFailureError('only RSA keys can be imported');
+      const parts = rsaPrivateKeyParts(pkcs8);
       const id = randomBytes(16);
-      const parts = {
-        modulus: part('n'),
-        publicExponent: part('e'),
-        privateExponent: part('d'),
-        prime1: part('p'),
-        prime2: part('q'),
-        exp1: part('dp'),
-        exp2: part('dq'),
-        coefficient: part('qi'),
-      };
       try {
         const common = { keyType: graphene.KeyType.RSA, token: true, id, label };
         // The private key first: a failure before the public key leaves one object that
@@ -242,22 +272,40 @@ class GrapheneSession implements TokenSession {
           sensitive: true,
           extractable: false,
           sign: true,
-          ...parts,
-        });
-        const publicKey = this.session.create({
-          ...common,
-          class: graphene.ObjectClass.PUBLIC_KEY,
-          verify: true,
           modulus: parts.modulus,
           publicExponent: parts.publicExponent,
+          privateExponent: parts.privateExponent,
+          prime1: parts.prime1,
+          prime2: parts.prime2,
+          exp1: parts.exponent1,
+          exp2: parts.exponent2,
+          coefficient: parts.coefficient,
         });
+        let publicKey: graphene.SessionObject;
+        try {
+          publicKey = this.session.create({
+            ...common,
+            class: graphene.ObjectClass.PUBLIC_KEY,
+            verify: true,
+            modulus: parts.modulus,
+            publicExponent: parts.publicExponent,
+          });
+        } catch (error) {
+          // A token that takes the private key but not the public one keeps nothing of it.
+          try {
+            privateKey.destroy();
+          } catch {
+            // the token is gone: the next sweep finds the pending private key
+          }
+          throw error;
+        }
         return keyPairOf(
           { privateKey: privateKey.toType(), publicKey: publicKey.toType() },
           id,
           label,
         );
       } finally {
-        for (const value of Object.values(parts)) value.fill(0);
+        zeroParts(parts);
       }
     }, this.gate);
   }
@@ -391,11 +439,20 @@ class GrapheneSession implements TokenSession {
     }, this.gate);
   }
 
+  relabel(id: Uint8Array, label: string): Promise<void> {
+    return attempt(() => {
+      const found = this.session.find({ id: Buffer.from(id) });
+      for (let i = 0; i < found.length; i++) found.items(i).setAttribute({ label });
+    }, this.gate);
+  }
+
   deleteKeyPair(id: Uint8Array, dataLabel?: string): Promise<void> {
     return attempt(() => {
-      this.session.destroy({ id: Buffer.from(id) });
       if (dataLabel !== undefined)
         this.session.destroy({ class: graphene.ObjectClass.DATA, label: dataLabel });
+      // An empty CKA_ID would match every key without one: never a template for destroy.
+      if (id.length === 0) throw new TokenFailureError('refusing to delete objects without CKA_ID');
+      this.session.destroy({ id: Buffer.from(id) });
     }, this.gate);
   }
 
@@ -480,6 +537,8 @@ function tokenInfo(token: graphene.Token): TokenInfo {
       countLow: (flags & graphene.TokenFlag.USER_PIN_COUNT_LOW) !== 0,
       finalTry: (flags & graphene.TokenFlag.USER_PIN_FINAL_TRY) !== 0,
       locked: (flags & graphene.TokenFlag.USER_PIN_LOCKED) !== 0,
+      minLength: token.minPinLen,
+      maxLength: token.maxPinLen,
     },
   };
 }
@@ -523,11 +582,14 @@ function mapError(error: unknown, info?: () => TokenInfo): Error {
     }
     case pkcs11js.CKR_PIN_LOCKED:
       return new PinLockedError();
+    // CKR_CRYPTOKI_NOT_INITIALIZED: the module lost its initialisation (finalised under us, or a
+    // failed recovery), which has the remedy of a pulled token, a rate-limited re-initialisation.
     case pkcs11js.CKR_DEVICE_REMOVED:
     case pkcs11js.CKR_TOKEN_NOT_PRESENT:
     case pkcs11js.CKR_SESSION_HANDLE_INVALID:
     case pkcs11js.CKR_SESSION_CLOSED:
     case pkcs11js.CKR_DEVICE_ERROR:
+    case pkcs11js.CKR_CRYPTOKI_NOT_INITIALIZED:
       return new TokenRemovedError(`the token went away (${codeName(error.code)})`, {
         cause: error,
       });
@@ -551,6 +613,25 @@ function codeName(code: number): string {
     ([key, value]) => key.startsWith('CKR_') && value === code,
   )?.[0];
   return name ?? `0x${code.toString(16)}`;
+}
+
+/** PinRulesError unless the token takes a PIN of this length (CK_TOKEN_INFO ulMin/MaxPinLen). */
+function checkPinLength(token: TokenInfo, pin: Uint8Array): void {
+  if (pin.length < token.pin.minLength || pin.length > token.pin.maxLength)
+    throw new PinRulesError(token.pin.minLength, token.pin.maxLength);
+}
+
+function isPinIncorrect(error: unknown): boolean {
+  return error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_PIN_INCORRECT;
+}
+
+/** The real path of a library, or the path as given when it cannot be resolved (dlopen says). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** PINs travel as bytes; graphene takes text (PKCS#11 PINs are UTF-8, v2.40 §3.2). */

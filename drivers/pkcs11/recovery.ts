@@ -22,6 +22,11 @@ export class RecoveryGate {
     if (error instanceof TokenRemovedError) this.stale = true;
   }
 
+  /** A re-initialisation failed: ask again (still rate limited). */
+  rearm(): void {
+    this.stale = true;
+  }
+
   /** Whether to re-initialise now; if so, the caller does it and the gate counts it as done. */
   shouldReinitialise(): boolean {
     if (!this.stale) return false;

@@ -26,6 +26,9 @@ export interface RegistrationRecord {
   readonly lockedUntil: number;
 }
 
+/** Certificates a client may refuse under one registration and still retry with it. */
+export const maxRefusalsPerRegistration = 3;
+
 export type CertificateStatus = 'pending' | 'issued' | 'rejected' | 'revoked';
 
 export interface CertificateRecord {
@@ -187,10 +190,18 @@ export class CaDatabase {
   /**
    * Opens a used registration again: the client refused the certificate it got (certConf with a
    * rejection, e.g. the medium went away before the pair was stored), so the visitor has no
-   * certificate yet and may retry with the same reference and code until the registration expires.
+   * certificate yet and may retry with the same reference and code until the registration expires,
+   * at most maxRefusalsPerRegistration times. False when the limit is reached (the visitor needs
+   * a new registration).
    */
-  reopen(ref: string): void {
+  reopen(ref: string): boolean {
+    // Bounded: one reference must not mint and revoke certificates without end.
+    const refused = this.db
+      .prepare("select count(*) as n from certificates where ref = ? and status = 'rejected'")
+      .get(ref) as { n: number };
+    if (refused.n > maxRefusalsPerRegistration) return false;
     this.db.prepare('update registrations set used_at = null where ref = ?').run(ref);
+    return true;
   }
 
   /**

@@ -241,8 +241,13 @@ export class CmpResponder {
       this.db.revoke(record.serial, 0, this.now().getTime());
       this.db.setCertificateStatus(record.serial, 'rejected');
       this.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
-      // The visitor still has no certificate: the reference works again (and keeps its IDN).
-      if (transaction.ref !== undefined) this.db.reopen(transaction.ref);
+      // The visitor still has no certificate: the reference works again (and keeps its IDN), up
+      // to a limit.
+      if (transaction.ref !== undefined && !this.db.reopen(transaction.ref))
+        this.options.log?.warn(
+          { ref: transaction.ref },
+          'registration not reopened: too many refusals',
+        );
     } else {
       this.db.setCertificateStatus(record.serial, 'issued');
       if (transaction.ref !== undefined) this.db.forgetIdn(transaction.ref);

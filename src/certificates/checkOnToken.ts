@@ -6,7 +6,7 @@ import { verifySignature } from '../crypto/signer.js';
 import { VidUnavailableError } from '../errors/index.js';
 import { serialHex } from '../npki/certificate.js';
 import { readIdentifyData, vidMatches } from '../npki/vid.js';
-import { certificateSigner, hex, selectTokenPair } from './tokenPairs.js';
+import { certificateSigner, hex, selectTokenPair, tokenPairs } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
 /** What `kiosk cert check --storage token:` reports (the PIN stands for the password). */
@@ -59,14 +59,14 @@ export function checkOnToken(
     if (idn !== undefined && pair.r === undefined) throw new VidUnavailableError('randomNum');
     if (idn !== undefined && readIdentifyData(certificate)?.vid === undefined)
       throw new VidUnavailableError('vid');
+    const vidOk =
+      idn === undefined || pair.r === undefined ? null : vidMatches(certificate, idn, pair.r);
+    for (const p of tokenPairs(objects, config)) p.r?.fill(0);
     return {
       serial: serialHex(certificate),
       passwordOk: true,
       keyMatchesCert,
-      vidOk:
-        idn === undefined || pair.r === undefined
-          ? null
-          : vidMatches(certificate, idn, Buffer.from(pair.r)),
+      vidOk,
       id: hex(pair.id),
       hasRandomNum: pair.r !== undefined,
     };

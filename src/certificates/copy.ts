@@ -7,7 +7,7 @@ import { caFolderFor, dnFolderName, writeNpkiFolder } from '../npki/layout.js';
 import type { CertificateStore, StoredCertificate } from '../storage/contract.js';
 import { deleteQuietly, storeBesideKey } from './issueToToken.js';
 import { openPair } from './openPair.js';
-import { hex, pairLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
+import { hex, pairLabel, pendingLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
 /** Where a pair comes from: a medium with key files, and the password that opens the key. */
@@ -69,9 +69,9 @@ export async function copyToToken(
       const der = Buffer.from(source.stored.certificate);
       if (tokenPairs(await session.listObjects(), config).some((p) => der.equals(p.certificate)))
         throw new CertificateExistsError(`token ${session.token.label}`);
-      const pair = await session.importRsaKeyPair(pairLabel(config, now), pkcs8);
+      const pair = await session.importRsaKeyPair(pendingLabel(config), pkcs8);
       try {
-        await storeBesideKey(session, pair, opened.certificate, r, config);
+        await storeBesideKey(session, pair, opened.certificate, r, config, pairLabel(config, now));
       } catch (error) {
         await deleteQuietly(session, pair, config);
         throw error;

@@ -82,20 +82,40 @@ export async function issueToFolder(request: IssueToFolderRequest): Promise<Issu
   };
 }
 
-/** VID and policy, before anything is written. */
-function checkIssued(certificate: Certificate, request: IssueToFolderRequest, r: Uint8Array): void {
+/** What an issued certificate is checked against before anything is stored. */
+export interface IssuedExpectations {
+  readonly idn?: string;
+  readonly profile?: 'restricted' | 'general';
+  readonly config: Config;
+  readonly now: Date;
+}
+
+/**
+ * The certificate carries a VID, the VID is the holder's (with R) when the IDN is known, and the
+ * policy is the one asked for: checked before anything is stored, so a certificate that fails is
+ * refused in certConf (the CA revokes it).
+ */
+export function checkIssued(
+  certificate: Certificate,
+  expected: IssuedExpectations,
+  r: Uint8Array,
+): void {
   const identify = readIdentifyData(certificate);
   if (identify?.vid === undefined)
     throw new CmpMismatchError('vid', 'the certificate carries no VID');
-  if (request.idn !== undefined && !vidMatches(certificate, request.idn, r)) {
+  if (expected.idn !== undefined && !vidMatches(certificate, expected.idn, r)) {
     throw new CmpMismatchError('vid', 'the VID does not match the holder and R');
   }
-  if (request.profile !== undefined) {
-    const facts = certificateFacts(certificate, request.now, request.config.npki.renewalWindowDays);
-    if (facts.policy?.usage !== request.profile) {
+  if (expected.profile !== undefined) {
+    const facts = certificateFacts(
+      certificate,
+      expected.now,
+      expected.config.npki.renewalWindowDays,
+    );
+    if (facts.policy?.usage !== expected.profile) {
       throw new CmpMismatchError(
         'policy',
-        `expected a ${request.profile} certificate, got ${facts.policy?.oid ?? 'none'}`,
+        `expected a ${expected.profile} certificate, got ${facts.policy?.oid ?? 'none'}`,
       );
     }
   }

@@ -11,10 +11,10 @@ import type { CmpClient } from '../cmp/client.js';
 import { randomNumRegInfo } from '../cmp/randomNumTransport.js';
 import type { Config } from '../config/index.js';
 import type { x509 } from '../crypto/x509.js';
-import { CmpMismatchError } from '../errors/index.js';
+import { CmpUnconfirmedError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
-import { readIdentifyData, vidMatches } from '../npki/vid.js';
-import { hex, pairLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
+import { checkIssued } from './issue.js';
+import { hex, pairLabel, pendingLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
 export interface IssueToTokenRequest {
@@ -27,6 +27,7 @@ export interface IssueToTokenRequest {
   readonly ref: string;
   readonly authCode: Uint8Array;
   readonly idn?: string;
+  readonly profile?: 'restricted' | 'general';
   readonly config: Config;
   readonly now: Date;
 }
@@ -42,17 +43,19 @@ export interface IssuedToToken {
 
 /**
  * Issuance with the key born on the token (DESIGN §1, §3.3): login with the PIN, the kiosk's
- * unfinished pairs of earlier attempts removed, RSA-2048 generated on the token, POP signed by the
- * token, the certificate and the VID's R stored beside the key (R last, in a data object
- * `R4VID=<hex CKA_ID>`) before the CA is told it was accepted. Any failure after key generation
- * deletes the new objects; if the token is gone by then, the next attempt removes them.
+ * unfinished pairs of earlier attempts removed, RSA-2048 generated on the token under the pending
+ * label, POP signed by the token, the certificate and the VID's R stored beside the key, the pair
+ * relabelled as finished, and only then the CA told the certificate was accepted. Any failure
+ * before that deletes the new objects (the CA is told the certificate was refused); if the token
+ * is gone by then, the next operation sweeps them. A lost confirmation keeps the finished pair.
  */
 export async function issueToToken(request: IssueToTokenRequest): Promise<IssuedToToken> {
   const r = randomBytes(20);
+  const { config } = request;
   try {
     return await withLoggedInToken(request.driver, request.token, request.pin, async (session) => {
-      const cleanedUp = await sweepHalfMade(session, request.config);
-      const pair = await session.generateRsaKeyPair(pairLabel(request.config, request.now));
+      const cleanedUp = await sweepHalfMade(session, config);
+      const pair = await session.generateRsaKeyPair(pendingLabel(config));
       try {
         const certificate = await request.client.enrol({
           ref: request.ref,
@@ -62,22 +65,18 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
             randomNumRegInfo(r, AsnConvert.parse(request.raEncryption.rawData, Certificate)),
           ],
           check: async (issued) => {
-            if (readIdentifyData(issued)?.vid === undefined)
-              throw new CmpMismatchError('vid', 'the certificate carries no VID');
-            if (request.idn !== undefined && !vidMatches(issued, request.idn, r)) {
-              throw new CmpMismatchError('vid', 'the VID does not match the holder and R');
-            }
-            await storeBesideKey(session, pair, issued, r, request.config);
+            checkIssued(issued, request, r);
+            await storeBesideKey(session, pair, issued, r, config, pairLabel(config, request.now));
           },
         });
         return {
           token: session.token.label,
           id: hex(pair.id),
-          facts: certificateFacts(certificate, request.now, request.config.npki.renewalWindowDays),
+          facts: certificateFacts(certificate, request.now, config.npki.renewalWindowDays),
           cleanedUp,
         };
       } catch (error) {
-        await deleteQuietly(session, pair, request.config);
+        if (!(error instanceof CmpUnconfirmedError)) await deleteQuietly(session, pair, config);
         throw error;
       }
     });
@@ -86,18 +85,23 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
   }
 }
 
-/** The certificate, then R: R last, so a pair with R is complete (tokenPairs.ts). */
+/**
+ * The certificate, then R, then the finished label on keys and certificate: a pair still labelled
+ * pending was interrupted (tokenPairs.ts), a relabelled one is complete.
+ */
 export async function storeBesideKey(
   session: TokenSession,
   pair: TokenKeyPair,
   certificate: Certificate,
   r: Uint8Array,
   config: Config,
+  finishedLabel: string,
 ): Promise<void> {
   const der = new Uint8Array(AsnConvert.serialize(certificate));
   const subject = new Uint8Array(AsnConvert.serialize(certificate.tbsCertificate.subject));
   await session.storeCertificate(pair.id, pair.label, der, subject);
   await session.storeData(r4vidLabel(config, pair.id), r);
+  await session.relabel(pair.id, finishedLabel);
 }
 
 /** Deletes a new pair after a failure; a token already gone leaves it to the next sweep. */

@@ -1,7 +1,12 @@
 import type { TokenDriver, TokenSelector } from '../../drivers/pkcs11/contract.js';
 import type { CmpClient } from '../cmp/client.js';
 import type { Config } from '../config/index.js';
-import { CmpMismatchError, RenewalNotOpenError, VidUnavailableError } from '../errors/index.js';
+import {
+  CmpMismatchError,
+  CmpUnconfirmedError,
+  RenewalNotOpenError,
+  VidUnavailableError,
+} from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { readIdentifyData } from '../npki/vid.js';
 import { deleteQuietly, storeBesideKey } from './issueToToken.js';
@@ -9,6 +14,7 @@ import {
   certificateSigner,
   hex,
   pairLabel,
+  pendingLabel,
   r4vidLabel,
   selectTokenPair,
   sweepHalfMade,
@@ -25,15 +31,24 @@ export interface RenewOnTokenRequest {
   readonly now: Date;
 }
 
+export interface RenewedOnToken {
+  readonly id: string;
+  readonly facts: CertificateFacts;
+  readonly cleanedUp: number;
+  /**
+   * The CKA_ID (hex) of the superseded pair when it could not be deleted after the CA confirmed
+   * the renewal (the token went away at that moment); the renewal itself succeeded.
+   */
+  readonly oldPairLeft?: string;
+}
+
 /**
  * Renewal on a token (DESIGN §1): within the window, a new key pair generated on the token, CMP
  * kur signed by the current on-token key, the new certificate and the same R stored beside the new
  * key before confirming; then the old pair is deleted. Until that last step the token holds both
  * pairs, complete, so a token pulled at any point leaves a usable certificate.
  */
-export function renewOnToken(
-  request: RenewOnTokenRequest,
-): Promise<{ id: string; facts: CertificateFacts; cleanedUp: number }> {
+export function renewOnToken(request: RenewOnTokenRequest): Promise<RenewedOnToken> {
   const { config } = request;
   return withLoggedInToken(request.driver, request.token, request.pin, async (session) => {
     const cleanedUp = await sweepHalfMade(session, config);
@@ -50,34 +65,45 @@ export function renewOnToken(
     // R is kept so the VID stays the holder's; without it the renewed pair could not be checked.
     const r = old.r;
     if (r === undefined) throw new VidUnavailableError('randomNum');
-    const pair = await session.generateRsaKeyPair(pairLabel(config, request.now));
-    let renewed;
     try {
-      renewed = await request.client.keyUpdate({
-        current: { signer: certificateSigner(session, old, current), certificate: current },
-        signer: session.signer(pair),
-        check: async (certificate) => {
-          const before = readIdentifyData(current)?.vid?.value;
-          const after = readIdentifyData(certificate)?.vid?.value;
-          if (before !== undefined && (after === undefined || !before.equals(after))) {
-            throw new CmpMismatchError(
-              'vid',
-              'the renewed certificate does not carry the holder’s VID',
-            );
-          }
-          await storeBesideKey(session, pair, certificate, r, config);
-        },
-      });
-    } catch (error) {
-      await deleteQuietly(session, pair, config);
-      throw error;
+      const pair = await session.generateRsaKeyPair(pendingLabel(config));
+      let renewed;
+      try {
+        renewed = await request.client.keyUpdate({
+          current: { signer: certificateSigner(session, old, current), certificate: current },
+          signer: session.signer(pair),
+          check: async (certificate) => {
+            const before = readIdentifyData(current)?.vid?.value;
+            const after = readIdentifyData(certificate)?.vid?.value;
+            if (before !== undefined && (after === undefined || !before.equals(after))) {
+              throw new CmpMismatchError(
+                'vid',
+                'the renewed certificate does not carry the holder’s VID',
+              );
+            }
+            const label = pairLabel(config, request.now);
+            await storeBesideKey(session, pair, certificate, r, config, label);
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof CmpUnconfirmedError)) await deleteQuietly(session, pair, config);
+        throw error;
+      }
+      const result = {
+        id: hex(pair.id),
+        facts: certificateFacts(renewed, request.now, config.npki.renewalWindowDays),
+        cleanedUp,
+      };
+      // The CA has confirmed the new certificate: the old pair goes. If the token went away just
+      // now, the renewal still succeeded; the old pair is reported for staff to remove.
+      try {
+        await session.deleteKeyPair(old.id, r4vidLabel(config, old.id));
+        return result;
+      } catch {
+        return { ...result, oldPairLeft: hex(old.id) };
+      }
+    } finally {
+      r.fill(0);
     }
-    // The CA has confirmed the new certificate: the old pair goes.
-    await session.deleteKeyPair(old.id, r4vidLabel(config, old.id));
-    return {
-      id: hex(pair.id),
-      facts: certificateFacts(renewed, request.now, config.npki.renewalWindowDays),
-      cleanedUp,
-    };
   });
 }

@@ -18,9 +18,18 @@ export function r4vidLabel(config: Config, id: Uint8Array): string {
   return `${config.pkcs11.r4vidLabelPrefix}${hex(id)}`;
 }
 
-/** The label of the keys and certificate the kiosk makes today. */
+/** The label of the keys and certificate of a finished pair the kiosk made today. */
 export function pairLabel(config: Config, now: Date): string {
   return `${config.pkcs11.labelPrefix} ${now.toISOString().slice(0, 10)}`;
+}
+
+/**
+ * The label of a pair being made: keys and certificate carry it until the certificate and R are
+ * stored and the CA is about to be told the certificate was accepted; then they are relabelled
+ * with pairLabel. Only objects with this label are ever swept.
+ */
+export function pendingLabel(config: Config): string {
+  return `${config.pkcs11.labelPrefix} pending`;
 }
 
 /** A certificate on the token with what the kiosk stored beside it. */
@@ -48,39 +57,27 @@ export function tokenPairs(objects: readonly TokenObject[], config: Config): Tok
 }
 
 /**
- * The CKA_IDs (hex) of pairs the kiosk began and never finished: kiosk-labelled keys or
- * certificates lacking the private key, the public key, the certificate or R, and R objects with
- * no key. Needs a logged-in session (private keys and R are private objects).
+ * The CKA_IDs of pairs the kiosk began and never finished (a token pulled during key generation,
+ * signing or storing, or a certificate the CA was told was refused): the ids of key and
+ * certificate objects labelled pendingLabel, nothing else. A pair is relabelled before the CA is
+ * told it was accepted, so a certificate the CA holds as issued is never among these; objects of
+ * other software, or finished pairs, whatever they lack, are never touched.
  */
-export function halfMadePairs(objects: readonly TokenObject[], config: Config): string[] {
-  const ours = (o: TokenObject): boolean =>
-    o.kind !== 'data' &&
-    (o.label === config.pkcs11.labelPrefix || o.label.startsWith(`${config.pkcs11.labelPrefix} `));
-  const has = (kind: TokenObject['kind'], id: string): boolean =>
-    objects.some((o) => o.kind === kind && hex(o.id) === id);
-  const dataIds = objects
-    .filter((o) => o.kind === 'data' && o.label.startsWith(config.pkcs11.r4vidLabelPrefix))
-    .map((o) => o.label.slice(config.pkcs11.r4vidLabelPrefix.length));
-  const ids = new Set([...objects.filter(ours).map((o) => hex(o.id)), ...dataIds]);
-  return [...ids].filter(
-    (id) =>
-      !has('privateKey', id) ||
-      !has('publicKey', id) ||
-      !has('certificate', id) ||
-      !dataIds.includes(id),
-  );
+export function halfMadePairs(objects: readonly TokenObject[], config: Config): Uint8Array[] {
+  const pending = pendingLabel(config);
+  const ids = new Map<string, Uint8Array>();
+  for (const o of objects)
+    if (o.kind !== 'data' && o.label === pending && o.id.length > 0) ids.set(hex(o.id), o.id);
+  return [...ids.values()];
 }
 
 /**
- * Removes the kiosk's unfinished pairs (left by a token pulled during key generation, signing or
- * storing) and says how many there were. The session must be logged in.
+ * Removes the kiosk's unfinished pairs with their R objects and says how many there were. The
+ * session must be logged in (private keys and R are private objects).
  */
 export async function sweepHalfMade(session: TokenSession, config: Config): Promise<number> {
   const doomed = halfMadePairs(await session.listObjects(), config);
-  for (const id of doomed) {
-    const bytes = Buffer.from(id, 'hex');
-    await session.deleteKeyPair(bytes, r4vidLabel(config, bytes));
-  }
+  for (const id of doomed) await session.deleteKeyPair(id, r4vidLabel(config, id));
   return doomed.length;
 }
 

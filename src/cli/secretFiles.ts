@@ -27,6 +27,23 @@ export async function readSecretFile(path: string, what: string): Promise<Buffer
   return secret;
 }
 
+/**
+ * Reads several secret files, runs `work` with them and zeroes them all afterwards, also when a
+ * later file cannot be read or `work` fails.
+ */
+export async function withSecretFiles<T>(
+  files: readonly (readonly [path: string, what: string])[],
+  work: (secrets: Buffer[]) => Promise<T>,
+): Promise<T> {
+  const secrets: Buffer[] = [];
+  try {
+    for (const [path, what] of files) secrets.push(await readSecretFile(path, what));
+    return await work(secrets);
+  } finally {
+    for (const secret of secrets) secret.fill(0);
+  }
+}
+
 /** Reads a resident registration number from a file: 13 digits, with or without the dash. */
 export async function readIdnFile(path: string): Promise<string> {
   const raw = await readSecretFile(path, 'IDN');

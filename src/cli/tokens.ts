@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
-import { KioskError, TokenModuleError, UsageError } from '../errors/index.js';
+import { TokenModuleError, UsageError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { writeJson, writeLines } from './output.js';
-import { readSecretFile } from './secretFiles.js';
+import { withSecretFiles } from './secretFiles.js';
 import { RealUsbHotplug } from '../../drivers/usb/realUsbHotplug.js';
 import { TokenDiscovery } from '../tokens/discovery.js';
 import { withLoggedInToken } from '../certificates/tokenSession.js';
@@ -14,6 +14,7 @@ import { loadCatalogue, type Catalogue } from '../tokens/catalogue.js';
 import { defaultCatalogue } from '../tokens/defaultCatalogue.js';
 import {
   driverForToken,
+  driverWhere,
   listAllTokens,
   moduleSource,
   type ModuleSource,
@@ -28,7 +29,8 @@ export function openTokenDriver(modulePath: string, config?: Config): TokenDrive
       config === undefined ? {} : { recoveryIntervalMs: config.pkcs11.recoveryIntervalMs },
     );
   } catch (cause) {
-    if (cause instanceof KioskError) throw cause;
+    // Whatever the library did (missing, not PKCS#11, C_Initialize failed): the module is unusable,
+    // which the catalogue search skips and a named module reports.
     throw new TokenModuleError(modulePath, { cause });
   }
 }
@@ -112,18 +114,18 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
         pkcs11Module?: string;
       }) => {
         const ctx = await context();
-        const pin = await readSecretFile(options.pinFile, 'PIN');
-        const newPin = await readSecretFile(options.newPinFile, 'new PIN');
-        try {
-          await withTokenDriver(ctx, options.label, options.pkcs11Module, (driver) =>
-            withLoggedInToken(driver, { label: options.label }, pin, (session) =>
-              session.changePin(pin, newPin),
+        await withSecretFiles(
+          [
+            [options.pinFile, 'PIN'],
+            [options.newPinFile, 'new PIN'],
+          ],
+          ([pin = Buffer.alloc(0), newPin = Buffer.alloc(0)]) =>
+            withTokenDriver(ctx, options.label, options.pkcs11Module, (driver) =>
+              withLoggedInToken(driver, { label: options.label }, pin, (session) =>
+                session.changePin(pin, newPin),
+              ),
             ),
-          );
-        } finally {
-          pin.fill(0);
-          newPin.fill(0);
-        }
+        );
         ctx.log.info({ label: options.label }, 'token PIN changed');
         writeLines(ctx.stdout, [`changed the user PIN of token ${options.label}`]);
       },
@@ -222,24 +224,41 @@ export function registerTokenInit(token: Command, context: () => Promise<CliCont
         throw new UsageError(
           `re-initialising token ${options.serial} erases it: add --yes to confirm`,
         );
-      const soPin = await readSecretFile(options.soPinFile, 'SO PIN');
-      const userPin = await readSecretFile(options.pinFile, 'PIN');
-      const modulePath = options.pkcs11Module ?? ctx.config.pkcs11.module;
-      if (modulePath === undefined)
-        throw new UsageError('--pkcs11-module (or config pkcs11.module) names the token’s library');
-      const driver = openTokenDriver(modulePath, ctx.config);
-      try {
-        const info = await driver.initToken(
-          options.serial === undefined ? { blank: true } : { serial: options.serial },
-          { label: options.label, soPin, userPin },
+      const { serial } = options;
+      const source = await tokenModules(ctx, options.pkcs11Module);
+      const present = await listAllTokens(source, (module) => openTokenDriver(module, ctx.config));
+      const taken = present.find(
+        (t) => t.initialized && t.label === options.label && t.serial !== serial,
+      );
+      if (taken !== undefined)
+        throw new UsageError(
+          `a token labelled ${options.label} is present (serial ${taken.serial}): choose another label`,
         );
-        ctx.log.info({ label: info.label, serial: info.serial }, 'token initialised');
-        if (options.json === true) writeJson(ctx.stdout, { token: info });
-        else writeLines(ctx.stdout, [`initialised token ${info.label} (serial ${info.serial})`]);
-      } finally {
-        soPin.fill(0);
-        userPin.fill(0);
-        await driver.close();
-      }
+      const info = await withSecretFiles(
+        [
+          [options.soPinFile, 'SO PIN'],
+          [options.pinFile, 'PIN'],
+        ],
+        async ([soPin = Buffer.alloc(0), userPin = Buffer.alloc(0)]) => {
+          const driver = await driverWhere(
+            source,
+            (module) => openTokenDriver(module, ctx.config),
+            (_module, t) => (serial === undefined ? !t.initialized : t.serial === serial),
+            serial === undefined ? 'that is blank' : `with serial ${serial}`,
+          );
+          try {
+            return await driver.initToken(serial === undefined ? { blank: true } : { serial }, {
+              label: options.label,
+              soPin,
+              userPin,
+            });
+          } finally {
+            await driver.close();
+          }
+        },
+      );
+      ctx.log.info({ label: info.label, serial: info.serial }, 'token initialised');
+      if (options.json === true) writeJson(ctx.stdout, { token: info });
+      else writeLines(ctx.stdout, [`initialised token ${info.label} (serial ${info.serial})`]);
     });
 }

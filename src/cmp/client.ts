@@ -15,7 +15,8 @@ import {
 } from '@peculiar/asn1-x509';
 import type { Signer } from '../crypto/signer.js';
 import type { x509 } from '../crypto/x509.js';
-import { CmpMismatchError, CmpRejectedError } from '../errors/index.js';
+import { CmpMismatchError, CmpRejectedError, CmpUnconfirmedError } from '../errors/index.js';
+import { serialHex } from '../npki/certificate.js';
 import type { Logger } from '../log/logger.js';
 import { CertReqMessages, CertRequest, CertTemplate, type TypeAndValue } from './asn1/crmf.js';
 import {
@@ -249,7 +250,12 @@ export class CmpClient {
       );
       throw error;
     }
-    await this.confirm(tx, certificate, response.certReqId, undefined);
+    try {
+      await this.confirm(tx, certificate, response.certReqId, undefined);
+    } catch (error) {
+      // The pair is stored and our acceptance may have reached the CA: the caller keeps it.
+      throw new CmpUnconfirmedError(serialHex(certificate), { cause: error });
+    }
     return certificate;
   }
 

@@ -68,3 +68,26 @@ export class CmpTransportError extends RetriableError {
     en: 'The certificate authority cannot be reached. Please try again shortly.',
   };
 }
+
+/**
+ * The kiosk accepted and stored the certificate and told the CA so, but the CA's confirmation
+ * (pkiConf) did not arrive: the pair is kept on the medium, and the CA may hold the certificate as
+ * issued or still unconfirmed. Staff check with the CA before the visitor tries again.
+ */
+export class CmpUnconfirmedError extends RetriableError {
+  readonly code = 'CMP_UNCONFIRMED';
+  readonly reason: Reason = 'caUnavailable';
+  readonly visitor = {
+    ko: '인증서는 저장되었지만 인증기관의 확인을 받지 못했습니다. 직원에게 문의해 주세요.',
+    en: 'The certificate was stored, but the certificate authority did not confirm it. Please see a member of staff.',
+  };
+  constructor(
+    readonly serial: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `certificate ${serial} was stored and accepted, but the CA's confirmation did not arrive`,
+      options,
+    );
+  }
+}

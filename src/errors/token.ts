@@ -24,7 +24,15 @@ export class WrongPinError extends RetriableError {
   readonly reason: Reason = 'wrongPin';
   readonly visitor: { ko: string; en: string };
   constructor(readonly retries: PinRetries) {
-    super(`wrong PIN (${retries === 'unknown' ? 'tries left not reported' : retries})`);
+    super(
+      `wrong PIN (${
+        retries === 'finalTry'
+          ? 'one more wrong try locks it'
+          : retries === 'low'
+            ? 'few tries left'
+            : 'the token does not say how many tries are left'
+      })`,
+    );
     this.visitor =
       retries === 'finalTry'
         ? {
@@ -40,6 +48,55 @@ export class WrongPinError extends RetriableError {
               ko: 'PIN이 틀렸습니다. 다시 입력해 주세요.',
               en: 'Wrong PIN. Please enter it again.',
             };
+  }
+}
+
+/** The Security Officer PIN given to re-initialise a token is wrong. */
+export class WrongSoPinError extends RetriableError {
+  readonly code = 'TOKEN_WRONG_SO_PIN';
+  readonly reason: Reason = 'wrongPin';
+  readonly visitor = {
+    ko: '보안토큰 관리자 PIN이 틀렸습니다.',
+    en: 'The token’s Security Officer PIN is wrong.',
+  };
+  constructor() {
+    super('wrong SO PIN');
+  }
+}
+
+/** A new PIN the token does not accept (length outside what it reports, or refused by it). */
+export class PinRulesError extends RetriableError {
+  readonly code = 'TOKEN_PIN_RULES';
+  readonly reason: Reason = 'passwordRules';
+  readonly visitor: { ko: string; en: string };
+  constructor(
+    readonly min: number | undefined,
+    readonly max: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    const range =
+      min !== undefined && max !== undefined ? `${String(min)} to ${String(max)} characters` : '';
+    super(`the token does not accept the new PIN${range ? ` (it takes ${range})` : ''}`, options);
+    this.visitor = {
+      ko: `새 PIN을 보안토큰이 받아들이지 않습니다${range ? ` (${String(min)}~${String(max)}자)` : ''}.`,
+      en: `The token does not accept the new PIN${range ? ` (${range})` : ''}.`,
+    };
+  }
+}
+
+/** Several tokens answer to the same label: choose by serial. */
+export class TokenAmbiguousError extends RetriableError {
+  readonly code = 'TOKEN_AMBIGUOUS';
+  readonly reason: Reason = 'ambiguousSelection';
+  readonly visitor = {
+    ko: '같은 이름의 보안토큰이 여러 개 연결되어 있습니다. 하나만 연결해 주세요.',
+    en: 'Several security tokens have the same name. Please connect only one.',
+  };
+  constructor(
+    readonly label: string,
+    readonly serials: readonly string[],
+  ) {
+    super(`tokens labelled ${label}: serials ${serials.join(', ')}; choose one by serial`);
   }
 }
 

@@ -33,10 +33,32 @@ export interface FoundToken extends TokenInfo {
  * label is claimed by a catalogue entry wins; the others are closed again. A module that cannot be
  * loaded is skipped, so one broken vendor library does not hide the tokens of the others.
  */
-export async function driverForToken(
+export function driverForToken(
   label: string,
   source: ModuleSource,
   open: (module: string) => TokenDriver,
+): Promise<TokenDriver> {
+  return driverWhere(
+    source,
+    open,
+    (module, t) =>
+      t.initialized &&
+      t.label === label &&
+      source.kind === 'catalogue' &&
+      claims(source.catalogue, module, t),
+    `labelled ${label}`,
+  );
+}
+
+/**
+ * The driver of the first module (fixed, or the catalogue's in order) that reports a token
+ * `accept` takes; TokenNotFoundError naming `what` and the modules looked in otherwise.
+ */
+export async function driverWhere(
+  source: ModuleSource,
+  open: (module: string) => TokenDriver,
+  accept: (module: string, token: TokenInfo) => boolean,
+  what: string,
 ): Promise<TokenDriver> {
   if (source.kind === 'fixed') return open(source.module);
   for (const module of source.modules) {
@@ -44,10 +66,7 @@ export async function driverForToken(
     if (driver === undefined) continue;
     let keep = false;
     try {
-      const tokens = await driver.listTokens();
-      keep = tokens.some(
-        (t) => t.initialized && t.label === label && claims(source.catalogue, module, t),
-      );
+      keep = (await driver.listTokens()).some((t) => accept(module, t));
     } catch (error) {
       if (!(error instanceof KioskError)) throw error;
     } finally {
@@ -56,7 +75,7 @@ export async function driverForToken(
     if (keep) return driver;
   }
   throw new TokenNotFoundError(
-    `labelled ${label} (looked in ${source.modules.length === 0 ? 'no module present' : source.modules.join(', ')})`,
+    `${what} (looked in ${source.modules.length === 0 ? 'no module present' : source.modules.join(', ')})`,
   );
 }
 

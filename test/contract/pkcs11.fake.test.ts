@@ -8,6 +8,7 @@ import {
   TokenFailureError,
   TokenFullError,
   TokenNotFoundError,
+  TokenAmbiguousError,
   TokenRemovedError,
   WrongPinError,
 } from '../../src/errors/index.js';
@@ -77,6 +78,16 @@ pkcs11ContractSuite(
 );
 
 describe('fake PKCS#11 token controls', () => {
+  it('two present tokens with one label: TokenAmbiguousError naming both serials', async () => {
+    const driver = new FakeTokenDriver();
+    driver.addToken({ label, serial: 'aaaa', pin });
+    driver.addToken({ label, serial: 'bbbb', pin });
+    const error = await driver.open({ label }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenAmbiguousError);
+    expect((error as TokenAmbiguousError).serials).toEqual(['aaaa', 'bbbb']);
+    await expect(driver.open({ serial: 'bbbb' })).resolves.toBeDefined();
+  });
+
   it('counts wrong PINs down to a lock: low, final try, then locked for good', async () => {
     const driver = fakeWithToken();
     const session = await driver.open({ label });
@@ -84,7 +95,7 @@ describe('fake PKCS#11 token controls', () => {
     const pinState = async () => (await driver.listTokens())[0]?.pin;
 
     await expect(session.login(wrong)).rejects.toMatchObject({ retries: 'low' });
-    expect(await pinState()).toEqual({ countLow: true, finalTry: false, locked: false });
+    expect(await pinState()).toMatchObject({ countLow: true, finalTry: false, locked: false });
     await expect(session.login(wrong)).rejects.toMatchObject({ retries: 'finalTry' });
     expect((await pinState())?.finalTry).toBe(true);
     await expect(session.login(wrong)).rejects.toBeInstanceOf(PinLockedError);
@@ -98,7 +109,7 @@ describe('fake PKCS#11 token controls', () => {
     const session = await driver.open({ label });
     await expect(session.login(utf8('000000'))).rejects.toBeInstanceOf(WrongPinError);
     await session.login(utf8(pin));
-    expect((await driver.listTokens())[0]?.pin).toEqual({
+    expect((await driver.listTokens())[0]?.pin).toMatchObject({
       countLow: false,
       finalTry: false,
       locked: false,

@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenDriver, TokenObject, TokenSession } from '../../drivers/pkcs11/contract.js';
 import { watchTokens, type TokenEvent } from '../../drivers/pkcs11/watch.js';
 import { signatureOids, verifySignature } from '../../src/crypto/signer.js';
-import { KioskError, TokenNotFoundError, WrongPinError } from '../../src/errors/index.js';
+import {
+  KioskError,
+  PinRulesError,
+  TokenNotFoundError,
+  WrongPinError,
+  WrongSoPinError,
+} from '../../src/errors/index.js';
 import { readYessign } from '../support/fixtures.js';
 
 /** A driver with one freshly initialised token of its own (STYLE #14), and how to dispose of it. */
@@ -213,7 +219,7 @@ export function pkcs11ContractSuite(
       const setup = { label: target.label, userPin: utf8('975310') };
       await expect(
         target.driver.initToken({ label: target.label }, { ...setup, soPin: utf8('00000000') }),
-      ).rejects.toBeInstanceOf(WrongPinError);
+      ).rejects.toBeInstanceOf(WrongSoPinError);
       await target.driver.initToken(
         { label: target.label },
         { ...setup, soPin: utf8(target.soPin) },
@@ -234,6 +240,29 @@ export function pkcs11ContractSuite(
       const next = await open();
       await expect(next.login(utf8(target.pin))).rejects.toBeInstanceOf(WrongPinError);
       await expect(next.login(utf8('112233'))).resolves.toBeUndefined();
+    });
+
+    it('refuses a new PIN of a length the token does not take, before anything changes', async () => {
+      const info = (await target.driver.listTokens()).find((t) => t.label === target.label);
+      if (info === undefined) throw new Error('the token is not listed');
+      expect(info.pin.minLength).toBeGreaterThan(1);
+      const session = await loggedIn();
+      const error = await session.changePin(utf8(target.pin), utf8('1')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PinRulesError);
+      expect((error as PinRulesError).min).toBe(info.pin.minLength);
+      await session.close();
+      const blankBefore = (await target.driver.listTokens()).filter((t) => !t.initialized).length;
+      await expect(
+        target.driver.initToken(
+          { blank: true },
+          { label: 'short-pin', soPin: utf8('11223344'), userPin: utf8('1') },
+        ),
+      ).rejects.toBeInstanceOf(PinRulesError);
+      expect((await target.driver.listTokens()).filter((t) => !t.initialized)).toHaveLength(
+        blankBefore,
+      );
+      const again = await open();
+      await expect(again.login(utf8(target.pin))).resolves.toBeUndefined();
     });
 
     it('imports an RSA key from PKCS#8: not local, and it signs for its certificate', async () => {

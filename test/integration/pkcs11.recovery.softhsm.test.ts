@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenSession } from '../../drivers/pkcs11/contract.js';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
@@ -70,5 +71,18 @@ describe('PKCS#11 module recovery on SoftHSM2', () => {
     await second.login(utf8(pin));
     expect(await sessionHandleInvalid(second)).toBeInstanceOf(TokenRemovedError);
     expect(await labels(driver)).not.toContain(seenAfterFirst.label);
+  });
+
+  it('two paths to one library are one module: closing one driver leaves the other working', async () => {
+    const { label } = world.newToken(pin);
+    const real = realpathSync(softhsmModule);
+    expect(real).not.toBe(softhsmModule); // Debian links /usr/lib/softhsm to the multiarch path
+    driver = new GraphenePkcs11Driver(softhsmModule);
+    const other = new GraphenePkcs11Driver(real);
+    const session = await driver.open({ label });
+    await session.login(utf8(pin));
+    await other.close();
+    await expect(session.generateRsaKeyPair('kiosk-key')).resolves.toBeDefined();
+    await session.close();
   });
 });

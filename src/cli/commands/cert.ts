@@ -94,6 +94,7 @@ export function registerCertCommands(program: Command, context: ContextFactory):
         const ctx = await context();
         const spec = parseStorageSpec(options.storage);
         if (spec.kind === 'token') {
+          refusePasswordFile(options);
           await checkOnTokenCommand(ctx, spec.label, options);
           return;
         }
@@ -164,7 +165,12 @@ function registerIssue(cert: Command, context: ContextFactory): void {
         throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
       }
       if (spec.kind === 'token') {
-        await issueToTokenCommand(ctx, spec.label, options);
+        refusePasswordFile(options);
+        const { profile, ...rest } = options;
+        await issueToTokenCommand(ctx, spec.label, {
+          ...rest,
+          ...(profile === 'restricted' || profile === 'general' ? { profile } : {}),
+        });
         return;
       }
       if (spec.kind !== 'dir')
@@ -233,6 +239,7 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
       const ctx = await context();
       const target = parseStorageSpec(options.storage);
       if (target.kind === 'token') {
+        refusePasswordFile(options);
         await renewOnTokenCommand(ctx, target.label, options);
         return;
       }
@@ -292,6 +299,7 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         );
       const spec = parseStorageSpec(options.storage);
       if (spec.kind === 'token') {
+        refusePasswordFile(options);
         await revokeOnTokenCommand(
           ctx,
           spec.label,
@@ -344,6 +352,12 @@ const revocationReasons: Readonly<Record<string, CRLReasons>> = {
   superseded: CRLReasons.superseded,
   cessationOfOperation: CRLReasons.cessationOfOperation,
 };
+
+/** A token is opened with its PIN: a password file given for one is a mistake, said so. */
+function refusePasswordFile(options: { passwordFile?: string }): void {
+  if (options.passwordFile !== undefined)
+    throw new UsageError('--password-file is for dir: storage; a token takes --pin-file');
+}
 
 export async function selectOnDir(options: { storage: string; serial?: string }) {
   const spec = parseStorageSpec(options.storage);

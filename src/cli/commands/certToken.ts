@@ -52,6 +52,7 @@ export async function issueToTokenCommand(
     ref: string;
     authCodeFile: string;
     idnFile?: string;
+    profile?: 'restricted' | 'general';
   },
 ): Promise<void> {
   const trust = await readCaTrust(options.caCert);
@@ -69,6 +70,7 @@ export async function issueToTokenCommand(
         ref: options.ref,
         authCode,
         ...(idn === undefined ? {} : { idn }),
+        ...(options.profile === undefined ? {} : { profile: options.profile }),
         config: ctx.config,
         now: ctx.now(),
       }),
@@ -113,14 +115,26 @@ export async function renewOnTokenCommand(
       now: ctx.now(),
     }),
   );
-  ctx.log.info({ storage: `token:${label}`, serial: renewed.facts.serial }, 'certificate renewed');
-  if (options.json === true)
-    writeJson(ctx.stdout, { storage: `token:${label}`, id: renewed.id, facts: renewed.facts });
+  ctx.log.info(
+    {
+      storage: `token:${label}`,
+      serial: renewed.facts.serial,
+      cleanedUp: renewed.cleanedUp,
+      oldPairLeft: renewed.oldPairLeft,
+    },
+    'certificate renewed',
+  );
+  if (options.json === true) writeJson(ctx.stdout, { storage: `token:${label}`, ...renewed });
   else
     writeLines(ctx.stdout, [
       ...cleanupLine(renewed.cleanedUp),
       `renewed ${renewed.facts.name} (serial ${renewed.facts.serial})`,
       `on token ${label}, key id ${renewed.id}`,
+      ...(renewed.oldPairLeft === undefined
+        ? []
+        : [
+            `the token went away before the old pair (key id ${renewed.oldPairLeft}) was removed; it is superseded`,
+          ]),
     ]);
 }
 

@@ -8,11 +8,12 @@ import { copyToToken } from '../../../src/certificates/copy.js';
 import { issueToFolder } from '../../../src/certificates/issue.js';
 import { issueToToken } from '../../../src/certificates/issueToToken.js';
 import { renewOnToken } from '../../../src/certificates/renewOnToken.js';
-import { halfMadePairs } from '../../../src/certificates/tokenPairs.js';
+import { halfMadePairs, sweepHalfMade } from '../../../src/certificates/tokenPairs.js';
 import { CmpClient } from '../../../src/cmp/client.js';
 import { defaultConfig } from '../../../src/config/index.js';
 import {
   CertificateExistsError,
+  CmpUnconfirmedError,
   KioskError,
   PinLockedError,
   TokenFullError,
@@ -20,7 +21,8 @@ import {
   WrongPinError,
 } from '../../../src/errors/index.js';
 import { DirStore } from '../../../src/storage/dirStore.js';
-import { FakeCa } from '../../support/fakeCa.js';
+import { FakeCa, type CmpFault } from '../../support/fakeCa.js';
+import { sampleCertificate } from '../../contract/pkcs11.js';
 import { tempDir } from '../../support/tempDir.js';
 
 // Issuance, renewal, checking and copying on a token, with the fake token for what SoftHSM cannot
@@ -85,6 +87,34 @@ function issue(w: World, pinBytes = pin, now = new Date()) {
   });
 }
 
+/** issue() with a fake CA fault armed for the answer to certConf (after the pair is stored). */
+function issueWithFaultAfterStore(w: World, fault: CmpFault) {
+  const raEncryption = w.ca.trust.raEncryption;
+  if (raEncryption === undefined) throw new Error('the fake CA has no RA certificate');
+  const client = {
+    enrol: (request: Parameters<CmpClient['enrol']>[0]) =>
+      w.client.enrol({
+        ...request,
+        check: async (certificate) => {
+          await request.check?.(certificate);
+          w.ca.failNext(fault);
+        },
+      }),
+  } as unknown as CmpClient;
+  return issueToToken({
+    client,
+    raEncryption,
+    driver: w.driver,
+    token: { label },
+    pin,
+    ref: w.ref,
+    authCode: w.authCode,
+    idn,
+    config,
+    now: new Date(),
+  });
+}
+
 /** Everything on the token, private objects included (a logged-in look). */
 async function contents(w: World): Promise<TokenObject[]> {
   const session = await w.driver.open({ label });
@@ -115,6 +145,7 @@ describe('issuance onto a token', () => {
     ['sign', []],
     ['storeCertificate', ['ir', 'certConf']],
     ['storeData', ['ir', 'certConf']],
+    ['relabel', ['ir', 'certConf']],
   ])(
     'a token pulled during %s: TokenRemovedError, the CA left with nothing usable, and a retry after reinsertion completes',
     async (operation, exchanged) => {
@@ -131,15 +162,57 @@ describe('issuance onto a token', () => {
       }
 
       w.driver.insertToken(label);
+      // Exactly the new pair is left, still marked pending, and the retry removes it.
       const leftBehind = halfMadePairs(await contents(w), config);
+      expect(leftBehind).toHaveLength(1);
       const issued = await issue(w);
-      expect(issued.cleanedUp).toBe(leftBehind.length);
+      expect(issued.cleanedUp).toBe(1);
+      expect(issued.id).not.toBe(Buffer.from(leftBehind[0] ?? []).toString('hex'));
       const objects = await contents(w);
       expect(kinds(objects)).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
       expect(halfMadePairs(objects, config)).toEqual([]);
       expect(w.ca.db.certificate(issued.facts.serial)?.status).toBe('issued');
     },
   );
+
+  it('a lost confirmation: CmpUnconfirmedError, and the finished pair is kept', async () => {
+    const w = await world();
+    const error = await issueWithFaultAfterStore(w, 'garbage').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CmpUnconfirmedError);
+    const objects = await contents(w);
+    expect(kinds(objects)).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+    expect(halfMadePairs(objects, config)).toEqual([]);
+    expect(await checkOnToken(w.driver, { label }, pin, config, { idn })).toMatchObject({
+      keyMatchesCert: true,
+      vidOk: true,
+      serial: (error as CmpUnconfirmedError).serial,
+    });
+  });
+
+  it('the sweep leaves alone everything but the kiosk’s pending pairs', async () => {
+    const w = await world();
+    await issue(w);
+    const session = await w.driver.open({ label });
+    await session.login(pin);
+    // Another program's complete pair, without R, and an R object in upper-case hex.
+    const other = await session.generateRsaKeyPair('Other app key');
+    const { der, subject } = sampleCertificate();
+    await session.storeCertificate(other.id, 'Other app cert', der, subject);
+    await session.storeData(
+      `R4VID=${Buffer.from(other.id).toString('hex').toUpperCase()}`,
+      new Uint8Array(20),
+    );
+    await session.close();
+    const before = kinds(await contents(w));
+    // Even with another R prefix configured, finished pairs are never swept.
+    const changed = { ...config, pkcs11: { ...config.pkcs11, r4vidLabelPrefix: 'KISA-R=' } };
+    const session2 = await w.driver.open({ label });
+    await session2.login(pin);
+    expect(await sweepHalfMade(session2, config)).toBe(0);
+    expect(await sweepHalfMade(session2, changed)).toBe(0);
+    await session2.close();
+    expect(kinds(await contents(w))).toEqual(before);
+  });
 
   it('a wrong PIN says what the token reports about tries left, before the CA is asked', async () => {
     const w = await world();
@@ -234,6 +307,56 @@ describe('renewal on a token', () => {
     const renewed = await renewOnToken(request);
     expect(renewed.cleanedUp).toBe(1);
     expect(kinds(await contents(w))).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+  });
+});
+
+describe('renewal on a token: interruptions', () => {
+  const inWindow = () => new Date(Date.now() + 340 * 86_400_000);
+
+  it('a token pulled during a signature: the old pair stays complete and a retry renews', async () => {
+    const w = await world();
+    const first = await issue(w);
+    const request = {
+      client: w.client,
+      driver: w.driver,
+      token: { label },
+      pin,
+      config,
+      now: inWindow(),
+    };
+    w.driver.removeDuringNext('sign');
+    await expect(renewOnToken(request)).rejects.toBeInstanceOf(TokenRemovedError);
+    w.driver.insertToken(label);
+    expect(
+      await checkOnToken(w.driver, { label }, pin, config, { idn, serial: first.facts.serial }),
+    ).toMatchObject({ id: first.id, keyMatchesCert: true, vidOk: true });
+    const renewed = await renewOnToken(request);
+    expect(renewed.cleanedUp).toBe(1);
+    expect(renewed.oldPairLeft).toBeUndefined();
+    expect(kinds(await contents(w))).toEqual(['certificate', 'data', 'privateKey', 'publicKey']);
+  });
+
+  it('a token pulled while the old pair is deleted: the renewal stands, the old pair is reported', async () => {
+    const w = await world();
+    const first = await issue(w);
+    w.driver.removeDuringNext('deleteKeyPair');
+    const renewed = await renewOnToken({
+      client: w.client,
+      driver: w.driver,
+      token: { label },
+      pin,
+      config,
+      now: inWindow(),
+    });
+    expect(renewed.oldPairLeft).toBe(first.id);
+    expect(w.ca.db.certificate(renewed.facts.serial)?.status).toBe('issued');
+    w.driver.insertToken(label);
+    // Both pairs are finished: neither is swept; the renewed one is checked by its serial.
+    const objects = await contents(w);
+    expect(halfMadePairs(objects, config)).toEqual([]);
+    expect(
+      await checkOnToken(w.driver, { label }, pin, config, { idn, serial: renewed.facts.serial }),
+    ).toMatchObject({ id: renewed.id, keyMatchesCert: true, vidOk: true });
   });
 });
 

@@ -13,8 +13,10 @@ import {
   CmpMismatchError,
   CmpProtectionError,
   CmpRejectedError,
+  CmpUnconfirmedError,
   CmpTransportError,
 } from '../../../src/errors/index.js';
+import { maxRefusalsPerRegistration } from '../../../src/ca/database.js';
 import { FakeCa, rejectionText } from '../../support/fakeCa.js';
 
 // One CA's files for the whole file (three RSA key generations); each test gets its own FakeCa
@@ -283,21 +285,40 @@ describe('CmpClient against the fake CA: enrolment', () => {
     expect(await failure(enrol(w))).toBeInstanceOf(CmpRejectedError);
   });
 
+  it('a registration is reopened after each of the first three refusals, then spent', async () => {
+    const w = await world();
+    const refuse: CertificateCheck = () => {
+      throw new CmpMismatchError('vid', 'refused by the test');
+    };
+    for (let i = 0; i < maxRefusalsPerRegistration; i++)
+      expect(await failure(enrol(w, { check: refuse }))).toBeInstanceOf(CmpMismatchError);
+    // A refusal beyond the limit does not reopen it: the next request is refused by the CA.
+    expect(await failure(enrol(w, { check: refuse }))).toBeInstanceOf(CmpMismatchError);
+    expect(await failure(enrol(w))).toBeInstanceOf(CmpRejectedError);
+  });
+
   it.each([
     ['wrongNonce', CmpMismatchError],
     ['badProtection', CmpProtectionError],
     ['garbage', CmpMalformedError],
   ] as const)(
-    'a pkiConf answered with %s: the certificate is not returned',
+    'a pkiConf answered with %s: CmpUnconfirmedError naming the serial, caused by the fault',
     async (fault, type) => {
       const w = await world();
-      await expect(
+      let stored: Certificate | undefined;
+      const error = await failure(
         enrol(w, {
-          check: () => {
+          check: (certificate) => {
+            stored = certificate;
             w.ca.failNext(fault);
           },
         }),
-      ).rejects.toBeInstanceOf(type);
+      );
+      // The pair was stored and accepted: the caller keeps it and tells staff.
+      expect(error).toBeInstanceOf(CmpUnconfirmedError);
+      expect((error as CmpUnconfirmedError).cause).toBeInstanceOf(type);
+      if (stored === undefined) throw new Error('the check never ran');
+      expect((error as CmpUnconfirmedError).serial).toBe(serialOf(stored));
       expect(w.ca.bodyTypes).toEqual(['ir', 'certConf']);
     },
   );
