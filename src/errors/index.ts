@@ -9,3 +9,5 @@ export * from './cmp.js';
 export * from './ca.js';
 export * from './token.js';
 export * from './usb.js';
+export * from './usbDrive.js';
+export * from './blockDevice.js';

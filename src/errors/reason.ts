@@ -12,6 +12,7 @@ export const reasons = [
   'ambiguousSelection',
   'alreadyExists',
   'mediumError',
+  'driveRemoved',
   'vidUnavailable',
   'renewalNotOpen',
   'keyMismatch',

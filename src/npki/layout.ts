@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Certificate } from '@peculiar/asn1-x509';
-import {
-  CertificateExistsError,
-  MalformedFileError,
-  StorageIoError,
-  storageIoError,
-} from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { CertificateExistsError, MalformedFileError, StorageIoError } from '../errors/index.js';
 import { dnValue, parseCertificate, subjectDn } from './certificate.js';
 import { maxNpkiFileBytes } from './der.js';
+import { FsVolume } from './fsVolume.js';
+import { volumePath, type NpkiVolume, type VolumeEntry } from './volume.js';
 
 /** CA folder names as Korean software spells them (DESIGN §4.1). */
 export const knownCaFolders = ['yessign', 'SignKorea', 'KICA', 'CrossCert', 'TradeSign', 'NCASign'];
@@ -46,6 +39,9 @@ const stagingPrefix = '.kiosk-staging-';
 /** A previous pair moved aside while its replacement is renamed into place. */
 const asidePrefix = '.kiosk-aside-';
 
+/** The steps of an all-or-nothing pair write, for progress and for fault tests. */
+export type PairWriteStep = 'recover' | 'folders' | 'stage' | 'verify' | 'swap' | 'cleanup';
+
 /**
  * The CA folder for a certificate: the issuer's organisation, spelt as Korean software spells the
  * folder when it is a known CA (the issuer says `yessign`, `KICA`, `SignKorea`, …).
@@ -67,59 +63,152 @@ export function dnFolderName(certificate: Certificate): string {
 }
 
 /**
- * Finds every certificate folder under `<root>/NPKI/<CA>/USER/`. `root` is a folder that contains
- * `NPKI` (a drive's root, a home folder). Folder and file names are matched case-insensitively;
- * links are not followed; at most scanLimits.entries are returned. Empty when there is no NPKI
- * folder; StorageIoError when the medium cannot be read.
+ * Finds every certificate folder under `/NPKI/<CA>/USER/` of a medium. Folder and file names are
+ * matched case-insensitively (FAT does, and Korean software writes either case); links are not
+ * followed; at most scanLimits.entries are returned. A replacement interrupted between moving
+ * the previous pair aside and renaming the new one in (a drive pulled there) shows the previous
+ * pair under its real folder name, as the next write restores it. Empty without an NPKI folder.
  */
-export async function scanNpkiRoot(root: string): Promise<NpkiEntry[]> {
-  const npki = await childDir(root, 'NPKI');
+export async function scanNpki(volume: NpkiVolume): Promise<NpkiFolder[]> {
+  const npki = await childFolder(volume, '/', 'NPKI');
   if (npki === undefined) return [];
-  const entries: NpkiEntry[] = [];
-  for (const caFolder of (await subdirs(npki)).slice(0, scanLimits.caFolders)) {
-    const user = await childDir(join(npki, caFolder), 'USER');
+  const found: NpkiFolder[] = [];
+  for (const caFolder of (await subfolders(volume, npki)).slice(0, scanLimits.caFolders)) {
+    const user = await childFolder(volume, volumePath(npki, caFolder), 'USER');
     if (user === undefined) continue;
-    for (const dnFolder of await subdirs(user)) {
-      if (entries.length >= scanLimits.entries) return entries;
-      const entry = await readEntry(caFolder, dnFolder, join(user, dnFolder));
-      if (entry !== undefined) entries.push(entry);
+    const entries = (await volume.list(user)) ?? [];
+    const present = new Set(entries.filter(visibleFolder).map((e) => e.name.toLowerCase()));
+    for (const entry of entries.filter((e) => e.folder)) {
+      if (found.length >= scanLimits.entries) return found;
+      const dir = volumePath(user, entry.name);
+      let dnFolder = entry.name;
+      if (!visibleFolder(entry)) {
+        if (!entry.name.startsWith(asidePrefix)) continue;
+        const target = await asideTarget(volume, dir);
+        if (target === undefined || present.has(target.toLowerCase())) continue;
+        dnFolder = target;
+      }
+      const folder = await readFolder(volume, caFolder, dnFolder, dir);
+      if (folder !== undefined) found.push(folder);
     }
   }
-  return entries;
+  return found;
 }
 
-async function readEntry(
+/** A certificate folder on a medium; paths are the medium's (volume.ts). */
+export interface NpkiFolder {
+  readonly caFolder: string;
+  readonly dnFolder: string;
+  readonly dir: string;
+  readonly files: Readonly<Partial<Record<keyof typeof npkiFileNames, string>>>;
+}
+
+async function readFolder(
+  volume: NpkiVolume,
   caFolder: string,
   dnFolder: string,
   dir: string,
-): Promise<NpkiEntry | undefined> {
-  const files = (await list(dir)).filter((d) => d.isFile()).map((d) => d.name);
-  const find = (wanted: string): string | undefined => {
-    const hit = files.find((f) => f.toLowerCase() === wanted.toLowerCase());
-    return hit === undefined ? undefined : join(dir, hit);
-  };
-  const signCert = find(npkiFileNames.signCert);
-  if (signCert === undefined) return undefined;
-  const optional = Object.fromEntries(
-    (['signKey', 'kmCert', 'kmKey'] as const).flatMap((key) => {
-      const path = find(npkiFileNames[key]);
-      return path === undefined ? [] : [[key, path]];
+): Promise<NpkiFolder | undefined> {
+  const names = ((await volume.list(dir)) ?? []).filter((e) => e.file).map((e) => e.name);
+  const files = Object.fromEntries(
+    (Object.keys(npkiFileNames) as (keyof typeof npkiFileNames)[]).flatMap((key) => {
+      const hit = names.find((n) => n.toLowerCase() === npkiFileNames[key].toLowerCase());
+      return hit === undefined ? [] : [[key, volumePath(dir, hit)]];
     }),
   );
-  return { caFolder, dnFolder, dir, signCert, ...optional };
+  if (files.signCert === undefined) return undefined;
+  return { caFolder, dnFolder, dir, files };
+}
+
+/** scanNpki on a folder, with absolute paths (`dir:` storage). */
+export async function scanNpkiRoot(root: string): Promise<NpkiEntry[]> {
+  const volume = new FsVolume(root);
+  return (await scanNpki(volume)).map((f) => {
+    const optional = Object.fromEntries(
+      (['signKey', 'kmCert', 'kmKey'] as const).flatMap((key) => {
+        const path = f.files[key];
+        return path === undefined ? [] : [[key, volume.pathOf(path)]];
+      }),
+    );
+    return {
+      caFolder: f.caFolder,
+      dnFolder: f.dnFolder,
+      dir: volume.pathOf(f.dir),
+      signCert: volume.pathOf(f.files.signCert ?? ''),
+      ...optional,
+    };
+  });
 }
 
 /** What to write into a DN folder: file name → bytes. */
 export type NpkiFiles = Readonly<Partial<Record<keyof typeof npkiFileNames, Uint8Array>>>;
 
+export interface PairWriteOptions {
+  /** Replace a folder of the same DN (renewal, a confirmed overwrite); refused otherwise. */
+  readonly replace: boolean;
+  /** Told each step as it starts. */
+  readonly onStep?: (step: PairWriteStep) => void;
+}
+
 /**
- * Writes a certificate folder under `<root>/NPKI/<CA>/USER/<DN>/` all or nothing: the files go
- * into a hidden staging folder beside it, are flushed and read back, and the folder is renamed into
- * place (rename is atomic on one filesystem). An existing folder for the same DN is replaced only
- * with `replace: true`, by moving it aside first and removing it once the new one is in place.
- * What an interrupted earlier write left behind is recovered first. Links are refused. Returns the
- * final folder; StorageIoError when the medium fails.
+ * Writes a certificate folder `/NPKI/<CA>/USER/<DN>/` all or nothing (DESIGN §3.4): what an
+ * interrupted earlier write left is recovered first; the files go into a hidden staging folder
+ * beside it, are read back and compared, and the folder is renamed into place. An existing folder
+ * for the same DN is replaced only with `replace`, by moving it aside, renaming the new one in and
+ * removing the old one. A failure at any step leaves the previous pair or the complete new one
+ * under the real name (or, between the two renames, the previous pair aside, which scanNpki shows
+ * and the next write restores); never a partial key file. Returns the folder's volume path.
  */
+export async function writeNpkiPair(
+  volume: NpkiVolume,
+  caFolder: string,
+  dnFolder: string,
+  files: NpkiFiles,
+  options: PairWriteOptions,
+): Promise<string> {
+  checkFolderName(caFolder, 'CA folder');
+  checkFolderName(dnFolder, 'subject');
+  const step = options.onStep ?? (() => undefined);
+  step('folders');
+  const user = await ensureFolders(volume, ['NPKI', caFolder, 'USER']);
+  step('recover');
+  await recoverInterruptedWrites(volume, user);
+  const existing = await childFolder(volume, user, dnFolder);
+  if (existing !== undefined && !options.replace)
+    throw new CertificateExistsError(`${volume.name}${existing}`);
+  const staging = volumePath(user, `${stagingPrefix}${randomBytes(6).toString('hex')}`);
+  try {
+    step('stage');
+    await volume.mkdir(staging);
+    const written = (Object.entries(files) as [keyof typeof npkiFileNames, Uint8Array][]).map(
+      ([key, bytes]) => ({ path: volumePath(staging, npkiFileNames[key]), bytes }),
+    );
+    for (const file of written) await volume.write(file.path, file.bytes);
+    step('verify');
+    for (const file of written) {
+      const back = await volume.read(file.path, maxNpkiFileBytes);
+      if (!Buffer.from(back).equals(file.bytes))
+        throw new StorageIoError(
+          `${volume.name}${file.path}`,
+          'read-back differs from what was written',
+        );
+    }
+    step('swap');
+    const target = existing ?? volumePath(user, dnFolder);
+    if (existing === undefined) {
+      await volume.rename(staging, target);
+    } else {
+      await swapInto(volume, user, existing, staging, step);
+    }
+    return target;
+  } catch (error) {
+    // On a pulled drive this fails too: recoverInterruptedWrites removes the staging next time.
+    await volume.remove(staging).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** writeNpkiPair on a folder (`dir:` storage); returns the absolute folder path. */
 export async function writeNpkiFolder(
   root: string,
   caFolder: string,
@@ -127,144 +216,105 @@ export async function writeNpkiFolder(
   files: NpkiFiles,
   options: { replace: boolean },
 ): Promise<string> {
-  checkFolderName(caFolder, 'CA folder');
-  checkFolderName(dnFolder, 'subject');
-  const user = await ensureDirs(root, ['NPKI', caFolder, 'USER']);
-  await recoverInterruptedWrites(user);
-  const existing = await childDir(user, dnFolder);
-  if (existing !== undefined && !options.replace) throw new CertificateExistsError(existing);
-  const staging = join(user, `${stagingPrefix}${randomBytes(6).toString('hex')}`);
-  try {
-    await mkdir(staging);
-    for (const [key, bytes] of Object.entries(files) as [
-      keyof typeof npkiFileNames,
-      Uint8Array,
-    ][]) {
-      await writeDurably(join(staging, npkiFileNames[key]), bytes);
-    }
-    await syncDir(staging);
-    const target = existing ?? join(user, dnFolder);
-    if (existing === undefined) {
-      await rename(staging, target);
-    } else {
-      await swapInto(user, existing, staging);
-    }
-    await syncDir(user);
-    return target;
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw storageIoError(staging, error);
-  }
+  const volume = new FsVolume(root);
+  return volume.pathOf(await writeNpkiPair(volume, caFolder, dnFolder, files, options));
+}
+
+/**
+ * Removes a certificate folder (`/NPKI/<CA>/USER/<DN>`) and says whether there was one. The
+ * folder is first renamed aside, so a pull mid-way leaves the pair whole (restored by the next
+ * write) rather than half-deleted.
+ */
+export async function deleteNpkiPair(
+  volume: NpkiVolume,
+  caFolder: string,
+  dnFolder: string,
+): Promise<boolean> {
+  const npki = await childFolder(volume, '/', 'NPKI');
+  const ca = npki === undefined ? undefined : await childFolder(volume, npki, caFolder);
+  const user = ca === undefined ? undefined : await childFolder(volume, ca, 'USER');
+  const existing = user === undefined ? undefined : await childFolder(volume, user, dnFolder);
+  if (user === undefined || existing === undefined) return false;
+  const doomed = volumePath(user, `.kiosk-delete-${randomBytes(6).toString('hex')}`);
+  await volume.rename(existing, doomed);
+  await volume.remove(doomed);
+  return true;
 }
 
 /** Replaces `existing` with `staging`, keeping the old pair if the swap fails half-way. */
-async function swapInto(user: string, existing: string, staging: string): Promise<void> {
-  const aside = join(user, `${asidePrefix}${randomBytes(6).toString('hex')}`);
-  await rename(existing, aside);
+async function swapInto(
+  volume: NpkiVolume,
+  user: string,
+  existing: string,
+  staging: string,
+  step: (step: PairWriteStep) => void,
+): Promise<void> {
+  const aside = volumePath(user, `${asidePrefix}${randomBytes(6).toString('hex')}`);
+  await volume.rename(existing, aside);
   try {
-    await rename(staging, existing);
+    await volume.rename(staging, existing);
   } catch (error) {
-    try {
-      await rename(aside, existing);
-    } catch (restoreError) {
-      // Both failed: recoverInterruptedWrites restores the aside folder on the next write.
-      throw new StorageIoError(
-        `${existing} (previous pair kept in ${aside})`,
-        errnoOf(restoreError),
-        {
-          cause: error,
-        },
-      );
-    }
+    // Put the previous pair back; if that fails too (the drive is gone), the next write does.
+    await volume.rename(aside, existing).catch(() => undefined);
     throw error;
   }
+  step('cleanup');
   // The new pair is in place; an aside folder that cannot be removed now is removed next time.
-  await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+  await volume.remove(aside).catch(() => undefined);
 }
 
 /**
  * Finishes what a crash or a pulled drive interrupted (DESIGN §2: nothing half-written, nothing
- * orphaned): staging folders never held a pair under its real name and are removed; an aside
- * folder is the previous pair of a replacement, restored if the replacement never arrived and
- * removed otherwise.
+ * orphaned): staging folders never held a pair under its real name and are removed, as are
+ * interrupted deletions; an aside folder is the previous pair of a replacement, restored if the
+ * replacement never arrived and removed otherwise.
  */
-async function recoverInterruptedWrites(user: string): Promise<void> {
-  for (const entry of await list(user)) {
-    const path = join(user, entry.name);
-    if (entry.name.startsWith(stagingPrefix)) {
-      await rm(path, { recursive: true, force: true });
+async function recoverInterruptedWrites(volume: NpkiVolume, user: string): Promise<void> {
+  for (const entry of (await volume.list(user)) ?? []) {
+    const path = volumePath(user, entry.name);
+    if (entry.name.startsWith(stagingPrefix) || entry.name.startsWith('.kiosk-delete-')) {
+      await volume.remove(path);
     } else if (entry.name.startsWith(asidePrefix)) {
-      const target = await asideTarget(path);
-      if (target !== undefined && (await childDir(user, target)) === undefined) {
-        await rename(path, join(user, target));
+      const target = await asideTarget(volume, path);
+      if (target !== undefined && (await childFolder(volume, user, target)) === undefined) {
+        await volume.rename(path, volumePath(user, target));
       } else {
-        await rm(path, { recursive: true, force: true });
+        await volume.remove(path);
       }
     }
   }
 }
 
 /** The DN folder an aside folder came from, from its certificate; undefined if unreadable. */
-async function asideTarget(aside: string): Promise<string | undefined> {
-  const entry = await readEntry('', '', aside);
-  if (entry === undefined) return undefined;
-  const read = await readBoundedFile(entry.signCert, maxNpkiFileBytes);
-  if (!read.ok) return undefined;
+async function asideTarget(volume: NpkiVolume, aside: string): Promise<string | undefined> {
+  const folder = await readFolder(volume, '', '', aside);
+  if (folder?.files.signCert === undefined) return undefined;
   try {
-    return dnFolderName(parseCertificate(read.bytes));
+    return dnFolderName(
+      parseCertificate(await volume.read(folder.files.signCert, maxNpkiFileBytes)),
+    );
   } catch {
     return undefined;
   }
 }
 
-/** Creates (or finds, whatever their case) the folders of `path` below `root`, refusing links. */
-async function ensureDirs(root: string, path: readonly string[]): Promise<string> {
-  let dir = root;
+/** Creates (or finds, whatever their case) the folders of `path` below the root. */
+async function ensureFolders(volume: NpkiVolume, path: readonly string[]): Promise<string> {
+  let dir = '/';
   for (const name of path) {
-    const found = await childDir(dir, name);
-    const next = found ?? join(dir, name);
-    try {
-      if (found === undefined) {
-        const stat = await lstat(next).catch(() => undefined);
-        // A link (or a file) under this name: writing through it could land outside the medium.
-        if (stat !== undefined)
-          throw new StorageIoError(
-            next,
-            stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder',
-          );
-        await mkdir(next);
-      }
-    } catch (error) {
-      throw storageIoError(next, error);
-    }
+    const entries = (await volume.list(dir)) ?? [];
+    const found = entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
+    const next = volumePath(dir, found?.name ?? name);
+    if (found === undefined) await volume.mkdir(next);
+    // A link or a file under this name: writing through it could land outside the medium.
+    else if (!found.folder)
+      throw new StorageIoError(
+        `${volume.name}${next}`,
+        found.file ? 'not a folder' : 'a symbolic link',
+      );
     dir = next;
   }
   return dir;
-}
-
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx+', 0o600);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-    const back = Buffer.alloc(bytes.length + 1);
-    const { bytesRead } = await handle.read(back, 0, back.length, 0);
-    if (bytesRead !== bytes.length || !back.subarray(0, bytesRead).equals(bytes)) {
-      throw new StorageIoError(path, 'read-back differs from what was written');
-    }
-    back.fill(0);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 // eslint-disable-next-line no-control-regex -- refusing control characters in names
@@ -285,29 +335,22 @@ function checkFolderName(name: string, what: string): void {
   }
 }
 
-async function childDir(parent: string, name: string): Promise<string | undefined> {
-  const hit = (await subdirs(parent)).find((d) => d.toLowerCase() === name.toLowerCase());
-  return hit === undefined ? undefined : join(parent, hit);
+async function childFolder(
+  volume: NpkiVolume,
+  parent: string,
+  name: string,
+): Promise<string | undefined> {
+  const hit = (await subfolders(volume, parent)).find(
+    (d) => d.toLowerCase() === name.toLowerCase(),
+  );
+  return hit === undefined ? undefined : volumePath(parent, hit);
 }
 
 /** Sub-folders, not links, not hidden (staging and aside folders are hidden). */
-async function subdirs(dir: string): Promise<string[]> {
-  return (await list(dir))
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name);
+async function subfolders(volume: NpkiVolume, dir: string): Promise<string[]> {
+  return ((await volume.list(dir)) ?? []).filter(visibleFolder).map((e) => e.name);
 }
 
-async function list(dir: string): Promise<Dirent[]> {
-  try {
-    const stat = await lstat(dir);
-    if (!stat.isDirectory()) return [];
-    return await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw storageIoError(dir, error);
-  }
-}
-
-function errnoOf(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? 'EIO';
+function visibleFolder(entry: VolumeEntry): boolean {
+  return entry.folder && !entry.name.startsWith('.');
 }

@@ -1,0 +1,277 @@
+import { existsSync } from 'node:fs';
+import { lstat, open, realpath, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  BlockDeviceNotFoundError,
+  DriveIoError,
+  DriveNotFatError,
+  DriveRemovedError,
+  UnsafeDriveError,
+  type DriveProblem,
+} from '../../src/errors/index.js';
+import type { UsbHotplug } from '../usb/contract.js';
+import type {
+  DriveEvent,
+  DriveIdentity,
+  DriveOperation,
+  UsbDrive,
+  UsbDriveDriver,
+} from './contract.js';
+import { mountsOf } from './mounts.js';
+import { MtoolsVolume } from './mtoolsVolume.js';
+import { fatLabelOf, fatVolumeOffset, filesystemOf, type VolumeLocation } from './partition.js';
+import { checkDriveSafety, checkImageSafety } from './safety.js';
+import {
+  blockDevicesOfUsb,
+  defaultSysRoot,
+  listBlockDevices,
+  massStorageClass,
+  usbIdentityOfBlock,
+  type BlockDeviceFacts,
+} from './sysfs.js';
+import { runTool } from './tool.js';
+import { VolumeDrive } from './volumeDrive.js';
+
+export interface RealUsbDrivesOptions {
+  /** The largest device the kiosk touches (DESIGN §3.4: a disk is not a stick). */
+  readonly maxBytes: number;
+  /** Loop devices pass the USB checks (labs, tests); false by default. */
+  readonly allowLoopDevices?: boolean;
+  readonly sysRoot?: string;
+  readonly procMounts?: string;
+  /** USB hotplug, for watch(); without it watch() reports nothing. */
+  readonly hotplug?: UsbHotplug;
+  /** Per mtools command; 30 s if absent. */
+  readonly toolTimeoutMs?: number;
+  /** mkfs.vfat and fsck.vfat; 180 s if absent (a large stick takes a while). */
+  readonly formatTimeoutMs?: number;
+}
+
+/** Bytes read from the start of a device to find its file system (ext's magic is at 1080). */
+const probeBytes = 4096;
+
+/**
+ * USB drives on Linux (DESIGN §3.4): found through sysfs, checked for safety before anything is
+ * done (removable USB mass storage, not mounted, under the size limit; image files for tests and
+ * labs), formatted with dosfstools, and written without mounting through mtools with the NPKI
+ * layout's all-or-nothing protocol.
+ */
+export class RealUsbDrives implements UsbDriveDriver {
+  private readonly sysRoot: string;
+
+  constructor(private readonly options: RealUsbDrivesOptions) {
+    this.sysRoot = options.sysRoot ?? defaultSysRoot;
+  }
+
+  async list(): Promise<DriveIdentity[]> {
+    const drives: DriveIdentity[] = [];
+    for (const name of await listBlockDevices(this.sysRoot)) {
+      const facts = await usbIdentityOfBlock(name, this.sysRoot).catch(() => undefined);
+      if (facts?.usb?.massStorage !== true) continue;
+      drives.push(await this.identityOfBlock(facts));
+    }
+    return drives;
+  }
+
+  watch(listener: (event: DriveEvent) => void, onError?: (error: unknown) => void): () => void {
+    const hotplug = this.options.hotplug;
+    if (hotplug === undefined) return () => undefined;
+    const known = new Map<string, DriveIdentity[]>();
+    return hotplug.watch(({ type, device }) => {
+      if (type === 'detached') {
+        for (const drive of known.get(device.portPath) ?? []) listener({ type: 'removed', drive });
+        known.delete(device.portPath);
+        return;
+      }
+      if (!device.interfaceClasses.includes(massStorageClass)) return;
+      void this.drivesAt(device.portPath)
+        .then((drives) => {
+          known.set(device.portPath, drives);
+          for (const drive of drives) listener({ type: 'attached', drive });
+        })
+        .catch((error: unknown) => onError?.(error));
+    }, onError);
+  }
+
+  async open(device: string): Promise<UsbDrive> {
+    const link = await lstat(device).catch(() => undefined);
+    if (link === undefined) throw new UnsafeDriveError(device, ['missing']);
+    const target = await realpath(device);
+    const info = await stat(target);
+    if (info.isBlockDevice()) return this.openBlock(device, basename(target));
+    // An image file: judged by lstat of the path given (a link is not an image), in its real folder.
+    const verdict = checkImageSafety(
+      join(await realpath(dirname(device)), basename(device)),
+      link,
+      this.options.maxBytes,
+    );
+    if (!verdict.ok) throw new UnsafeDriveError(device, verdict.problems);
+    const identity: DriveIdentity = {
+      device,
+      kind: 'image',
+      sizeBytes: info.size,
+      removable: true,
+      ...(await this.probe(device)),
+    };
+    return new VolumeDrive({
+      identity,
+      volume: (signal) => this.volume(device, signal),
+      format: (label, op) => this.format(device, label, op),
+      eject: () => Promise.resolve(),
+    });
+  }
+
+  private async openBlock(device: string, name: string): Promise<UsbDrive> {
+    let facts: BlockDeviceFacts;
+    try {
+      facts = await usbIdentityOfBlock(name, this.sysRoot);
+    } catch (error) {
+      if (error instanceof BlockDeviceNotFoundError)
+        throw new UnsafeDriveError(device, ['missing']);
+      throw error;
+    }
+    const mounts = await mountsOf(
+      [facts.devicePath, ...facts.partitions.map((p) => `/dev/${p.name}`)],
+      this.options.procMounts,
+    );
+    const verdict = checkDriveSafety(facts, mounts, {
+      maxBytes: this.options.maxBytes,
+      allowLoopDevices: this.options.allowLoopDevices ?? false,
+    });
+    // Read-only is no reason to refuse reading; a write then fails with DriveReadOnlyError.
+    const problems: DriveProblem[] = verdict.ok
+      ? []
+      : verdict.problems.filter((p) => p !== 'readOnly');
+    if (problems.length > 0) throw new UnsafeDriveError(device, problems);
+    const identity = await this.identityOfBlock(facts, device);
+    return new VolumeDrive({
+      identity,
+      volume: (signal) => this.volume(device, signal),
+      format: (label, op) => this.format(device, label, op),
+      eject: () => this.eject(device, facts.name),
+    });
+  }
+
+  private async drivesAt(portPath: string): Promise<DriveIdentity[]> {
+    // The SCSI scan attaches the disk a moment after the USB device: look a few times.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const names = await blockDevicesOfUsb(portPath, this.sysRoot);
+      if (names.length > 0) {
+        const drives: DriveIdentity[] = [];
+        for (const name of names)
+          drives.push(await this.identityOfBlock(await usbIdentityOfBlock(name, this.sysRoot)));
+        return drives;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return [];
+  }
+
+  private async identityOfBlock(
+    facts: BlockDeviceFacts,
+    device = facts.devicePath,
+  ): Promise<DriveIdentity> {
+    const usb = facts.usb;
+    return {
+      device,
+      kind: 'block',
+      ...(usb?.manufacturer === undefined ? {} : { vendor: usb.manufacturer }),
+      ...(usb?.product === undefined ? {} : { product: usb.product }),
+      ...(usb?.serial === undefined ? {} : { serial: usb.serial }),
+      sizeBytes: facts.sizeBytes ?? 0,
+      removable: facts.removable,
+      ...(usb === undefined ? {} : { portPath: usb.portPath }),
+      ...(await this.probe(device).catch(() => ({ filesystem: 'unreadable' }))),
+    };
+  }
+
+  /** The file system and label found at the start of the device (or of its FAT partition). */
+  private async probe(device: string): Promise<{ filesystem: string; label?: string }> {
+    const head = await readAt(device, 0, probeBytes);
+    const location = fatVolumeOffset(head);
+    if (location.kind !== 'fat') return { filesystem: describe(location) };
+    const boot = location.offset === 0 ? head : await readAt(device, location.offset, probeBytes);
+    const label = fatLabelOf(boot);
+    return { filesystem: filesystemOf(boot), ...(label === undefined ? {} : { label }) };
+  }
+
+  /** The FAT volume on the device as it is now (it may have been formatted since it was opened). */
+  private async volume(device: string, signal?: AbortSignal): Promise<MtoolsVolume> {
+    let head: Uint8Array;
+    try {
+      head = await readAt(device, 0, probeBytes);
+    } catch (cause) {
+      if (!existsSync(device)) throw new DriveRemovedError(`${device} is gone`, { cause });
+      throw new DriveIoError(`${device} cannot be read`, { cause });
+    }
+    const location = fatVolumeOffset(head);
+    if (location.kind !== 'fat') throw new DriveNotFatError(device, describe(location));
+    return new MtoolsVolume(device, location.offset, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(this.options.toolTimeoutMs === undefined
+        ? {}
+        : { timeoutMs: this.options.toolTimeoutMs }),
+    });
+  }
+
+  /**
+   * FAT32 over the whole device (`-I`: a stick needs no partition table, and Korean software
+   * reads such "superfloppy" drives), then `fsck.vfat -n` to prove the result is clean.
+   */
+  private async format(device: string, label: string, operation: DriveOperation): Promise<void> {
+    const options = {
+      timeoutMs: this.options.formatTimeoutMs ?? 180_000,
+      ...(operation.signal === undefined ? {} : { signal: operation.signal }),
+    };
+    operation.onStep?.('format');
+    const made = await runTool('mkfs.vfat', ['-F', '32', '-I', '-n', label, device], options);
+    if (made.status !== 0) throw toolFailure(device, 'mkfs.vfat', made.stderr);
+    operation.onStep?.('check');
+    const checked = await runTool('fsck.vfat', ['-n', device], options);
+    if (checked.status !== 0)
+      throw toolFailure(device, 'fsck.vfat', checked.stdout.toString() + checked.stderr);
+  }
+
+  /** Flushes the device and asks the kernel to let it go (sysfs `device/delete`). */
+  private async eject(device: string, name: string): Promise<void> {
+    const handle = await open(device, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const remove = join(this.sysRoot, 'block', name, 'device', 'delete');
+    if (existsSync(remove)) await writeFile(remove, '1');
+  }
+}
+
+async function readAt(device: string, offset: number, length: number): Promise<Uint8Array> {
+  const handle = await open(device, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function describe(location: VolumeLocation): string {
+  switch (location.kind) {
+    case 'fat':
+      return 'fat';
+    case 'gpt':
+      return 'a GPT partition table';
+    case 'unformatted':
+      return 'none';
+    case 'foreign':
+      return location.filesystem === 'unknown'
+        ? `partition type 0x${(location.type ?? 0).toString(16)}`
+        : location.filesystem;
+  }
+}
+
+function toolFailure(device: string, tool: string, output: string): Error {
+  if (!existsSync(device)) return new DriveRemovedError(`${device} is gone`);
+  return new DriveIoError(`${tool} failed on ${device}: ${output.trim().slice(0, 300)}`);
+}
