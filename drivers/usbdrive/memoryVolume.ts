@@ -4,7 +4,14 @@ import {
   DriveReadOnlyError,
   DriveRemovedError,
 } from '../../src/errors/index.js';
-import { volumePath, type NpkiVolume, type VolumeEntry } from '../../src/npki/volume.js';
+import {
+  maxTreeEntries,
+  parentOf,
+  volumePath,
+  type NpkiVolume,
+  type VolumeFile,
+  type VolumeTree,
+} from '../../src/npki/volume.js';
 
 /** The volume calls that change the medium, in the order the fault controls count them. */
 export type MutatingCall = 'mkdir' | 'write' | 'rename' | 'remove';
@@ -78,57 +85,73 @@ export class MemoryVolume implements NpkiVolume {
     return out;
   }
 
-  list(dir: string): Promise<VolumeEntry[] | undefined> {
+  listTree(dir: string): Promise<VolumeTree | undefined> {
     return settle(() => {
       this.live();
       const key = keyOf(dir);
       if (key !== '/' && this.entries.get(key)?.bytes !== undefined) return undefined;
       if (key !== '/' && !this.entries.has(key)) return undefined;
       const prefix = key === '/' ? '/' : `${key}/`;
-      return [...this.entries]
-        .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
-        .map(([, e]) => ({
-          name: e.name,
+      const path = key === '/' ? '/' : this.displayPath(key, this.entries.get(key)?.name ?? '');
+      const entries = [...this.entries]
+        .filter(([k]) => k.startsWith(prefix))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, e]) => ({
+          path: this.displayPath(k, e.name),
           folder: e.bytes === undefined,
           file: e.bytes !== undefined,
         }));
+      if (entries.length > maxTreeEntries) throw new DriveIoError(`${dir}: too many entries`);
+      return { path, entries };
     });
   }
 
-  read(path: string, maxBytes: number): Promise<Uint8Array> {
+  readFiles(paths: readonly string[], maxBytes: number): Promise<Uint8Array[]> {
     return settle(() => {
       this.live();
-      const bytes = this.entries.get(keyOf(path))?.bytes;
-      if (bytes === undefined) throw new DriveIoError(`${path}: not found`);
-      if (bytes.length > maxBytes)
-        throw new DriveIoError(`${path}: larger than ${String(maxBytes)} bytes`);
-      return bytes.slice();
+      return paths.map((path) => {
+        const bytes = this.entries.get(keyOf(path))?.bytes;
+        if (bytes === undefined) throw new DriveIoError(`${path}: not found`);
+        if (bytes.length > maxBytes)
+          throw new DriveIoError(`${path}: larger than ${String(maxBytes)} bytes`);
+        return bytes.slice();
+      });
     });
   }
 
-  mkdir(path: string): Promise<void> {
+  /** Each missing folder and each file is one change, in path order (what the faults count). */
+  createFiles(files: readonly VolumeFile[]): Promise<void> {
     return settle(() => {
-      this.change('mkdir', path);
-      this.needParent(path);
-      if (this.entries.has(keyOf(path))) throw new DriveIoError(`${path}: exists`);
-      this.entries.set(keyOf(path), { name: baseName(path) });
-    });
-  }
-
-  write(path: string, bytes: Uint8Array): Promise<void> {
-    return settle(() => {
-      this.change('write', path);
-      this.needParent(path);
-      if (bytes.length > this.freeBytes) throw new DriveFullError(`${path}: no space left`);
-      const kept = Math.min(bytes.length, this.bytesUntilPull);
-      this.entries.set(keyOf(path), { name: baseName(path), bytes: bytes.slice(0, kept) });
-      this.freeBytes -= kept;
-      this.bytesUntilPull -= kept;
-      if (kept < bytes.length || this.bytesUntilPull <= 0) {
-        this.present = false;
-        throw new DriveRemovedError(`pulled while writing ${path}`);
+      for (const file of files) {
+        let dir = '';
+        for (const segment of parentOf(file.path)
+          .split('/')
+          .filter((p) => p !== '')) {
+          dir = `${dir}/${segment}`;
+          const entry = this.entries.get(keyOf(dir));
+          if (entry?.bytes !== undefined) throw new DriveIoError(`${dir}: a file`);
+          if (entry === undefined) {
+            this.change('mkdir', dir);
+            this.entries.set(keyOf(dir), { name: segment });
+          }
+        }
+        this.writeFile(file.path, file.bytes);
       }
     });
+  }
+
+  private writeFile(path: string, bytes: Uint8Array): void {
+    this.change('write', path);
+    if (this.entries.has(keyOf(path))) throw new DriveIoError(`${path}: exists`);
+    if (bytes.length > this.freeBytes) throw new DriveFullError(`${path}: no space left`);
+    const kept = Math.min(bytes.length, this.bytesUntilPull);
+    this.entries.set(keyOf(path), { name: baseName(path), bytes: bytes.slice(0, kept) });
+    this.freeBytes -= kept;
+    this.bytesUntilPull -= kept;
+    if (kept < bytes.length || this.bytesUntilPull <= 0) {
+      this.present = false;
+      throw new DriveRemovedError(`pulled while writing ${path}`);
+    }
   }
 
   rename(from: string, to: string): Promise<void> {
@@ -177,13 +200,6 @@ export class MemoryVolume implements NpkiVolume {
     }
     if (this.readOnly) throw new DriveReadOnlyError(`${call} ${what}: read-only`);
     this.changes.push(`${call} ${what}`);
-  }
-
-  private needParent(path: string): void {
-    const parent = keyOf(path).replace(/\/[^/]*$/, '') || '/';
-    if (parent !== '/' && this.entries.get(parent)?.bytes !== undefined)
-      throw new DriveIoError(`${path}: parent is a file`);
-    if (parent !== '/' && !this.entries.has(parent)) throw new DriveIoError(`${path}: no parent`);
   }
 
   private displayPath(key: string, name: string): string {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,13 +9,22 @@ import {
   DriveRemovedError,
   KioskError,
 } from '../../src/errors/index.js';
+import {
+  baseNameOf,
+  maxTreeEntries,
+  parentOf,
+  type NpkiVolume,
+  type TreeEntry,
+  type VolumeFile,
+  type VolumeTree,
+} from '../../src/npki/volume.js';
 import { runTool, type ToolOptions, type ToolRun } from './tool.js';
-import type { NpkiVolume, VolumeEntry } from '../../src/npki/volume.js';
 
 /**
  * A FAT volume on a block device or an image file, worked through mtools without mounting
  * (DESIGN §3.4; `mount` of vfat is not available to the kiosk). `offset` is the byte offset of the
- * FAT volume on the device (`@@offset`, for partitioned drives).
+ * FAT volume on the device (`@@offset`, for partitioned drives). Every mtools process reads the
+ * FAT again, so each member is one process: a whole tree listed, several files created or read.
  */
 export class MtoolsVolume implements NpkiVolume {
   private readonly image: string;
@@ -30,48 +39,85 @@ export class MtoolsVolume implements NpkiVolume {
     this.name = device;
   }
 
-  async list(dir: string): Promise<VolumeEntry[] | undefined> {
-    const run = await this.mtools('mdir', ['-b', `::${dir}`]);
+  async listTree(dir: string): Promise<VolumeTree | undefined> {
+    const run = await this.mtools('mdir', ['-/', '-b', `::${dir}`]);
     if (run.status !== 0) {
       if (/not found/i.test(run.stderr)) return undefined;
       throw await this.failure('mdir', run);
     }
-    const prefix = `::${dir === '/' ? '' : dir}/`;
-    return run.stdout
-      .toString('utf8')
-      .split('\n')
-      .filter((line) => line.startsWith(prefix) && line.length > prefix.length)
-      .map((line) => {
-        const rest = line.slice(prefix.length);
-        const folder = rest.endsWith('/');
-        // FAT has no links: every entry is a folder or a file.
-        return { name: folder ? rest.slice(0, -1) : rest, folder, file: !folder };
-      });
-  }
-
-  async read(path: string, maxBytes: number): Promise<Uint8Array> {
-    const run = await this.mtools('mcopy', ['-n', `::${path}`, '-'], maxBytes);
-    if (run.status !== 0) throw await this.failure('mcopy', run);
-    return new Uint8Array(run.stdout);
-  }
-
-  async mkdir(path: string): Promise<void> {
-    const run = await this.mtools('mmd', [`::${path}`]);
-    if (run.status !== 0) throw await this.failure('mmd', run);
-  }
-
-  async write(path: string, bytes: Uint8Array): Promise<void> {
-    // mcopy copies from a file; a private folder holds it for the moment of the copy (the key
-    // file is already encrypted with the visitor's password).
-    const dir = await mkdtemp(join(tmpdir(), 'kiosk-mcopy-'));
-    try {
-      const local = join(dir, 'file');
-      await writeFile(local, bytes, { mode: 0o600 });
-      const run = await this.mtools('mcopy', ['-D', 'o', local, `::${path}`]);
-      if (run.status !== 0) throw await this.failure('mcopy', run);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    // mdir writes the folder as it was asked for (FAT matches it case-insensitively) and what
+    // is below it as stored. A bare listing has one entry a line, folders ending in '/'.
+    const prefix = `::${dir}/`;
+    const entries: TreeEntry[] = [];
+    for (const line of run.stdout.toString('utf8').split('\n')) {
+      if (!line.startsWith(prefix) || line.length === prefix.length) continue;
+      if (entries.length >= maxTreeEntries)
+        throw new DriveIoError(`${dir} holds more than ${String(maxTreeEntries)} entries`);
+      const folder = line.endsWith('/');
+      const path = line.slice(2, folder ? -1 : undefined);
+      // FAT has no links: every entry is a folder or a file.
+      entries.push({ path, folder, file: !folder });
     }
+    return { path: dir, entries };
+  }
+
+  async readFiles(paths: readonly string[], maxBytes: number): Promise<Uint8Array[]> {
+    const names = paths.map(baseNameOf);
+    if (new Set(names).size !== names.length) {
+      const out: Uint8Array[] = [];
+      for (const path of paths) out.push(...(await this.readFiles([path], maxBytes)));
+      return out;
+    }
+    return this.withTempDir(async (dir) => {
+      // prlimit bounds every file mcopy writes: a hostile drive's huge "signPri.key" stops at
+      // maxBytes + 1 bytes (SIGXFSZ) instead of filling the disk.
+      const run = await runTool(
+        'prlimit',
+        [
+          `--fsize=${String(maxBytes + 1)}`,
+          'mcopy',
+          '-n',
+          '-i',
+          this.image,
+          ...paths.map((p) => `::${p}`),
+          `${dir}/`,
+        ],
+        this.options,
+      ).catch(async (error: unknown) => {
+        throw await this.gone(error);
+      });
+      if (run.status !== 0) throw await this.failure('mcopy', run);
+      const out: Uint8Array[] = [];
+      for (const name of names) {
+        const local = join(dir, name);
+        if ((await stat(local)).size > maxBytes)
+          throw new DriveIoError(`${name}: larger than ${String(maxBytes)} bytes`);
+        out.push(new Uint8Array(await readFile(local)));
+      }
+      return out;
+    });
+  }
+
+  async createFiles(files: readonly VolumeFile[]): Promise<void> {
+    // The files, with the folders above them, are laid out in a private folder and copied
+    // recursively in one mcopy: it creates the folders that are missing and merges with the
+    // ones that exist (FAT: case-insensitively). The key file is already encrypted.
+    await this.withTempDir(async (dir) => {
+      const tops = new Set<string>();
+      for (const file of files) {
+        await mkdir(join(dir, parentOf(file.path)), { recursive: true });
+        await writeFile(join(dir, file.path), file.bytes, { mode: 0o600, flag: 'wx' });
+        tops.add(file.path.split('/')[1] ?? '');
+      }
+      const run = await this.mtools('mcopy', [
+        '-s',
+        '-D',
+        'o',
+        ...[...tops].map((top) => join(dir, top)),
+        '::/',
+      ]);
+      if (run.status !== 0) throw await this.failure('mcopy', run);
+    });
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -84,16 +130,28 @@ export class MtoolsVolume implements NpkiVolume {
     if (run.status !== 0) throw await this.failure('mdeltree', run);
   }
 
-  private mtools(command: string, args: string[], maxStdoutBytes?: number): Promise<ToolRun> {
-    return runTool(command, ['-i', this.image, ...args], {
-      ...this.options,
-      ...(maxStdoutBytes === undefined ? {} : { maxStdoutBytes }),
-    }).catch(async (error: unknown) => {
-      // A tool that timed out on a drive that is gone: the drive's absence is the news.
-      if (error instanceof KioskError && !(await this.present()))
-        throw new DriveRemovedError(`${this.device} is gone`, { cause: error });
-      throw error;
-    });
+  private async withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'kiosk-mtools-'));
+    try {
+      return await work(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private mtools(command: string, args: string[]): Promise<ToolRun> {
+    return runTool(command, ['-i', this.image, ...args], this.options).catch(
+      async (error: unknown) => {
+        throw await this.gone(error);
+      },
+    );
+  }
+
+  /** A tool that failed or timed out on a drive that is gone: the drive's absence is the news. */
+  private async gone(error: unknown): Promise<unknown> {
+    if (error instanceof KioskError && !(await this.present()))
+      return new DriveRemovedError(`${this.device} is gone`, { cause: error });
+    return error;
   }
 
   /**

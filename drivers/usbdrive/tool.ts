@@ -65,12 +65,17 @@ export function runTool(
           : 'could not start';
       reject(new DriveIoError(`${command} ${why}`, { cause: error }));
     });
-    child.on('close', (status) => {
+    child.on('close', (status, killedBy) => {
       if (flooded) {
         reject(new DriveIoError(`${command} wrote more than ${String(maxStdout)} bytes`));
         return;
       }
-      if (status === null) return; // killed: 'error' has rejected
+      // Aborted or timed out: 'error' has rejected. Killed otherwise (a resource limit): say so.
+      if (status === null) {
+        if (!signal.aborted)
+          reject(new DriveIoError(`${command} was killed by ${String(killedBy)}`));
+        return;
+      }
       resolve({ status, stdout: Buffer.concat(out), stderr: err.trim() });
     });
   });

@@ -25,17 +25,19 @@ export class VolumeDrive implements UsbDrive {
 
   async readPairs(operation: DriveOperation = {}): Promise<PairOnDrive[]> {
     const volume = await this.backend.volume(operation.signal);
-    const pairs: PairOnDrive[] = [];
-    for (const folder of await scanNpki(volume)) {
-      const { signCert, signKey } = folder.files;
-      if (signCert === undefined) continue;
-      pairs.push({
-        ...folder,
-        signCert: await volume.read(signCert, maxNpkiFileBytes),
-        ...(signKey === undefined ? {} : { signKey: await volume.read(signKey, maxNpkiFileBytes) }),
-      });
-    }
-    return pairs;
+    const folders = await scanNpki(volume);
+    // One read for every file: on a drive each read is an mtools process.
+    const wanted = folders.flatMap((f) =>
+      [f.files.signCert, f.files.signKey].filter((p) => p !== undefined),
+    );
+    const bytes = wanted.length === 0 ? [] : await volume.readFiles(wanted, maxNpkiFileBytes);
+    const byPath = new Map(wanted.map((p, i) => [p, bytes[i] ?? new Uint8Array(0)]));
+    return folders.flatMap((folder) => {
+      const signCert = byPath.get(folder.files.signCert ?? '');
+      if (signCert === undefined) return [];
+      const signKey = byPath.get(folder.files.signKey ?? '');
+      return [{ ...folder, signCert, ...(signKey === undefined ? {} : { signKey }) }];
+    });
   }
 
   format(label: string, operation: DriveOperation = {}): Promise<void> {

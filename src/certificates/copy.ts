@@ -3,8 +3,8 @@ import type { Config } from '../config/index.js';
 import { CertificateExistsError, VidUnavailableError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { parseCertificate } from '../npki/certificate.js';
-import { caFolderFor, dnFolderName, writeNpkiFolder } from '../npki/layout.js';
-import type { CertificateStore, StoredCertificate } from '../storage/contract.js';
+import { caFolderFor, dnFolderName } from '../npki/layout.js';
+import type { CertificateStore, NpkiMedium, StoredCertificate } from '../storage/contract.js';
 import { deleteQuietly, storeBesideKey } from './issueToToken.js';
 import { openPair } from './openPair.js';
 import { hex, pairLabel, pendingLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
@@ -18,13 +18,15 @@ export interface CopySource {
 }
 
 /**
- * Copies an NPKI pair onto another folder-like medium: the password must open the key and the key
- * must match the certificate (a broken pair is not copied), then the same two files are written
- * atomically under the certificate's own CA and subject folders. An existing copy is kept.
+ * Copies an NPKI pair onto another medium (a folder, a USB drive): the password must open the key
+ * and the key must match the certificate (a broken pair is not copied), then the same two files
+ * are written atomically under the certificate's own CA and subject folders. An existing pair of
+ * the same subject is replaced only with `replace` (confirmed by the visitor).
  */
-export async function copyToFolder(
+export async function copyToMedium(
   source: CopySource,
-  root: string,
+  target: NpkiMedium,
+  options: { replace: boolean },
   config: Config,
   now: Date,
 ): Promise<{ dir: string; facts: CertificateFacts }> {
@@ -32,12 +34,11 @@ export async function copyToFolder(
   opened.r?.fill(0);
   const keyFile = await source.store.readKeyFile(source.stored.id);
   const parsed = parseCertificate(source.stored.certificate);
-  const dir = await writeNpkiFolder(
-    root,
+  const dir = await target.writePair(
     caFolderFor(parsed),
     dnFolderName(parsed),
     { signCert: source.stored.certificate, signKey: keyFile },
-    { replace: false },
+    options,
   );
   return { dir, facts: certificateFacts(opened.certificate, now, config.npki.renewalWindowDays) };
 }

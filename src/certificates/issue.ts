@@ -1,5 +1,4 @@
 import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
@@ -8,11 +7,12 @@ import { randomNumRegInfo } from '../cmp/randomNumTransport.js';
 import type { Config } from '../config/index.js';
 import { softwareSigner } from '../crypto/signer.js';
 import type { x509 } from '../crypto/x509.js';
-import { CmpMismatchError, InputFileError, PasswordRulesError } from '../errors/index.js';
+import { CmpMismatchError, PasswordRulesError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { parseCertificate } from '../npki/certificate.js';
 import { keyMatchesCertificate } from '../npki/keyPair.js';
-import { caFolderFor, dnFolderName, writeNpkiFolder } from '../npki/layout.js';
+import { caFolderFor, dnFolderName } from '../npki/layout.js';
+import type { NpkiMedium } from '../storage/contract.js';
 import { checkPassword } from '../npki/passwordRules.js';
 import { withRandomNum } from '../npki/randomNum.js';
 import { decryptSignPriKey, encryptSignPriKey } from '../npki/signPriKey.js';
@@ -22,8 +22,10 @@ export interface IssueToFolderRequest {
   readonly client: CmpClient;
   /** The RA's encryption certificate, R goes to it (DESIGN §4.3). */
   readonly raEncryption: x509.X509Certificate;
-  /** A folder that contains (or will contain) NPKI/. */
-  readonly root: string;
+  /** Where the pair goes: a folder that contains (or will contain) NPKI/, or a USB drive. */
+  readonly medium: NpkiMedium;
+  /** Replace a pair of the same subject already on the medium (confirmed by the visitor). */
+  readonly replace?: boolean;
   readonly ref: string;
   readonly authCode: Uint8Array;
   /** The new certificate password (bytes; the caller zeroes them). */
@@ -47,7 +49,7 @@ const generateRsa = promisify(generateKeyPair);
 /**
  * Issuance with a software key (DESIGN §1 step 6): a new RSA-2048 key and R, CMP ir with R
  * encrypted to the RA, the certificate checked (our key, chain, VID, policy), the pair written
- * into `root` as an NPKI folder (signPri.key in the configured format, with R) and read back,
+ * onto the medium as an NPKI folder (signPri.key in the configured format, with R) and read back,
  * and only then confirmed to the CA. Anything failing before the confirmation makes the client
  * refuse the certificate, so the CA never holds as delivered a certificate whose key is lost.
  */
@@ -55,7 +57,7 @@ export async function issueToFolder(request: IssueToFolderRequest): Promise<Issu
   const failed = checkPassword(Buffer.from(request.password).toString('utf8')).filter((r) => !r.ok);
   if (failed.length > 0) throw new PasswordRulesError(failed.map((r) => r.id));
   // Before the CA is asked: a reference number spent on a medium that cannot hold the pair is lost.
-  await requireFolder(request.root);
+  await request.medium.prepare();
   const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const r = randomBytes(20);
   const raCertificate = AsnConvert.parse(request.raEncryption.rawData, Certificate);
@@ -138,12 +140,11 @@ async function storePair(
   });
   withR.fill(0);
   const parsed = parseCertificate(der);
-  const dir = await writeNpkiFolder(
-    request.root,
+  const dir = await request.medium.writePair(
     caFolderFor(parsed),
     dnFolderName(parsed),
     { signCert: der, signKey: keyFile },
-    { replace: false },
+    { replace: request.replace ?? false },
   );
   const back = decryptSignPriKey(keyFile, request.password);
   try {
@@ -153,13 +154,4 @@ async function storePair(
     back.privateKeyInfo.fill(0);
   }
   return dir;
-}
-
-async function requireFolder(path: string): Promise<void> {
-  const info = await stat(path).catch((cause: unknown) => {
-    throw new InputFileError(path, (cause as NodeJS.ErrnoException).code ?? 'cannot open', {
-      cause,
-    });
-  });
-  if (!info.isDirectory()) throw new InputFileError(path, 'not a folder');
 }

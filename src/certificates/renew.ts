@@ -8,18 +8,17 @@ import { softwareSigner } from '../crypto/signer.js';
 import { CmpMismatchError, RenewalNotOpenError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { parseCertificate } from '../npki/certificate.js';
-import { caFolderFor, dnFolderName, writeNpkiFolder } from '../npki/layout.js';
+import { caFolderFor, dnFolderName } from '../npki/layout.js';
 import { withRandomNum } from '../npki/randomNum.js';
 import { encryptSignPriKey } from '../npki/signPriKey.js';
 import { readIdentifyData } from '../npki/vid.js';
-import type { CertificateStore, StoredCertificate } from '../storage/contract.js';
+import type { NpkiMedium, StoredCertificate } from '../storage/contract.js';
 import { openPair } from './openPair.js';
 
 export interface RenewInFolderRequest {
   readonly client: CmpClient;
-  readonly store: CertificateStore;
-  /** The folder that contains NPKI/ (where the renewed pair replaces the old one). */
-  readonly root: string;
+  /** The medium holding the pair; the renewed pair replaces it there. */
+  readonly medium: NpkiMedium;
   readonly stored: StoredCertificate;
   readonly password: Uint8Array;
   readonly config: Config;
@@ -36,7 +35,7 @@ const generateRsa = promisify(generateKeyPair);
 export async function renewInFolder(
   request: RenewInFolderRequest,
 ): Promise<{ dir: string; facts: CertificateFacts }> {
-  const current = await openPair(request.store, request.stored, request.password);
+  const current = await openPair(request.medium, request.stored, request.password);
   const facts = certificateFacts(
     current.certificate,
     request.now,
@@ -87,8 +86,7 @@ async function replacePair(
   pkcs8.fill(0);
   pki.fill(0);
   const parsed = parseCertificate(der);
-  return writeNpkiFolder(
-    request.root,
+  return request.medium.writePair(
     caFolderFor(parsed),
     dnFolderName(parsed),
     { signCert: der, signKey: keyFile },

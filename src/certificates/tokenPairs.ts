@@ -4,7 +4,7 @@ import type { TokenObject, TokenSession } from '../../drivers/pkcs11/contract.js
 import type { Config } from '../config/index.js';
 import type { Signer } from '../crypto/signer.js';
 import { AmbiguousCertificateError, CertificateNotFoundError } from '../errors/index.js';
-import { parseCertificate, serialHex } from '../npki/certificate.js';
+import { parseCertificate, serialHex, serialMatches } from '../npki/certificate.js';
 
 /**
  * How the kiosk keeps a certificate on a token (DESIGN §3.3): a key pair, the certificate and a
@@ -92,10 +92,9 @@ export function selectTokenPair(
   where: string,
   serial?: string,
 ): { pair: TokenPair; certificate: Certificate } {
-  const wanted = serial?.toLowerCase().replace(/^0+/, '');
   const candidates = tokenPairs(objects, config)
     .map((pair) => ({ pair, certificate: parseCertificate(pair.certificate) }))
-    .filter((c) => wanted === undefined || serialHex(c.certificate) === wanted);
+    .filter((c) => serial === undefined || serialMatches(c.certificate, serial));
   const [chosen, ...others] = candidates;
   if (chosen === undefined)
     throw new CertificateNotFoundError(where + (serial === undefined ? '' : ` (serial ${serial})`));

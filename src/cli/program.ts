@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCaCommands } from './commands/ca.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerTokenCommands } from './tokens.js';
+import { registerUsbCommands } from './usbDrives.js';
 import { createContext, type CliContext } from './context.js';
 
 /** The command line, and the context its command created (for logging a failure). */
@@ -25,6 +26,7 @@ export function buildProgram(): KioskProgram {
   registerCertCommands(program, contextOnce);
   registerCaCommands(program, contextOnce);
   registerTokenCommands(program, contextOnce);
+  registerUsbCommands(program, contextOnce);
   const quiet = (command: Command): void => {
     command
       .exitOverride()

@@ -56,6 +56,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    usb: z
+      .object({
+        /**
+         * The largest drive the kiosk touches (DESIGN §3.4: never a system disk): 256 GiB by
+         * default, above any stick a branch hands out, below the disks of the terminal.
+         */
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .max(2 ** 50)
+          .default(256 * 1024 ** 3),
+        /** Loop devices count as drives (labs and tests only). */
+        allowLoopDevices: z.boolean().default(false),
+        /** The volume label `kiosk usb format` writes (FAT: up to 11 characters). */
+        formatLabel: z
+          .string()
+          .regex(/^[A-Z0-9_-]{1,11}$/, 'up to 11 upper-case letters, digits, _ or -')
+          .default('NPKI'),
+        /** Each mtools command on a drive; a pulled or dying drive must not hang the kiosk. */
+        toolTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+      })
+      .strict()
+      .prefault({}),
     /** Folder for local state (SQLite databases); relative to the kiosk home. */
     stateDir: z.string().min(1).default('var/state'),
   })

@@ -70,6 +70,15 @@ export function subjectPublicKeyInfoDer(certificate: Certificate): Buffer {
 }
 
 /** The serial number as lower-case hex without leading zero bytes (what `openssl x509` prints). */
+/**
+ * Whether `serial` (hex as a person types it: any case, leading zeros or not) names this
+ * certificate's serial number.
+ */
+export function serialMatches(certificate: Certificate, serial: string): boolean {
+  const plain = (hex: string): string => hex.toLowerCase().replace(/^0+/, '');
+  return plain(serialHex(certificate)) === plain(serial);
+}
+
 export function serialHex(certificate: Certificate): string {
   const bytes = Buffer.from(certificate.tbsCertificate.serialNumber);
   let start = 0;

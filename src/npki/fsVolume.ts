@@ -3,7 +3,15 @@ import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageIoError, storageIoError } from '../errors/index.js';
 import { readBoundedFile } from '../io/readBoundedFile.js';
-import type { NpkiVolume, VolumeEntry } from './volume.js';
+import {
+  maxTreeEntries,
+  parentOf,
+  volumePath,
+  type NpkiVolume,
+  type TreeEntry,
+  type VolumeFile,
+  type VolumeTree,
+} from './volume.js';
 
 /**
  * An NPKI medium that is a folder (`dir:`): the folder that contains `NPKI/`. Links are listed as
@@ -19,58 +27,70 @@ export class FsVolume implements NpkiVolume {
     return join(this.name, path);
   }
 
-  async list(dir: string): Promise<VolumeEntry[] | undefined> {
-    const path = this.pathOf(dir);
-    try {
-      const stat = await lstat(path);
-      if (!stat.isDirectory()) return undefined;
-      return (await readdir(path, { withFileTypes: true })).map((d) => ({
-        name: d.name,
-        folder: d.isDirectory(),
-        file: d.isFile(),
-      }));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw storageIoError(path, error);
-    }
-  }
-
-  async read(path: string, maxBytes: number): Promise<Uint8Array> {
-    const absolute = this.pathOf(path);
-    const stat = await lstat(absolute).catch((error: unknown) => {
-      throw storageIoError(absolute, error);
-    });
-    if (stat.isSymbolicLink()) throw new StorageIoError(absolute, 'a symbolic link');
-    const read = await readBoundedFile(absolute, maxBytes);
-    if (!read.ok) throw new StorageIoError(absolute, read.problem, { cause: read.cause });
-    return read.bytes;
-  }
-
-  async mkdir(path: string): Promise<void> {
-    const absolute = this.pathOf(path);
-    await mkdir(absolute).catch((error: unknown) => {
-      throw storageIoError(absolute, error);
-    });
-  }
-
-  async write(path: string, bytes: Uint8Array): Promise<void> {
-    const absolute = this.pathOf(path);
-    try {
-      // O_EXCL | O_NOFOLLOW: never through a link, never over something already there.
-      const handle = await open(
-        absolute,
-        constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
-        0o600,
+  async listTree(dir: string): Promise<VolumeTree | undefined> {
+    // Each segment case-insensitively, as on FAT: Korean software writes NPKI and npki alike.
+    let found = '/';
+    for (const segment of dir.split('/').filter((s) => s !== '')) {
+      const hit = (await this.children(found))?.find(
+        (e) => e.folder && e.name.toLowerCase() === segment.toLowerCase(),
       );
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      throw storageIoError(absolute, error);
+      if (hit === undefined) return undefined;
+      found = volumePath(found, hit.name);
     }
+    const entries: TreeEntry[] = [];
+    const walk = async (folder: string): Promise<void> => {
+      for (const child of (await this.children(folder)) ?? []) {
+        if (entries.length >= maxTreeEntries)
+          throw new StorageIoError(this.pathOf(dir), `more than ${String(maxTreeEntries)} entries`);
+        const path = volumePath(folder, child.name);
+        entries.push({ path, folder: child.folder, file: child.file });
+        if (child.folder) await walk(path);
+      }
+    };
+    await walk(found);
+    return { path: found, entries };
+  }
+
+  async readFiles(paths: readonly string[], maxBytes: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (const path of paths) {
+      const absolute = this.pathOf(path);
+      const stat = await lstat(absolute).catch((error: unknown) => {
+        throw storageIoError(absolute, error);
+      });
+      if (stat.isSymbolicLink()) throw new StorageIoError(absolute, 'a symbolic link');
+      const read = await readBoundedFile(absolute, maxBytes);
+      if (!read.ok) throw new StorageIoError(absolute, read.problem, { cause: read.cause });
+      out.push(read.bytes);
+    }
+    return out;
+  }
+
+  async createFiles(files: readonly VolumeFile[]): Promise<void> {
+    for (const file of files) {
+      await this.ensureFolder(parentOf(file.path));
+      const absolute = this.pathOf(file.path);
+      try {
+        // O_EXCL | O_NOFOLLOW: never through a link, never over something already there.
+        const handle = await open(
+          absolute,
+          constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
+          0o600,
+        );
+        try {
+          await handle.writeFile(file.bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        throw storageIoError(absolute, error);
+      }
+    }
+    for (const folder of new Set(files.map((f) => parentOf(f.path))))
+      await syncDir(this.pathOf(folder)).catch((error: unknown) => {
+        throw storageIoError(this.pathOf(folder), error);
+      });
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -88,6 +108,44 @@ export class FsVolume implements NpkiVolume {
     await rm(absolute, { recursive: true, force: true }).catch((error: unknown) => {
       throw storageIoError(absolute, error);
     });
+  }
+
+  /** Creates the folders of `path` that are missing; a file or a link on the way is refused. */
+  private async ensureFolder(path: string): Promise<void> {
+    let dir = '/';
+    for (const segment of path.split('/').filter((s) => s !== '')) {
+      dir = volumePath(dir, segment);
+      const absolute = this.pathOf(dir);
+      const stat = await lstat(absolute).catch(() => undefined);
+      if (stat === undefined) {
+        await mkdir(absolute).catch((error: unknown) => {
+          throw storageIoError(absolute, error);
+        });
+      } else if (!stat.isDirectory()) {
+        throw new StorageIoError(
+          absolute,
+          stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder',
+        );
+      }
+    }
+  }
+
+  private async children(
+    dir: string,
+  ): Promise<{ name: string; folder: boolean; file: boolean }[] | undefined> {
+    const path = this.pathOf(dir);
+    try {
+      const stat = await lstat(path);
+      if (!stat.isDirectory()) return undefined;
+      return (await readdir(path, { withFileTypes: true })).map((d) => ({
+        name: d.name,
+        folder: d.isDirectory(),
+        file: d.isFile(),
+      }));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw storageIoError(path, error);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { CertificateExistsError, MalformedFileError, StorageIoError } from '../e
 import { dnValue, parseCertificate, subjectDn } from './certificate.js';
 import { maxNpkiFileBytes } from './der.js';
 import { FsVolume } from './fsVolume.js';
-import { volumePath, type NpkiVolume, type VolumeEntry } from './volume.js';
+import { baseNameOf, parentOf, volumePath, type NpkiVolume, type TreeEntry } from './volume.js';
 
 /** CA folder names as Korean software spells them (DESIGN §4.1). */
 export const knownCaFolders = ['yessign', 'SignKorea', 'KICA', 'CrossCert', 'TradeSign', 'NCASign'];
@@ -38,6 +38,8 @@ export const scanLimits = { caFolders: 32, entries: 256 } as const;
 const stagingPrefix = '.kiosk-staging-';
 /** A previous pair moved aside while its replacement is renamed into place. */
 const asidePrefix = '.kiosk-aside-';
+/** A pair being deleted: renamed first, so a pull leaves it whole or gone. */
+const deletePrefix = '.kiosk-delete-';
 
 /** The steps of an all-or-nothing pair write, for progress and for fault tests. */
 export type PairWriteStep = 'recover' | 'folders' | 'stage' | 'verify' | 'swap' | 'cleanup';
@@ -70,25 +72,24 @@ export function dnFolderName(certificate: Certificate): string {
  * pair under its real folder name, as the next write restores it. Empty without an NPKI folder.
  */
 export async function scanNpki(volume: NpkiVolume): Promise<NpkiFolder[]> {
-  const npki = await childFolder(volume, '/', 'NPKI');
-  if (npki === undefined) return [];
+  const tree = await NpkiTree.read(volume);
+  if (tree === undefined) return [];
   const found: NpkiFolder[] = [];
-  for (const caFolder of (await subfolders(volume, npki)).slice(0, scanLimits.caFolders)) {
-    const user = await childFolder(volume, volumePath(npki, caFolder), 'USER');
-    if (user === undefined) continue;
-    const entries = (await volume.list(user)) ?? [];
-    const present = new Set(entries.filter(visibleFolder).map((e) => e.name.toLowerCase()));
-    for (const entry of entries.filter((e) => e.folder)) {
+  for (const ca of tree.children(tree.root).filter(visibleFolder).slice(0, scanLimits.caFolders)) {
+    const user = tree.child(ca.path, 'USER');
+    if (user?.folder !== true) continue;
+    const entries = tree.children(user.path).filter((e) => e.folder);
+    const present = new Set(entries.filter(visibleFolder).map((e) => nameOf(e).toLowerCase()));
+    for (const entry of entries) {
       if (found.length >= scanLimits.entries) return found;
-      const dir = volumePath(user, entry.name);
-      let dnFolder = entry.name;
+      let dnFolder = nameOf(entry);
       if (!visibleFolder(entry)) {
-        if (!entry.name.startsWith(asidePrefix)) continue;
-        const target = await asideTarget(volume, dir);
+        if (!dnFolder.startsWith(asidePrefix)) continue;
+        const target = await asideTarget(volume, tree, entry.path);
         if (target === undefined || present.has(target.toLowerCase())) continue;
         dnFolder = target;
       }
-      const folder = await readFolder(volume, caFolder, dnFolder, dir);
+      const folder = readFolder(tree, nameOf(ca), dnFolder, entry.path);
       if (folder !== undefined) found.push(folder);
     }
   }
@@ -103,13 +104,43 @@ export interface NpkiFolder {
   readonly files: Readonly<Partial<Record<keyof typeof npkiFileNames, string>>>;
 }
 
-async function readFolder(
-  volume: NpkiVolume,
+/** One listing of `/NPKI`, looked up case-insensitively: what the layout decides from. */
+class NpkiTree {
+  private readonly byKey = new Map<string, TreeEntry>();
+
+  private constructor(
+    /** The NPKI folder as the medium spells it. */
+    readonly root: string,
+    readonly entries: readonly TreeEntry[],
+  ) {
+    for (const entry of entries) this.byKey.set(entry.path.toLowerCase(), entry);
+  }
+
+  static async read(volume: NpkiVolume): Promise<NpkiTree | undefined> {
+    const listed = await volume.listTree('/NPKI');
+    return listed === undefined ? undefined : new NpkiTree(listed.path, listed.entries);
+  }
+
+  children(dir: string): TreeEntry[] {
+    const prefix = `${dir.toLowerCase()}/`;
+    return this.entries.filter((e) => parentOf(e.path).toLowerCase() === prefix.slice(0, -1));
+  }
+
+  child(dir: string, name: string): TreeEntry | undefined {
+    return this.byKey.get(volumePath(dir, name).toLowerCase());
+  }
+}
+
+function readFolder(
+  tree: NpkiTree,
   caFolder: string,
   dnFolder: string,
   dir: string,
-): Promise<NpkiFolder | undefined> {
-  const names = ((await volume.list(dir)) ?? []).filter((e) => e.file).map((e) => e.name);
+): NpkiFolder | undefined {
+  const names = tree
+    .children(dir)
+    .filter((e) => e.file)
+    .map(nameOf);
   const files = Object.fromEntries(
     (Object.keys(npkiFileNames) as (keyof typeof npkiFileNames)[]).flatMap((key) => {
       const hit = names.find((n) => n.toLowerCase() === npkiFileNames[key].toLowerCase());
@@ -153,11 +184,12 @@ export interface PairWriteOptions {
 /**
  * Writes a certificate folder `/NPKI/<CA>/USER/<DN>/` all or nothing (DESIGN §3.4): what an
  * interrupted earlier write left is recovered first; the files go into a hidden staging folder
- * beside it, are read back and compared, and the folder is renamed into place. An existing folder
- * for the same DN is replaced only with `replace`, by moving it aside, renaming the new one in and
- * removing the old one. A failure at any step leaves the previous pair or the complete new one
- * under the real name (or, between the two renames, the previous pair aside, which scanNpki shows
- * and the next write restores); never a partial key file. Returns the folder's volume path.
+ * beside it (created with the folders above it in one step), are read back and compared, and the
+ * folder is renamed into place. An existing folder for the same DN is replaced only with
+ * `replace`, by moving it aside, renaming the new one in and removing the old one. A failure at
+ * any step leaves the previous pair or the complete new one under the real name (or, between the
+ * two renames, the previous pair aside, which scanNpki shows and the next write restores); never a
+ * partial key file. Returns the folder's volume path.
  */
 export async function writeNpkiPair(
   volume: NpkiVolume,
@@ -170,29 +202,34 @@ export async function writeNpkiPair(
   checkFolderName(dnFolder, 'subject');
   const step = options.onStep ?? (() => undefined);
   step('folders');
-  const user = await ensureFolders(volume, ['NPKI', caFolder, 'USER']);
+  let tree = await NpkiTree.read(volume);
+  const user = userFolder(volume, tree, caFolder);
   step('recover');
-  await recoverInterruptedWrites(volume, user);
-  const existing = await childFolder(volume, user, dnFolder);
+  if (tree !== undefined && (await recoverInterruptedWrites(volume, tree, user)))
+    tree = await NpkiTree.read(volume);
+  const found = tree?.child(user, dnFolder);
+  const existing = found !== undefined && visibleFolder(found) ? found.path : undefined;
   if (existing !== undefined && !options.replace)
     throw new CertificateExistsError(`${volume.name}${existing}`);
   const staging = volumePath(user, `${stagingPrefix}${randomBytes(6).toString('hex')}`);
   try {
     step('stage');
-    await volume.mkdir(staging);
     const written = (Object.entries(files) as [keyof typeof npkiFileNames, Uint8Array][]).map(
       ([key, bytes]) => ({ path: volumePath(staging, npkiFileNames[key]), bytes }),
     );
-    for (const file of written) await volume.write(file.path, file.bytes);
+    await volume.createFiles(written);
     step('verify');
-    for (const file of written) {
-      const back = await volume.read(file.path, maxNpkiFileBytes);
-      if (!Buffer.from(back).equals(file.bytes))
+    const back = await volume.readFiles(
+      written.map((f) => f.path),
+      maxNpkiFileBytes,
+    );
+    written.forEach((file, i) => {
+      if (!Buffer.from(back[i] ?? []).equals(file.bytes))
         throw new StorageIoError(
           `${volume.name}${file.path}`,
           'read-back differs from what was written',
         );
-    }
+    });
     step('swap');
     const target = existing ?? volumePath(user, dnFolder);
     if (existing === undefined) {
@@ -206,6 +243,24 @@ export async function writeNpkiPair(
     await volume.remove(staging).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * `/NPKI/<CA>/USER` as the medium spells what exists of it. A file or a link under one of these
+ * names is refused: writing through it could land outside the medium.
+ */
+function userFolder(volume: NpkiVolume, tree: NpkiTree | undefined, caFolder: string): string {
+  let dir = tree?.root ?? '/NPKI';
+  for (const name of [caFolder, 'USER']) {
+    const found = tree?.child(dir, name);
+    if (found !== undefined && !found.folder)
+      throw new StorageIoError(
+        `${volume.name}${found.path}`,
+        found.file ? 'not a folder' : 'a symbolic link',
+      );
+    dir = found?.path ?? volumePath(dir, name);
+  }
+  return dir;
 }
 
 /** writeNpkiPair on a folder (`dir:` storage); returns the absolute folder path. */
@@ -230,13 +285,15 @@ export async function deleteNpkiPair(
   caFolder: string,
   dnFolder: string,
 ): Promise<boolean> {
-  const npki = await childFolder(volume, '/', 'NPKI');
-  const ca = npki === undefined ? undefined : await childFolder(volume, npki, caFolder);
-  const user = ca === undefined ? undefined : await childFolder(volume, ca, 'USER');
-  const existing = user === undefined ? undefined : await childFolder(volume, user, dnFolder);
-  if (user === undefined || existing === undefined) return false;
-  const doomed = volumePath(user, `.kiosk-delete-${randomBytes(6).toString('hex')}`);
-  await volume.rename(existing, doomed);
+  const tree = await NpkiTree.read(volume);
+  if (tree === undefined) return false;
+  const existing = tree.child(userFolder(volume, tree, caFolder), dnFolder);
+  if (existing === undefined || !visibleFolder(existing)) return false;
+  const doomed = volumePath(
+    parentOf(existing.path),
+    `${deletePrefix}${randomBytes(6).toString('hex')}`,
+  );
+  await volume.rename(existing.path, doomed);
   await volume.remove(doomed);
   return true;
 }
@@ -267,54 +324,47 @@ async function swapInto(
  * Finishes what a crash or a pulled drive interrupted (DESIGN §2: nothing half-written, nothing
  * orphaned): staging folders never held a pair under its real name and are removed, as are
  * interrupted deletions; an aside folder is the previous pair of a replacement, restored if the
- * replacement never arrived and removed otherwise.
+ * replacement never arrived and removed otherwise. Says whether it changed anything.
  */
-async function recoverInterruptedWrites(volume: NpkiVolume, user: string): Promise<void> {
-  for (const entry of (await volume.list(user)) ?? []) {
-    const path = volumePath(user, entry.name);
-    if (entry.name.startsWith(stagingPrefix) || entry.name.startsWith('.kiosk-delete-')) {
-      await volume.remove(path);
-    } else if (entry.name.startsWith(asidePrefix)) {
-      const target = await asideTarget(volume, path);
-      if (target !== undefined && (await childFolder(volume, user, target)) === undefined) {
-        await volume.rename(path, volumePath(user, target));
+async function recoverInterruptedWrites(
+  volume: NpkiVolume,
+  tree: NpkiTree,
+  user: string,
+): Promise<boolean> {
+  let changed = false;
+  for (const entry of tree.children(user)) {
+    const name = nameOf(entry);
+    if (name.startsWith(stagingPrefix) || name.startsWith(deletePrefix)) {
+      await volume.remove(entry.path);
+      changed = true;
+    } else if (name.startsWith(asidePrefix)) {
+      const target = await asideTarget(volume, tree, entry.path);
+      const taken = target === undefined ? undefined : tree.child(user, target);
+      if (target !== undefined && (taken === undefined || !visibleFolder(taken))) {
+        await volume.rename(entry.path, volumePath(user, target));
       } else {
-        await volume.remove(path);
+        await volume.remove(entry.path);
       }
+      changed = true;
     }
   }
+  return changed;
 }
 
 /** The DN folder an aside folder came from, from its certificate; undefined if unreadable. */
-async function asideTarget(volume: NpkiVolume, aside: string): Promise<string | undefined> {
-  const folder = await readFolder(volume, '', '', aside);
-  if (folder?.files.signCert === undefined) return undefined;
+async function asideTarget(
+  volume: NpkiVolume,
+  tree: NpkiTree,
+  aside: string,
+): Promise<string | undefined> {
+  const cert = readFolder(tree, '', '', aside)?.files.signCert;
+  if (cert === undefined) return undefined;
   try {
-    return dnFolderName(
-      parseCertificate(await volume.read(folder.files.signCert, maxNpkiFileBytes)),
-    );
+    const [bytes] = await volume.readFiles([cert], maxNpkiFileBytes);
+    return dnFolderName(parseCertificate(bytes ?? new Uint8Array(0)));
   } catch {
     return undefined;
   }
-}
-
-/** Creates (or finds, whatever their case) the folders of `path` below the root. */
-async function ensureFolders(volume: NpkiVolume, path: readonly string[]): Promise<string> {
-  let dir = '/';
-  for (const name of path) {
-    const entries = (await volume.list(dir)) ?? [];
-    const found = entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
-    const next = volumePath(dir, found?.name ?? name);
-    if (found === undefined) await volume.mkdir(next);
-    // A link or a file under this name: writing through it could land outside the medium.
-    else if (!found.folder)
-      throw new StorageIoError(
-        `${volume.name}${next}`,
-        found.file ? 'not a folder' : 'a symbolic link',
-      );
-    dir = next;
-  }
-  return dir;
 }
 
 // eslint-disable-next-line no-control-regex -- refusing control characters in names
@@ -335,22 +385,11 @@ function checkFolderName(name: string, what: string): void {
   }
 }
 
-async function childFolder(
-  volume: NpkiVolume,
-  parent: string,
-  name: string,
-): Promise<string | undefined> {
-  const hit = (await subfolders(volume, parent)).find(
-    (d) => d.toLowerCase() === name.toLowerCase(),
-  );
-  return hit === undefined ? undefined : volumePath(parent, hit);
+function nameOf(entry: TreeEntry): string {
+  return baseNameOf(entry.path);
 }
 
-/** Sub-folders, not links, not hidden (staging and aside folders are hidden). */
-async function subfolders(volume: NpkiVolume, dir: string): Promise<string[]> {
-  return ((await volume.list(dir)) ?? []).filter(visibleFolder).map((e) => e.name);
-}
-
-function visibleFolder(entry: VolumeEntry): boolean {
-  return entry.folder && !entry.name.startsWith('.');
+/** A folder, not a link, not hidden (staging, aside and deletion folders are hidden). */
+function visibleFolder(entry: TreeEntry): boolean {
+  return entry.folder && !nameOf(entry).startsWith('.');
 }

@@ -1,10 +1,11 @@
 /**
- * The few things the NPKI layout (layout.ts: scanning, the all-or-nothing pair write and its
- * recovery) needs from a medium. Paths are absolute from the medium's root and '/'-separated
+ * What the NPKI layout (layout.ts: scanning, the all-or-nothing pair write and its recovery)
+ * needs from a medium. Paths are absolute from the medium's root and '/'-separated
  * (`/NPKI/yessign/USER`). Implemented on a folder (fsVolume.ts), with mtools on a USB drive or
  * image (drivers/usbdrive/mtoolsVolume.ts) and in memory with fault controls
  * (drivers/usbdrive/memoryVolume.ts): the protocol that keeps a pulled drive consistent is the
- * same code in tests and in the branch.
+ * same code in tests and in the branch. The members are coarse (a whole tree, several files at
+ * once) because on a drive every call is an mtools process that reads the FAT again.
  *
  * Members reject with the medium's typed errors: StorageIoError for a folder; DriveRemovedError,
  * DriveFullError, DriveReadOnlyError, DriveIoError for a drive.
@@ -13,29 +14,57 @@ export interface NpkiVolume {
   /** For messages: the folder or device. */
   readonly name: string;
   /**
-   * The entries of a folder (no `.`/`..`), or undefined when the folder does not exist. Links are
-   * reported as neither folder nor file (`folder: false, file: false`) and never followed.
+   * The folder `dir` as the medium spells it, found case-insensitively (`/NPKI` finds `/npki`)
+   * as FAT does, and every entry below it (itself excluded) at any depth; undefined when there is
+   * no such folder. Links are reported as neither folder nor file and never followed. At most
+   * maxTreeEntries entries (more is not an NPKI tree: the medium's I/O error).
    */
-  list(dir: string): Promise<VolumeEntry[] | undefined>;
-  /** A file's bytes; the medium's I/O error when it is larger than `maxBytes` (reading stops). */
-  read(path: string, maxBytes: number): Promise<Uint8Array>;
-  /** Creates one folder; its parent exists. */
-  mkdir(path: string): Promise<void>;
-  /** Creates a file in an existing folder, durably (flushed before it resolves). */
-  write(path: string, bytes: Uint8Array): Promise<void>;
+  listTree(dir: string): Promise<VolumeTree | undefined>;
+  /** The files' bytes, in order; the medium's I/O error when one is larger than `maxBytes`. */
+  readFiles(paths: readonly string[], maxBytes: number): Promise<Uint8Array[]>;
+  /**
+   * Creates the files, with the folders on their paths that do not exist yet, durably (flushed
+   * before it resolves). A file that exists, or a path through a file or a link, is an error.
+   */
+  createFiles(files: readonly VolumeFile[]): Promise<void>;
   /** Renames a folder within its folder, durably. */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder with everything in it. */
   remove(path: string): Promise<void>;
 }
 
-export interface VolumeEntry {
-  readonly name: string;
+export interface VolumeTree {
+  readonly path: string;
+  readonly entries: TreeEntry[];
+}
+
+export interface TreeEntry {
+  /** Absolute volume path. */
+  readonly path: string;
   readonly folder: boolean;
   readonly file: boolean;
 }
 
+export interface VolumeFile {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A tree larger than this under NPKI/ is not a person's certificates: refused, not walked. */
+export const maxTreeEntries = 4096;
+
 /** Joins path segments onto an absolute volume path. */
 export function volumePath(...parts: string[]): string {
   return `/${parts.filter((p) => p !== '').join('/')}`.replace(/\/+/g, '/');
+}
+
+/** The folder part of a volume path (`/` for a top-level entry). */
+export function parentOf(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}
+
+/** The last segment of a volume path. */
+export function baseNameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }

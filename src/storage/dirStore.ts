@@ -8,25 +8,38 @@ import {
 } from '../errors/index.js';
 import { readBoundedFile } from '../io/readBoundedFile.js';
 import { maxNpkiFileBytes } from '../npki/der.js';
-import { scanNpkiRoot } from '../npki/layout.js';
-import type { CertificateStore, StoredCertificate } from './contract.js';
+import { scanNpkiRoot, writeNpkiFolder, type NpkiFiles } from '../npki/layout.js';
+import type { NpkiMedium, StoredCertificate } from './contract.js';
 
 /** `dir:PATH`: a folder that contains `NPKI/` (a home folder, a mounted drive's root). */
-export class DirStore implements CertificateStore {
+export class DirStore implements NpkiMedium {
   readonly spec: string;
 
   constructor(readonly root: string) {
     this.spec = `dir:${root}`;
   }
 
-  async list(): Promise<StoredCertificate[]> {
-    // A folder that is not there is a mistyped path, not an empty medium.
+  /** A folder that is not there is a mistyped path, not an empty medium. */
+  async prepare(): Promise<void> {
     const root = await stat(this.root).catch((cause: unknown) => {
       throw new InputFileError(this.root, (cause as NodeJS.ErrnoException).code ?? 'cannot open', {
         cause,
       });
     });
     if (!root.isDirectory()) throw new InputFileError(this.root, 'not a folder');
+  }
+
+  writePair(
+    caFolder: string,
+    dnFolder: string,
+    files: NpkiFiles,
+    options: { replace: boolean },
+  ): Promise<string> {
+    return writeNpkiFolder(this.root, caFolder, dnFolder, files, options);
+  }
+
+  async list(): Promise<StoredCertificate[]> {
+    await this.prepare();
     const found: StoredCertificate[] = [];
     for (const entry of await scanNpkiRoot(this.root)) {
       found.push({

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors/index.js';
-import type { CertificateStore } from './contract.js';
+import type { CertificateStore, NpkiMedium } from './contract.js';
+import { UsbStore } from './usbStore.js';
+import type { UsbDrive } from '../../drivers/usbdrive/contract.js';
 import { DirStore } from './dirStore.js';
 import { TokenStore } from './tokenStore.js';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
@@ -23,7 +25,8 @@ export function parseStorageSpec(text: string): StorageSpec {
     case 'dir':
       return { kind, path: resolve(rest) };
     case 'usb':
-      return { kind, device: rest };
+      // A block device or an image file; a relative image path is the caller's folder's.
+      return { kind, device: resolve(rest) };
     case 'token':
       return { kind, label: rest };
     default:
@@ -33,22 +36,32 @@ export function parseStorageSpec(text: string): StorageSpec {
 
 /** How to reach devices a SPEC may name (wired in the CLI: src/ stays free of native code). */
 export interface StoreDevices {
+  /** Opens a USB drive or image after its safety checks. */
+  readonly openUsbDrive?: (device: string) => Promise<UsbDrive>;
   /** The driver of the module that serves the token with this label. */
   readonly openTokenDriver?: (label: string) => Promise<TokenDriver>;
 }
 
-/** Opens the store a SPEC names. USB drives come with their driver. */
+/** Opens the store a SPEC names. */
 export function openStore(spec: StorageSpec, devices: StoreDevices = {}): CertificateStore {
   switch (spec.kind) {
     case 'dir':
-      return new DirStore(spec.path);
+    case 'usb':
+      return openMedium(spec, devices);
     case 'token':
       if (devices.openTokenDriver === undefined)
         throw new UsageError('token: storage is not available here');
       return new TokenStore(spec.label, devices.openTokenDriver);
-    case 'usb':
-      throw new UsageError(
-        'storage usb: is not supported by this build yet; use dir:PATH or token:LABEL',
-      );
   }
+}
+
+/** Opens a medium the kiosk writes NPKI pairs onto: `dir:` or `usb:`. */
+export function openMedium(
+  spec: StorageSpec & { kind: 'dir' | 'usb' },
+  devices: StoreDevices = {},
+): NpkiMedium {
+  if (spec.kind === 'dir') return new DirStore(spec.path);
+  if (devices.openUsbDrive === undefined)
+    throw new UsageError('usb: storage is not available here');
+  return new UsbStore(spec.device, devices.openUsbDrive);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { expectError, json, runKiosk, type KioskRun } from '../support/kiosk.js';
+import { opensslPublicKeys } from '../support/opensslKeys.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
 
 const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
@@ -94,33 +95,12 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     });
 
     // An independent reader: OpenSSL opens the key, and its public key is the certificate's.
-    const key = spawnSync(
-      'openssl',
-      [
-        'pkcs8',
-        '-inform',
-        'DER',
-        '-in',
-        join(issued.dir, 'signPri.key'),
-        '-passin',
-        `file:${inputFile(holder.password)}`,
-        '-provider',
-        'legacy',
-        '-provider',
-        'default',
-      ],
-      { encoding: 'utf8' },
+    const { fromKey, fromCert } = opensslPublicKeys(
+      join(issued.dir, 'signPri.key'),
+      join(issued.dir, 'signCert.der'),
+      holder.password,
     );
-    expect(key.status).toBe(0);
-    const fromKey = spawnSync('openssl', ['pkey', '-pubout'], {
-      input: key.stdout,
-      encoding: 'utf8',
-    }).stdout;
-    const fromCert = spawnSync(
-      'openssl',
-      ['x509', '-inform', 'DER', '-in', join(issued.dir, 'signCert.der'), '-noout', '-pubkey'],
-      { encoding: 'utf8' },
-    ).stdout;
+    expect(fromKey).toContain('BEGIN PUBLIC KEY');
     expect(fromKey).toBe(fromCert);
     const pem = spawnSync(
       'openssl',

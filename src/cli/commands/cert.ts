@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { checkCertificate, selectCertificate } from '../../certificates/check.js';
 import { listCertificates, type InventoryItem } from '../../certificates/inventory.js';
-import { openStore, parseStorageSpec } from '../../storage/spec.js';
+import { openMedium, openStore, parseStorageSpec, type StorageSpec } from '../../storage/spec.js';
+import { storeDevices } from '../storeDevices.js';
 import { displaySafe } from '../../text/displaySafe.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
@@ -17,8 +18,6 @@ import { issueToFolder } from '../../certificates/issue.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
 import { cmpClient, raEncryptionOf, readCaTrust } from '../cmpOptions.js';
-import { openTokenDriver, tokenModules } from '../tokens.js';
-import { driverForToken } from '../../tokens/moduleResolution.js';
 import {
   checkOnTokenCommand,
   issueToTokenCommand,
@@ -28,7 +27,8 @@ import {
 } from './certToken.js';
 import { registerCopy } from './certCopy.js';
 
-const storageHelp = 'dir:PATH (a folder that contains NPKI/) or token:LABEL';
+const storageHelp =
+  'dir:PATH (a folder that contains NPKI/), usb:DEVICE (a drive or FAT image) or token:LABEL';
 const pinHelp = 'token: file holding the token user PIN';
 const moduleHelp = 'token: the PKCS#11 library (default: config, then the token catalogue)';
 
@@ -52,12 +52,7 @@ export function registerCertCommands(program: Command, context: ContextFactory):
     .action(async (options: { storage: string; pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
       const spec = parseStorageSpec(options.storage);
-      const store = openStore(spec, {
-        openTokenDriver: async (label) =>
-          driverForToken(label, await tokenModules(ctx, options.pkcs11Module), (module) =>
-            openTokenDriver(module, ctx.config),
-          ),
-      });
+      const store = openStore(spec, storeDevices(ctx, options.pkcs11Module));
       const items = await listCertificates(store, ctx.now(), ctx.config.npki.renewalWindowDays);
       ctx.log.info({ storage: store.spec, count: items.length }, 'cert list');
       if (options.json === true) {
@@ -99,8 +94,8 @@ export function registerCertCommands(program: Command, context: ContextFactory):
           return;
         }
         if (options.passwordFile === undefined)
-          throw new UsageError('--password-file is required for dir: storage');
-        const store = openStore(spec);
+          throw new UsageError('--password-file is required for dir: and usb: storage');
+        const store = openStore(spec, storeDevices(ctx));
         const stored = await selectCertificate(store, options.serial);
         const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
         const password = await readSecretFile(options.passwordFile, 'password');
@@ -153,6 +148,7 @@ function registerIssue(cert: Command, context: ContextFactory): void {
       'file holding the holder’s resident registration number, to check the VID',
     )
     .option('--profile <profile>', 'check that the certificate is restricted or general')
+    .option('--replace', 'replace a certificate of the same holder already on the medium')
     .option('--json', 'print one JSON document')
     .action(async (options: IssueOptions) => {
       const ctx = await context();
@@ -173,12 +169,9 @@ function registerIssue(cert: Command, context: ContextFactory): void {
         });
         return;
       }
-      if (spec.kind !== 'dir')
-        throw new UsageError(
-          `cert issue supports dir: and token: storage in this build, not ${spec.kind}:`,
-        );
       if (options.passwordFile === undefined)
-        throw new UsageError('--password-file is required for dir: storage');
+        throw new UsageError('--password-file is required for dir: and usb: storage');
+      const medium = openMedium(spec, storeDevices(ctx));
       const trust = await readCaTrust(options.caCert);
       const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
       const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
@@ -187,7 +180,8 @@ function registerIssue(cert: Command, context: ContextFactory): void {
         const issued = await issueToFolder({
           client: cmpClient(options.ca, trust, ctx),
           raEncryption: raEncryptionOf(trust, options.caCert),
-          root: spec.path,
+          medium,
+          replace: options.replace === true,
           ref: options.ref,
           authCode,
           password,
@@ -204,7 +198,7 @@ function registerIssue(cert: Command, context: ContextFactory): void {
         );
         if (options.json === true)
           writeJson(ctx.stdout, {
-            storage: `dir:${spec.path}`,
+            storage: medium.spec,
             dir: issued.dir,
             facts: issued.facts,
           });
@@ -244,15 +238,14 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         return;
       }
       if (options.passwordFile === undefined)
-        throw new UsageError('--password-file is required for dir: storage');
-      const { spec, store, stored } = await selectOnDir(options);
+        throw new UsageError('--password-file is required for dir: and usb: storage');
+      const { medium, stored } = await selectOnMedium(ctx, target, options.serial);
       const trust = await readCaTrust(options.caCert);
       const password = await readSecretFile(options.passwordFile, 'password');
       try {
         const renewed = await renewInFolder({
           client: cmpClient(options.ca, trust, ctx),
-          store,
-          root: spec.path,
+          medium,
           stored,
           password,
           config: ctx.config,
@@ -263,7 +256,7 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
           'certificate renewed',
         );
         if (options.json === true)
-          writeJson(ctx.stdout, { storage: store.spec, dir: renewed.dir, facts: renewed.facts });
+          writeJson(ctx.stdout, { storage: medium.spec, dir: renewed.dir, facts: renewed.facts });
         else
           writeLines(ctx.stdout, [
             `renewed ${renewed.facts.name} (serial ${renewed.facts.serial})`,
@@ -309,8 +302,8 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         return;
       }
       if (options.passwordFile === undefined)
-        throw new UsageError('--password-file is required for dir: storage');
-      const { store, stored } = await selectOnDir(options);
+        throw new UsageError('--password-file is required for dir: and usb: storage');
+      const { medium: store, stored } = await selectOnMedium(ctx, spec, options.serial);
       const trust = await readCaTrust(options.caCert);
       const password = await readSecretFile(options.passwordFile, 'password');
       try {
@@ -359,15 +352,15 @@ function refusePasswordFile(options: { passwordFile?: string }): void {
     throw new UsageError('--password-file is for dir: storage; a token takes --pin-file');
 }
 
-export async function selectOnDir(options: { storage: string; serial?: string }) {
-  const spec = parseStorageSpec(options.storage);
-  if (spec.kind !== 'dir')
-    throw new UsageError(`this build supports dir: storage here, not ${spec.kind}:`);
-  const store = openStore(spec);
-  return { spec, store, stored: await selectCertificate(store, options.serial) };
+/** The medium a dir: or usb: SPEC names and the certificate on it to act on. */
+async function selectOnMedium(ctx: CliContext, spec: StorageSpec, serial?: string) {
+  if (spec.kind === 'token') throw new UsageError('token: is handled by the token commands');
+  const medium = openMedium(spec, storeDevices(ctx));
+  return { medium, stored: await selectCertificate(medium, serial) };
 }
 
 interface IssueOptions extends TokenOptions {
+  replace?: boolean;
   ca: string;
   caCert: string;
   ref: string;

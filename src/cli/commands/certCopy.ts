@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { selectCertificate } from '../../certificates/check.js';
-import { copyToFolder, copyToToken, type CopySource } from '../../certificates/copy.js';
+import { copyToMedium, copyToToken, type CopySource } from '../../certificates/copy.js';
 import { KeyNotExportableError, UsageError } from '../../errors/index.js';
-import { openStore, parseStorageSpec } from '../../storage/spec.js';
+import { openMedium, parseStorageSpec } from '../../storage/spec.js';
+import { storeDevices } from '../storeDevices.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { readSecretFile } from '../secretFiles.js';
@@ -15,6 +16,7 @@ interface CopyOptions {
   pinFile?: string;
   pkcs11Module?: string;
   serial?: string;
+  replace?: boolean;
   json?: boolean;
 }
 
@@ -26,9 +28,10 @@ interface CopyOptions {
 export function registerCopy(cert: Command, context: () => Promise<CliContext>): void {
   cert
     .command('copy')
-    .description('copy a certificate and its key from a folder onto another folder or a token')
-    .requiredOption('--from <spec>', 'dir:PATH (a folder that contains NPKI/)')
-    .requiredOption('--to <spec>', 'dir:PATH or token:LABEL')
+    .description('copy a certificate and its key onto another folder, a USB drive or a token')
+    .requiredOption('--from <spec>', 'dir:PATH or usb:DEVICE')
+    .requiredOption('--to <spec>', 'dir:PATH, usb:DEVICE or token:LABEL')
+    .option('--replace', 'replace a certificate of the same holder already on the target')
     .requiredOption('--password-file <file>', 'file holding the certificate password')
     .option('--pin-file <file>', 'token: file holding the token user PIN')
     .option(
@@ -42,17 +45,21 @@ export function registerCopy(cert: Command, context: () => Promise<CliContext>):
       const from = parseStorageSpec(options.from);
       const to = parseStorageSpec(options.to);
       if (from.kind === 'token') throw new KeyNotExportableError(from.label);
-      if (to.kind === 'usb' || from.kind === 'usb')
-        throw new UsageError('usb: storage is not supported by this build yet; use dir:PATH');
       if (to.kind === 'token' && options.pinFile === undefined)
         throw new UsageError('--pin-file is required to copy onto a token');
-      const store = openStore(from);
+      const store = openMedium(from, storeDevices(ctx));
       const stored = await selectCertificate(store, options.serial);
       const password = await readSecretFile(options.passwordFile, 'password');
       const source: CopySource = { store, stored, password };
       try {
-        if (to.kind === 'dir') {
-          const copied = await copyToFolder(source, to.path, ctx.config, ctx.now());
+        if (to.kind !== 'token') {
+          const copied = await copyToMedium(
+            source,
+            openMedium(to, storeDevices(ctx)),
+            { replace: options.replace === true },
+            ctx.config,
+            ctx.now(),
+          );
           ctx.log.info(
             { from: store.spec, to: options.to, serial: copied.facts.serial },
             'cert copy',

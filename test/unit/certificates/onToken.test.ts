@@ -369,7 +369,7 @@ describe('copying a folder pair onto a token', () => {
     await issueToFolder({
       client: w.client,
       raEncryption,
-      root,
+      medium: new DirStore(root),
       ref: w.ref,
       authCode: w.authCode,
       password,

@@ -27,6 +27,12 @@ describe('configuration', () => {
         pollIntervalMs: 1000,
         recoveryIntervalMs: 2000,
       },
+      usb: {
+        maxBytes: 256 * 1024 ** 3,
+        allowLoopDevices: false,
+        formatLabel: 'NPKI',
+        toolTimeoutMs: 30_000,
+      },
       stateDir: 'var/state',
     });
     expect(parseConfig('', 'empty.yaml')).toEqual(defaultConfig());

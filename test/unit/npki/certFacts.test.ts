@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { certificateFacts } from '../../../src/npki/certFacts.js';
-import { parseCertificate } from '../../../src/npki/certificate.js';
+import { parseCertificate, serialHex, serialMatches } from '../../../src/npki/certificate.js';
 import { caFolderFor, dnFolderName } from '../../../src/npki/layout.js';
 import { policyInfo } from '../../../src/npki/policies.js';
 import { readYessign } from '../../support/fixtures.js';
@@ -82,5 +82,17 @@ describe('NPKI names', () => {
     expect(dnFolderName(cert)).toBe(
       'cn=HKD(KILDONG.HONG)009104120200225191000030,ou=INITECH,ou=personal4IB,o=yessign,c=kr',
     );
+  });
+});
+
+describe('serialMatches', () => {
+  it('matches a serial however it is typed: case and leading zeros do not matter', () => {
+    const certificate = parseCertificate(new Uint8Array(readYessign('signCert.der')));
+    // A serial whose hex starts with a zero nibble (1 in 16 random serials), as DER keeps it.
+    certificate.tbsCertificate.serialNumber = new Uint8Array([0x0b, 0xd2, 0x04]).buffer;
+    expect(serialHex(certificate)).toBe('0bd204');
+    for (const typed of ['0bd204', 'bd204', '000BD204', 'BD204'])
+      expect(serialMatches(certificate, typed)).toBe(true);
+    expect(serialMatches(certificate, 'bd205')).toBe(false);
   });
 });

@@ -373,7 +373,7 @@ describe('parseStorageSpec on arbitrary input (properties)', () => {
           const [, kind, rest = ''] = match ?? [];
           expect(parsed.kind).toBe(kind);
           if (parsed.kind === 'dir') expect(parsed.path).toBe(resolve(rest));
-          if (parsed.kind === 'usb') expect(parsed.device).toBe(rest);
+          if (parsed.kind === 'usb') expect(parsed.device).toBe(resolve(rest));
           if (parsed.kind === 'token') expect(parsed.label).toBe(rest);
         }),
         { numRuns: 500 },
