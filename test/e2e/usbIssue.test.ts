@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { inputFile, tempDir } from '../support/tempDir.js';
 const holder = { name: '홍길동', idn: '9001011234568', password: 'Kiosk-pass-2026!' } as const;
 const other = { name: '김철수', idn: '8501012234565' } as const;
 const mib = 1024 * 1024;
+/** Whether this machine lets us attach loop devices (root with /dev/loop-control). */
+const canLoop = spawnSync('losetup', ['-f'], { encoding: 'utf8' }).status === 0;
 const mtoolsEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' };
 
 /** Every run shares one kiosk home (one log); the config sets the drive size limit to 128 MiB. */
@@ -248,6 +250,28 @@ describe('kiosk cert issue --storage usb:IMAGE', () => {
       /neither a block device nor a regular image file/,
     );
   });
+
+  it.skipIf(!canLoop)(
+    `a non-removable block device (a loop device) is refused by format and by issue${canLoop ? '' : ' (skipped: losetup cannot attach loop devices here)'}`,
+    () => {
+      const loop = execFileSync('losetup', ['-f', '--show', image(64 * mib)], {
+        encoding: 'utf8',
+      }).trim();
+      try {
+        const before = readFileSync(loop).subarray(0, 4096);
+        expectError(
+          kiosk(['usb', 'format', loop, '--yes']),
+          'USB_UNSAFE',
+          /not a USB device.*not removable/,
+        );
+        expectError(issue(loop, holder), 'USB_UNSAFE', /not removable/);
+        // Untouched: still blank.
+        expect(readFileSync(loop).subarray(0, 4096).equals(before)).toBe(true);
+      } finally {
+        spawnSync('losetup', ['-d', loop]);
+      }
+    },
+  );
 
   it('kiosk usb list answers, with no drive on a machine without USB', () => {
     expect(json<{ drives: unknown[] }>(kiosk(['usb', 'list', '--json'])).drives).toEqual([]);
