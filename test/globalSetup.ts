@@ -29,6 +29,14 @@ export default function setup(): () => void {
       }
     }
     for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(mark))) {
+      // Daemons that cannot carry the mark (pcscd) leave their pid in a `*.pid` file here.
+      for (const file of readdirSync(join(tmpdir(), name)).filter((f) => f.endsWith('.pid'))) {
+        try {
+          process.kill(Number(readFileSync(join(tmpdir(), name, file), 'utf8')), 'SIGKILL');
+        } catch {
+          // already stopped by its test
+        }
+      }
       rmSync(join(tmpdir(), name), { recursive: true, force: true });
     }
   };

@@ -11,3 +11,4 @@ export * from './token.js';
 export * from './usb.js';
 export * from './usbDrive.js';
 export * from './blockDevice.js';
+export * from './pcsc.js';

@@ -27,6 +27,10 @@ export const reasons = [
   'pinLocked',
   'tokenRemoved',
   'tokenFull',
+  'readerUnavailable',
+  'cardMissing',
+  'cardRemoved',
+  'cardError',
   'internal',
 ] as const;
 

@@ -264,13 +264,18 @@ describe('kiosk command line', () => {
   it.each([
     [['cert', 'list'], /--storage/],
     [['cert', 'list', '--storage', 'floppy:/dev/fd0'], /dir:PATH/],
-    [['cert', 'list', '--storage', 'usb:/dev/sdz'], /not supported by this build yet/],
     [['cert', 'frobnicate'], /frobnicate/],
     [['cert', 'list', '--storage', 'dir:/tmp', '--no-such-flag'], /no-such-flag/],
   ])('usage error %j exits 2', (args, detail) => {
     const run = runKiosk(args);
     expectError(run, 2, 'CLI_USAGE');
     expect(run.stderr).toMatch(detail);
+  });
+
+  it('a drive that does not exist is refused as unsafe, naming why', () => {
+    const run = runKiosk(['cert', 'list', '--storage', 'usb:/dev/sdz']);
+    expectError(run, 1, 'USB_UNSAFE');
+    expect(run.stderr).toContain('refusing /dev/sdz: it does not exist');
   });
 
   it('a storage folder that does not exist is an input error, not an empty medium', () => {

@@ -1,0 +1,389 @@
+import { createRequire } from 'node:module';
+import {
+  CardError,
+  CardRemovedError,
+  NoCardError,
+  PcscUnavailableError,
+  ReaderNotFoundError,
+} from '../../src/errors/index.js';
+import type { ApduTransport, PcscDriver, ReaderEvent } from './contract.js';
+import { transmitWhole } from './t0.js';
+import type { NativePcsc, NativeReader, PcscFactory, ReaderStatus } from './pcscliteBinding.js';
+
+/** SCARD error codes the driver acts on (pcsc-lite's pcsclite.h). */
+const scard = {
+  insufficientBuffer: 0x80100008,
+  notTransacted: 0x80100016,
+  noService: 0x8010001d,
+  noSmartcard: 0x8010000c,
+  readerUnavailable: 0x80100017,
+  removedCard: 0x80100069,
+  resetCard: 0x80100068,
+  unpoweredCard: 0x80100067,
+  commError: 0x80100013,
+  serviceStopped: 0x8010001e,
+} as const;
+
+/**
+ * The SCARD code at the end of a pcsclite error message, `… (0x80100016)`: pcsclite's errors are
+ * plain Errors, so the code is read here, once (DESIGN §3.1).
+ */
+export function scardCode(error: unknown): number | undefined {
+  const text = error instanceof Error ? error.message : String(error);
+  const match = /\(0x([0-9a-fA-F]{8})\)\s*$/.exec(text);
+  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 16);
+}
+
+export interface PcscliteDriverOptions {
+  /** Creates the pcsclite context; the package's unless given (tests). */
+  readonly create?: PcscFactory;
+  /** Readers whose name matches are used; all if absent (dual-interface readers: pick one). */
+  readonly readerPattern?: RegExp;
+  /** First wait before re-creating the context after pcscd went away; doubles to 30 s. */
+  readonly backoffMs?: number;
+}
+
+interface ReaderState {
+  readonly native: NativeReader;
+  atr: Uint8Array | undefined;
+  /** Per reader, learned once (DESIGN §3.1). */
+  extendedLength: boolean | undefined;
+}
+
+/**
+ * PC/SC through pcsc-lite (`pcsclite` npm) with what DESIGN §3.1 says real readers do: pcscd may be
+ * down (the context cannot be made: PcscUnavailableError, retried with backoff) or restart (every
+ * object ends with an RPC error and never recovers: the context is made again); status states
+ * carry an event counter (masked); a card pulled mid-command gives 0x80100016 then an EMPTY
+ * status; T=0 cards answer 61xx (GET RESPONSE) and 6Cxx (resend with Le).
+ */
+export class PcscliteDriver implements PcscDriver {
+  private context: NativePcsc | undefined;
+  private readonly states = new Map<string, ReaderState>();
+  private readonly listeners = new Set<(event: ReaderEvent) => void>();
+  private readonly errorListeners = new Set<(error: unknown) => void>();
+  private retry: NodeJS.Timeout | undefined;
+  private backoff: number;
+  private closed = false;
+
+  constructor(private readonly options: PcscliteDriverOptions = {}) {
+    this.backoff = options.backoffMs ?? 1000;
+  }
+
+  readers(): Promise<{ name: string; atr?: Uint8Array }[]> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.ensureContext();
+        resolve(
+          [...this.states.entries()].map(([name, s]) =>
+            s.atr === undefined ? { name } : { name, atr: s.atr },
+          ),
+        );
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  watch(listener: (event: ReaderEvent) => void, onError?: (error: unknown) => void): () => void {
+    this.listeners.add(listener);
+    if (onError) this.errorListeners.add(onError);
+    try {
+      this.ensureContext();
+    } catch (error) {
+      onError?.(error);
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (onError) this.errorListeners.delete(onError);
+    };
+  }
+
+  async connect(reader?: string): Promise<ApduTransport> {
+    this.ensureContext();
+    // Readers report their state a moment after they appear: wait briefly for it.
+    const state = await this.readerWithCard(reader);
+    const native = state.native;
+    const protocol = await new Promise<number>((resolve, reject) => {
+      // Shared: a second kiosk component (or a restarted kiosk) can still reach the card.
+      native.connect({ share_mode: native.SCARD_SHARE_SHARED }, (error, p) => {
+        if (error) reject(this.mapError(error, native.name));
+        else resolve(p);
+      });
+    });
+    return new PcscTransport(this, state, protocol);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.dropContext();
+    return Promise.resolve();
+  }
+
+  /** A PC/SC error as the typed error it means; `extended` says the APDU was extended length. */
+  mapError(error: unknown, reader: string): Error {
+    const code = scardCode(error);
+    switch (code) {
+      case scard.noService:
+      case scard.commError:
+      case scard.serviceStopped:
+        this.lost(error);
+        return new PcscUnavailableError(`pcscd is not reachable (0x${code.toString(16)})`, {
+          cause: error,
+        });
+      case scard.removedCard:
+      case scard.resetCard:
+      case scard.unpoweredCard:
+      case scard.noSmartcard:
+        return new CardRemovedError(`the card left ${reader} (0x${code.toString(16)})`, {
+          cause: error,
+        });
+      case scard.readerUnavailable:
+        return new ReaderNotFoundError(`${reader} went away`, { cause: error });
+      default:
+        return new CardError(
+          `${reader}: ${error instanceof Error ? error.message : String(error)}`,
+          code,
+          { cause: error },
+        );
+    }
+  }
+
+  /** Whether the card of `reader` is still there, after a grace for its status to arrive. */
+  async cardStillPresent(reader: string): Promise<boolean> {
+    // pcsc-lite reports the EMPTY state about 0.3 s after a pull (DESIGN §3.1).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return this.states.get(reader)?.atr !== undefined;
+  }
+
+  private async readerWithCard(reader: string | undefined): Promise<ReaderState> {
+    for (let waited = 0; ; waited += 100) {
+      const candidates = [...this.states.entries()].filter(
+        ([name]) => reader === undefined || name === reader,
+      );
+      const withCard = candidates.find(([, s]) => s.atr !== undefined);
+      if (withCard) return withCard[1];
+      if (waited >= 1500) {
+        if (candidates.length === 0)
+          throw new ReaderNotFoundError(reader === undefined ? 'no reader' : `no reader ${reader}`);
+        throw new NoCardError(`no card in ${candidates.map(([n]) => n).join(', ')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private ensureContext(): void {
+    if (this.context !== undefined) return;
+    if (this.closed) throw new PcscUnavailableError('the PC/SC driver is closed');
+    let context: NativePcsc;
+    try {
+      context = (this.options.create ?? loadPcsclite)();
+    } catch (error) {
+      // pcsclite throws synchronously when pcscd is not running (DESIGN §3.1).
+      this.scheduleRetry();
+      throw new PcscUnavailableError('pcscd is not running', { cause: error });
+    }
+    this.context = context;
+    this.backoff = this.options.backoffMs ?? 1000;
+    context.on('reader', (native: NativeReader) => {
+      this.addReader(native);
+    });
+    context.on('error', (error: unknown) => {
+      this.lost(error);
+    });
+  }
+
+  private addReader(native: NativeReader): void {
+    if (this.options.readerPattern && !this.options.readerPattern.test(native.name)) {
+      // Not ours (the other half of a dual-interface reader): no watching, and its ending is
+      // heard and dropped.
+      native.on('error', ignore);
+      native.close();
+      return;
+    }
+    const state: ReaderState = { native, atr: undefined, extendedLength: undefined };
+    this.states.set(native.name, state);
+    this.emit({ type: 'reader-added', reader: native.name });
+    native.on('status', (status: ReaderStatus) => {
+      // The high 16 bits are an event counter, not flags (DESIGN §3.1).
+      const flags = status.state & 0xffff;
+      const present = (flags & native.SCARD_STATE_PRESENT) !== 0;
+      if (present && status.atr !== undefined && status.atr.length > 0) {
+        const atr = new Uint8Array(status.atr);
+        const changed = state.atr === undefined || !Buffer.from(state.atr).equals(atr);
+        state.atr = atr;
+        if (changed) this.emit({ type: 'card-inserted', reader: native.name, atr });
+      } else if (!present && state.atr !== undefined) {
+        state.atr = undefined;
+        this.emit({ type: 'card-removed', reader: native.name });
+      }
+    });
+    native.on('end', () => {
+      this.states.delete(native.name);
+      this.emit({ type: 'reader-removed', reader: native.name });
+    });
+    native.on('error', (error: unknown) => {
+      this.mapError(error, native.name);
+    });
+  }
+
+  /** pcscd went away: every object is dead; drop them and make the context again later. */
+  private lost(error: unknown): void {
+    if (this.context === undefined) return;
+    this.dropContext();
+    for (const listener of this.errorListeners)
+      listener(new PcscUnavailableError('pcscd went away', { cause: error }));
+    this.scheduleRetry();
+  }
+
+  private dropContext(): void {
+    const context = this.context;
+    this.context = undefined;
+    for (const [name, state] of this.states) {
+      // The native objects report their own ending (SCARD_E_CANCELLED, RPC errors) after this:
+      // heard and dropped, never an unhandled 'error' event.
+      state.native.removeAllListeners();
+      state.native.on('error', ignore);
+      try {
+        state.native.close();
+      } catch {
+        // already closed by the context
+      }
+      this.emit({ type: 'reader-removed', reader: name });
+    }
+    this.states.clear();
+    if (context !== undefined) {
+      context.removeAllListeners();
+      context.on('error', ignore);
+      try {
+        context.close();
+      } catch {
+        // a context whose daemon is gone may refuse to close: nothing left to release
+      }
+    }
+  }
+
+  /** Re-creates the context with doubling backoff while someone is watching. */
+  private scheduleRetry(): void {
+    if (this.closed || this.retry !== undefined || this.listeners.size === 0) return;
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, 30_000);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      try {
+        this.ensureContext();
+      } catch (error) {
+        for (const listener of this.errorListeners) listener(error);
+      }
+    }, wait);
+    this.retry.unref();
+  }
+
+  private emit(event: ReaderEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** Largest response with extended length (65536 data bytes + SW). */
+const extendedResponseBytes = 65538;
+/** Largest response of a short APDU (256 data bytes + SW). */
+const shortResponseBytes = 258;
+
+class PcscTransport implements ApduTransport {
+  readonly reader: string;
+  readonly atr: Uint8Array;
+  private open = true;
+
+  constructor(
+    private readonly driver: PcscliteDriver,
+    private readonly state: ReaderState,
+    private readonly protocol: number,
+  ) {
+    this.reader = state.native.name;
+    this.atr = state.atr ?? new Uint8Array(0);
+  }
+
+  get extendedLength(): boolean | undefined {
+    return this.state.extendedLength;
+  }
+
+  noteExtendedLengthRefused(): void {
+    this.state.extendedLength = false;
+  }
+
+  transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    return transmitWhole((a) => this.raw(a), apdu, this.reader);
+  }
+
+  close(): Promise<void> {
+    if (!this.open) return Promise.resolve();
+    this.open = false;
+    const native = this.state.native;
+    return new Promise((resolve) => {
+      native.disconnect(native.SCARD_LEAVE_CARD, () => {
+        resolve();
+      });
+    });
+  }
+
+  private raw(apdu: Uint8Array): Promise<Uint8Array> {
+    const extended = isExtended(apdu);
+    const native = this.state.native;
+    return new Promise((resolve, reject) => {
+      native.transmit(
+        Buffer.from(apdu),
+        extended ? extendedResponseBytes : shortResponseBytes,
+        this.protocol,
+        (error, data) => {
+          if (!error) {
+            if (extended) this.state.extendedLength = true;
+            resolve(new Uint8Array(data));
+            return;
+          }
+          void this.failure(error, extended).then(reject);
+        },
+      );
+    });
+  }
+
+  /**
+   * 0x80100016 means two things (DESIGN §3.1): an extended APDU the reader refuses, or a card
+   * pulled mid-command (an EMPTY status follows). Which one is told apart here.
+   */
+  private async failure(error: unknown, extended: boolean): Promise<Error> {
+    if (scardCode(error) === scard.notTransacted) {
+      if (await this.driver.cardStillPresent(this.reader)) {
+        if (extended) {
+          this.noteExtendedLengthRefused();
+          return new CardError(
+            `${this.reader} refused an extended-length APDU`,
+            scard.notTransacted,
+            {
+              cause: error,
+            },
+          );
+        }
+      } else {
+        return new CardRemovedError(`the card left ${this.reader}`, { cause: error });
+      }
+    }
+    return this.driver.mapError(error, this.reader);
+  }
+}
+
+function ignore(): void {
+  // see dropContext
+}
+
+function isExtended(apdu: Uint8Array): boolean {
+  // ISO 7816-4 §5.1: an extended APDU has a 0x00 byte where a short one has Lc or Le.
+  return apdu.length > 5 && apdu[4] === 0x00;
+}
+
+function loadPcsclite(): NativePcsc {
+  // CommonJS without types; loaded when first needed so that a machine without pcsc-lite can
+  // still run the commands that do not read cards.
+  const create = createRequire(import.meta.url)('pcsclite') as () => NativePcsc;
+  return create();
+}

@@ -1,0 +1,58 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './tempDir.js';
+
+/** Where pcsc-lite 1.9 listens. */
+const socket = '/run/pcscd/pcscd.comm';
+
+/** Whether a pcscd is running already (a system service on a developer's machine). */
+export function pcscdRunning(): boolean {
+  return spawnSync('pgrep', ['-x', 'pcscd']).status === 0;
+}
+
+/**
+ * pcscd for a test file (DESIGN §3.2: `pcscd -f -a` in the background, wait for its socket): started
+ * by the test (root) and stopped by it, or, when one is running already, used as it is (then it is
+ * not ours to stop or restart). Its pid is left in the run's temp folder, so the test run's
+ * teardown stops it even when the worker is ended abruptly.
+ */
+export class Pcscd {
+  private child: ChildProcess | undefined;
+  private readonly pidFile: string;
+
+  private constructor(readonly owned: boolean) {
+    this.pidFile = join(tempDir('pcscd-'), 'pcscd.pid');
+  }
+
+  static async start(): Promise<Pcscd> {
+    if (pcscdRunning()) return new Pcscd(false);
+    const pcscd = new Pcscd(true);
+    await pcscd.launch();
+    return pcscd;
+  }
+
+  /** Stops our pcscd (as pcscd going down in a branch would). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!this.owned || child === undefined) return;
+    this.child = undefined;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Starts it again after stop(). */
+  async launch(): Promise<void> {
+    if (!this.owned || this.child !== undefined) return;
+    const child = spawn('pcscd', ['-f', '-a'], { stdio: 'ignore' });
+    this.child = child;
+    if (child.pid !== undefined) writeFileSync(this.pidFile, String(child.pid));
+    for (let waited = 0; !existsSync(socket); waited += 50) {
+      if (waited > 10_000) throw new Error('pcscd did not open its socket');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // vpcd opens its port once pcscd has loaded it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
