@@ -12,3 +12,5 @@ export * from './usb.js';
 export * from './usbDrive.js';
 export * from './blockDevice.js';
 export * from './pcsc.js';
+export * from './emrtd.js';
+export * from './emrtdDocument.js';

@@ -31,6 +31,9 @@ export const reasons = [
   'cardMissing',
   'cardRemoved',
   'cardError',
+  'mrzInvalid',
+  'chipAccessDenied',
+  'chipError',
   'internal',
 ] as const;
 
