@@ -12,6 +12,8 @@ import type { CardApplication } from './card.js';
 export interface VpcdConnection {
   /** Resolves when connected. */
   readonly ready: Promise<void>;
+  /** Resolves when the connection ends, whoever ended it (pcscd stopping ends it too). */
+  readonly closed: Promise<void>;
   /** Pulls the card: the connection closes (pcscd sees the slot empty). */
   close(): Promise<void>;
 }
@@ -67,8 +69,14 @@ export function attachToVpcd(
     socket.once('error', reject);
   });
   socket.on('error', (error) => options.onError?.(error));
+  const closed = new Promise<void>((resolve) => {
+    socket.once('close', () => {
+      resolve();
+    });
+  });
   return {
     ready,
+    closed,
     close: () =>
       new Promise((resolve) => {
         if (socket.destroyed) {

@@ -3,6 +3,7 @@ import { registerCaCommands } from './commands/ca.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerTokenCommands } from './tokens.js';
 import { registerUsbCommands } from './usbDrives.js';
+import { registerCardCommands } from './commands/card.js';
 import { createContext, type CliContext } from './context.js';
 
 /** The command line, and the context its command created (for logging a failure). */
@@ -27,6 +28,7 @@ export function buildProgram(): KioskProgram {
   registerCaCommands(program, contextOnce);
   registerTokenCommands(program, contextOnce);
   registerUsbCommands(program, contextOnce);
+  registerCardCommands(program, contextOnce);
   const quiet = (command: Command): void => {
     command
       .exitOverride()

@@ -75,7 +75,10 @@ export class BacFailedError extends RetriableError {
   ) {
     super(
       `BAC failed: ${problem}` +
-        (statusWord === undefined ? '' : ` (SW ${statusWord.toString(16).padStart(4, '0')})`),
+        (statusWord === undefined ? '' : ` (SW ${statusWord.toString(16).padStart(4, '0')})`) +
+        (problem === 'refused'
+          ? ': check the document number, birth date and expiry date of the MRZ'
+          : ''),
     );
   }
 }
@@ -138,7 +141,14 @@ export class NotAnEmrtdError extends RetriableError {
 
 /** Why a file read was abandoned. */
 export type ChipFileProblem =
-  'header' | 'tooLarge' | 'tooManyCommands' | 'noProgress' | 'overlong' | 'response';
+  | 'header'
+  | 'tooLarge'
+  | 'tooManyCommands'
+  | 'noProgress'
+  | 'overlong'
+  | 'response'
+  /** A file every eMRTD has (DG1) is not there. */
+  | 'missing';
 
 /**
  * A file on the chip could not be read within the bounds a genuine chip respects (DESIGN §8: a
@@ -176,5 +186,18 @@ export class ChipResponseError extends RetriableError {
     detail: string,
   ) {
     super(`${command}: ${detail}`);
+  }
+}
+
+/** The chip was read, but Passive or Active Authentication failed: the data cannot be trusted. */
+export class DocumentNotVerifiedError extends RetriableError {
+  readonly code = 'EMRTD_NOT_VERIFIED';
+  readonly reason: Reason = 'chipError';
+  readonly visitor = {
+    ko: '신분증 칩의 진위를 확인할 수 없습니다. 직원에게 문의해 주세요.',
+    en: 'The ID document chip could not be verified as genuine. Please see a member of staff.',
+  };
+  constructor(readonly failed: readonly string[]) {
+    super(`the document is not verified: ${failed.join('; ')}`);
   }
 }

@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CardApplication } from '../../drivers/pcsc/card.js';
 import { PcscliteDriver } from '../../drivers/pcsc/pcscliteDriver.js';
 import { attachToVpcd, type VpcdConnection } from '../../drivers/pcsc/vpcd.js';
 import { pcscContractSuite, TestCard } from '../contract/pcsc.js';
 import { PcscUnavailableError } from '../../src/errors/index.js';
+import { td3Mrz, testPerson } from '../../drivers/emrtd/testProfile.js';
+import { emrtdProfile, type EmrtdProfileFixture } from '../support/emrtdProfile.js';
+import { expectError, runKiosk, type KioskRun } from '../support/kiosk.js';
+import { startKiosk, type KioskProcess } from '../support/kioskProcess.js';
 import { Pcscd } from '../support/pcscd.js';
+import { inputFile, tempDir } from '../support/tempDir.js';
 
 // Everything that needs pcscd lives in this one file, so that stopping and restarting pcscd here
 // cannot disturb another test: real pcscd (DESIGN §3.1) with vsmartcard's vpcd reader driver, and
@@ -83,6 +90,148 @@ describe('pcscd stopped and started again', () => {
       stop();
       await card.close();
       await driver.close();
+    }
+  });
+});
+
+describe('kiosk card read through pcscd, vpcd and the virtual eMRTD', () => {
+  let profile: EmrtdProfileFixture;
+  let other: EmrtdProfileFixture;
+  beforeAll(async () => {
+    profile = await emrtdProfile({ seed: 3 });
+    // Another document of the same person, under another CSCA: its SOD is signed by a DS the
+    // first profile's trust store does not know.
+    other = await emrtdProfile({ seed: 3 });
+  });
+
+  const card = (extra: string[] = []): Promise<KioskProcess> =>
+    startKiosk(
+      ['card', 'virtual', '--profile', profile.dir, ...extra],
+      /attached to vpcd/,
+      tempDir('home-'),
+    );
+  const read = (mrz: readonly string[] = profile.manifest.mrz, extra: string[] = []): KioskRun => {
+    const photo = join(tempDir('photo-'), 'face');
+    const run = runKiosk([
+      'card',
+      'read',
+      '--mrz-file',
+      inputFile(mrz.join('\n')),
+      '--reader',
+      vpcdReader,
+      '--csca',
+      profile.cscaDir,
+      '--photo-out',
+      photo,
+      '--json',
+      ...extra,
+    ]);
+    lastPhoto = photo;
+    return run;
+  };
+  let lastPhoto = '';
+  /** Waits until pcscd sees the virtual card in the reader (it polls vpcd). */
+  const inserted = async (): Promise<void> => {
+    const driver = new PcscliteDriver({ readerPattern: /^Virtual PCD 00 00$/ });
+    try {
+      await vi.waitFor(
+        async () => {
+          expect((await driver.readers()).find((r) => r.name === vpcdReader)?.atr).toBeDefined();
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    } finally {
+      await driver.close();
+    }
+  };
+
+  it('returns DG1, the photo byte for byte, and passes PA and AA', async () => {
+    const virtual = await card();
+    try {
+      await inserted();
+      const run = read();
+      expect(run.stderr).toBe('');
+      const result = JSON.parse(run.stdout) as {
+        document: {
+          documentNumber: string;
+          birthDate: string;
+          expiryDate: string;
+          primaryIdentifier: string;
+        };
+        photo: { format: string; sha256: string };
+        passiveAuthentication: { ok: boolean };
+        activeAuthentication: { ok: boolean };
+        verified: boolean;
+      };
+      expect(result.document).toMatchObject({
+        documentNumber: profile.manifest.documentNumber,
+        birthDate: profile.manifest.birthDate,
+        expiryDate: profile.manifest.expiryDate,
+      });
+      expect(result.photo.format).toBe('jpeg');
+      expect(
+        readFileSync(lastPhoto).equals(readFileSync(join(profile.dir, profile.manifest.face))),
+      ).toBe(true);
+      expect(result.passiveAuthentication.ok).toBe(true);
+      expect(result.activeAuthentication.ok).toBe(true);
+      expect(result.verified).toBe(true);
+    } finally {
+      await virtual.stop();
+    }
+  });
+
+  it('a tampered DG2: read, reported as not verified with the DG2 hash named', async () => {
+    const virtual = await card(['--tamper', 'DG2']);
+    try {
+      await inserted();
+      const run = read();
+      expectError(run, 'EMRTD_NOT_VERIFIED', /DG2 hash: mismatch/);
+      expect(JSON.parse(run.stdout)).toMatchObject({ verified: false });
+    } finally {
+      await virtual.stop();
+    }
+  });
+
+  it('a SOD signed by an untrusted Document Signer: the chain fails', async () => {
+    const virtual = await card(['--sod', join(other.dir, other.manifest.files['011D'] ?? '')]);
+    try {
+      await inserted();
+      expectError(read(), 'EMRTD_NOT_VERIFIED', /Document Signer chain: issuerNotTrusted/);
+    } finally {
+      await virtual.stop();
+    }
+  });
+
+  it('a wrong MRZ: BAC fails, and the message says what to check', async () => {
+    const virtual = await card();
+    try {
+      await inserted();
+      // The same person with another birth date: a valid MRZ (check digits and all) that the
+      // chip's BAC keys do not come from.
+      const person = testPerson(3);
+      const run = read(
+        td3Mrz({ ...person, birthDate: person.birthDate === '900101' ? '900102' : '900101' }),
+      );
+      expectError(run, 'EMRTD_BAC_FAILED');
+      // What the visitor is told: check the document number, birth date and expiry.
+      expect(run.stderr).toMatch(/check the document number, birth date and expiry date/);
+    } finally {
+      await virtual.stop();
+    }
+  });
+
+  it('a card pulled mid-read: CARD_REMOVED; a retry after reinsertion reads the document', async () => {
+    const virtual = await card(['--remove-after', '12', '--reinsert-after', '1500']);
+    try {
+      await inserted();
+      expectError(read(), 'CARD_REMOVED');
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      await inserted();
+      const again = read();
+      expect(again.stderr).toBe('');
+      expect(JSON.parse(again.stdout)).toMatchObject({ verified: true });
+    } finally {
+      await virtual.stop();
     }
   });
 });

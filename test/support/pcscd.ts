@@ -37,7 +37,11 @@ export class Pcscd {
     const child = this.child;
     if (!this.owned || child === undefined) return;
     this.child = undefined;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
     child.kill('SIGTERM');
     await exited;
   }

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import type { ApduTransport } from '../../drivers/pcsc/contract.js';
+import {
+  verifyActiveAuthentication,
+  type ActiveAuthenticationResult,
+} from '../../drivers/emrtd/aa.js';
+import {
+  fileIds,
+  parseDg1,
+  parseDg11,
+  parseDg15,
+  parseDg2,
+  parseEfCom,
+  type Dg1,
+  type Dg11,
+} from '../../drivers/emrtd/lds.js';
+import { parseMrz } from '../../drivers/emrtd/mrz.js';
+import { ChipFileError } from '../errors/index.js';
+import { EmrtdReader, type ReadProgress } from '../../drivers/emrtd/reader.js';
+import {
+  passiveAuthentication,
+  type CscaTrust,
+  type PassiveAuthenticationResult,
+} from '../../drivers/emrtd/sod.js';
+
+/** What reading an ID document's chip gives the teller (issue 6). */
+export interface DocumentReading {
+  readonly document: Dg1;
+  readonly details?: Dg11;
+  readonly photo?: {
+    readonly format: 'jpeg' | 'jpeg2000';
+    readonly width: number;
+    readonly height: number;
+    readonly bytes: Uint8Array;
+  };
+  /** The data groups EF.COM lists, and which of them were read. */
+  readonly dataGroups: { readonly listed: readonly number[]; readonly read: readonly number[] };
+  /** Passive Authentication: the data is what the issuing state signed (9303-11 §5.1). */
+  readonly passiveAuthentication:
+    | PassiveAuthenticationResult
+    | { readonly ok: false; readonly skipped: 'noTrustStore' | 'noSod' };
+  /** Active Authentication: the chip holds DG15's private key, so it is not a copy (§6.1). */
+  readonly activeAuthentication:
+    ActiveAuthenticationResult | { readonly ok: false; readonly skipped: 'noDg15' };
+  /** Every check that could run passed, and Passive Authentication ran. */
+  readonly verified: boolean;
+}
+
+export interface ReadDocumentRequest {
+  readonly transport: ApduTransport;
+  /** The MRZ lines as typed or scanned (BAC needs the document number, birth and expiry dates). */
+  readonly mrz: string | readonly string[];
+  /** CSCA certificates trusted (without them Passive Authentication cannot run). */
+  readonly trust?: CscaTrust;
+  readonly now: Date;
+  readonly onProgress?: (progress: ReadProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The data groups read when EF.COM lists them (DG3/DG4 need EAC, which is not done). */
+const wanted = [1, 2, 11, 14, 15] as const;
+
+/**
+ * Reads and verifies an eMRTD (ICAO 9303-10/-11): BAC with the MRZ, EF.COM, DG1, DG2, DG11, DG14
+ * and DG15 where listed, EF.SOD, then Passive Authentication of every data group read and Active
+ * Authentication with a fresh challenge when DG15 is there. Verification failures are results;
+ * reading failures (BAC refused, card pulled, secure messaging broken) are the typed errors.
+ */
+export async function readDocument(request: ReadDocumentRequest): Promise<DocumentReading> {
+  const { mrzInfo } = parseMrz(request.mrz);
+  const reader = new EmrtdReader(request.transport);
+  try {
+    await reader.open({ mrzInfo }, request.signal === undefined ? {} : { signal: request.signal });
+    const read = async (fid: number): Promise<Uint8Array | undefined> => {
+      const result = await reader.readFile(fid, request.onProgress, request.signal);
+      return result.present ? result.bytes : undefined;
+    };
+    const com = await read(fileIds.com);
+    const listed = com === undefined ? [...wanted] : parseEfCom(com).dataGroups;
+    const groups = new Map<number, Uint8Array>();
+    for (const n of wanted) {
+      if (!listed.includes(n)) continue;
+      const bytes = await read(fileIds.dataGroup(n));
+      if (bytes !== undefined) groups.set(n, bytes);
+    }
+    const dg1 = groups.get(1);
+    if (dg1 === undefined)
+      throw new ChipFileError(fileIds.dataGroup(1), 'missing', 'every eMRTD has DG1 (the MRZ)');
+    const sod = await read(fileIds.sod);
+    const pa: DocumentReading['passiveAuthentication'] =
+      sod === undefined
+        ? { ok: false, skipped: 'noSod' }
+        : request.trust === undefined
+          ? { ok: false, skipped: 'noTrustStore' }
+          : passiveAuthentication(sod, groups, request.trust, request.now);
+    const dg15 = groups.get(15);
+    let aa: DocumentReading['activeAuthentication'] = { ok: false, skipped: 'noDg15' };
+    if (dg15 !== undefined) {
+      const challenge = new Uint8Array(randomBytes(8));
+      const signature = await reader.internalAuthenticate(challenge, request.signal);
+      aa = verifyActiveAuthentication(parseDg15(dg15).key, challenge, signature);
+    }
+    const dg2 = groups.get(2);
+    const face = dg2 === undefined ? undefined : parseDg2(dg2).records[0]?.images[0];
+    const dg11 = groups.get(11);
+    return {
+      document: parseDg1(dg1),
+      ...(dg11 === undefined ? {} : { details: parseDg11(dg11) }),
+      ...(face === undefined
+        ? {}
+        : {
+            photo: {
+              format: face.imageFormat,
+              width: face.width,
+              height: face.height,
+              bytes: face.image,
+            },
+          }),
+      dataGroups: { listed, read: [...groups.keys()] },
+      passiveAuthentication: pa,
+      activeAuthentication: aa,
+      verified: pa.ok && (aa.ok || 'skipped' in aa),
+    };
+  } finally {
+    reader.close();
+  }
+}
+
+/** What did not verify, in words for the teller (empty when verified). */
+export function verificationFailures(reading: DocumentReading): string[] {
+  const failed: string[] = [];
+  const pa = reading.passiveAuthentication;
+  if ('skipped' in pa) failed.push(`Passive Authentication not run (${pa.skipped})`);
+  else {
+    if (!pa.sodSignature.ok) failed.push(`EF.SOD signature: ${pa.sodSignature.failure}`);
+    if (!pa.dsChain.ok) failed.push(`Document Signer chain: ${pa.dsChain.failure}`);
+    for (const dg of pa.dataGroups)
+      if (dg.status !== 'ok' && dg.status !== 'notRead')
+        failed.push(`DG${String(dg.dataGroup)} hash: ${dg.status}`);
+  }
+  const aa = reading.activeAuthentication;
+  if (!aa.ok && !('skipped' in aa)) failed.push(`Active Authentication: ${aa.failure}`);
+  return failed;
+}
