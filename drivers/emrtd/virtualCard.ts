@@ -82,7 +82,8 @@ export class VirtualEmrtd implements CardApplication {
 
   respond(apdu: Uint8Array): Uint8Array {
     const response = this.answer(apdu);
-    if (this.options.faults?.badMac === true && this.sm !== undefined && response.length > 10) {
+    const protectedCommand = ((apdu[0] ?? 0) & 0x0c) !== 0;
+    if (this.options.faults?.badMac === true && protectedCommand && response.length > 10) {
       // The MAC is the last 8 bytes before SW in a protected response (DO8E).
       const broken = Uint8Array.from(response);
       const at = broken.length - 3;

@@ -15,7 +15,7 @@ import {
   type Dg11,
 } from '../../drivers/emrtd/lds.js';
 import { parseMrz } from '../../drivers/emrtd/mrz.js';
-import { ChipFileError } from '../errors/index.js';
+import { ChipFileError, ChipStatusError } from '../errors/index.js';
 import { EmrtdReader, type ReadProgress } from '../../drivers/emrtd/reader.js';
 import {
   passiveAuthentication,
@@ -41,7 +41,10 @@ export interface DocumentReading {
     | { readonly ok: false; readonly skipped: 'noTrustStore' | 'noSod' };
   /** Active Authentication: the chip holds DG15's private key, so it is not a copy (§6.1). */
   readonly activeAuthentication:
-    ActiveAuthenticationResult | { readonly ok: false; readonly skipped: 'noDg15' };
+    | ActiveAuthenticationResult
+    | { readonly ok: false; readonly skipped: 'noDg15' }
+    /** DG15 announces an AA key, yet the chip refuses INTERNAL AUTHENTICATE: a copy, likely. */
+    | { readonly ok: false; readonly failure: 'refusedByChip'; readonly detail: string };
   /** Every check that could run passed, and Passive Authentication ran. */
   readonly verified: boolean;
 }
@@ -97,8 +100,13 @@ export async function readDocument(request: ReadDocumentRequest): Promise<Docume
     let aa: DocumentReading['activeAuthentication'] = { ok: false, skipped: 'noDg15' };
     if (dg15 !== undefined) {
       const challenge = new Uint8Array(randomBytes(8));
-      const signature = await reader.internalAuthenticate(challenge, request.signal);
-      aa = verifyActiveAuthentication(parseDg15(dg15).key, challenge, signature);
+      try {
+        const signature = await reader.internalAuthenticate(challenge, request.signal);
+        aa = verifyActiveAuthentication(parseDg15(dg15).key, challenge, signature);
+      } catch (error) {
+        if (!(error instanceof ChipStatusError)) throw error;
+        aa = { ok: false, failure: 'refusedByChip', detail: error.message };
+      }
     }
     const dg2 = groups.get(2);
     const face = dg2 === undefined ? undefined : parseDg2(dg2).records[0]?.images[0];

@@ -202,6 +202,28 @@ describe('kiosk card read through pcscd, vpcd and the virtual eMRTD', () => {
     }
   });
 
+  it('a chip whose answers carry a wrong MAC: the read stops with the secure messaging error', async () => {
+    const virtual = await card(['--bad-mac']);
+    try {
+      await inserted();
+      expectError(read(), 'EMRTD_SM_MAC');
+    } finally {
+      await virtual.stop();
+    }
+  });
+
+  it('a chip that refuses Active Authentication although DG15 has a key: not verified', async () => {
+    const virtual = await card(['--no-aa']);
+    try {
+      await inserted();
+      const run = read();
+      expectError(run, 'EMRTD_NOT_VERIFIED', /Active Authentication: refusedByChip/);
+      expect(JSON.parse(run.stdout)).toMatchObject({ passiveAuthentication: { ok: true } });
+    } finally {
+      await virtual.stop();
+    }
+  });
+
   it('a wrong MRZ: BAC fails, and the message says what to check', async () => {
     const virtual = await card();
     try {
