@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { issueArgs, register, startCa, type RunningCa } from '../support/caServer.js';
 import { expectError, json, runKiosk, type KioskRun } from '../support/kiosk.js';
 import { opensslPublicKeys } from '../support/opensslKeys.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
@@ -21,16 +21,7 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
   ): KioskRun =>
     runKiosk(
       [
-        'cert',
-        'issue',
-        '--ca',
-        ca.url,
-        '--ca-cert',
-        ca.chain,
-        '--ref',
-        ref,
-        '--auth-code-file',
-        inputFile(authCode),
+        ...issueArgs(ca, ref, authCode),
         '--password-file',
         inputFile(password),
         '--storage',

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { issueArgs, register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk, type KioskRun } from '../support/kiosk.js';
 import { pkcs11Tool as pkcs11ToolAs, softhsmModule, softhsmWorld } from '../support/softhsm.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
@@ -26,16 +26,7 @@ describe('kiosk cert issue --storage token:LABEL', () => {
     idn = '9001011234568',
   ): KioskRun =>
     runKiosk([
-      'cert',
-      'issue',
-      '--ca',
-      ca.url,
-      '--ca-cert',
-      ca.chain,
-      '--ref',
-      ref,
-      '--auth-code-file',
-      inputFile(authCode),
+      ...issueArgs(ca, ref, authCode),
       '--storage',
       `token:${label}`,
       '--pin-file',

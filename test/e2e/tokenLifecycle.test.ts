@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { issueArgs, register, startCa, type RunningCa } from '../support/caServer.js';
 import { expectError, json, kioskMain, runKiosk, type KioskRun } from '../support/kiosk.js';
 import { pkcs11Tool, softhsmModule, softhsmWorld } from '../support/softhsm.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
@@ -104,13 +104,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     secrets.push(authCode);
     const issued = json<Issued>(
       kiosk([
-        'cert',
-        'issue',
-        ...caArgs(),
-        '--ref',
-        ref,
-        '--auth-code-file',
-        inputFile(authCode),
+        ...issueArgs(ca, ref, authCode),
         ...onToken(label),
         '--idn-file',
         inputFile(holder.idn),
@@ -162,13 +156,7 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     secrets.push(authCode);
     json(
       kiosk([
-        'cert',
-        'issue',
-        ...caArgs(),
-        '--ref',
-        ref,
-        '--auth-code-file',
-        inputFile(authCode),
+        ...issueArgs(ca, ref, authCode),
         '--password-file',
         inputFile(holder.password),
         '--storage',

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { register, startCa, type RunningCa } from '../support/caServer.js';
+import { issueArgs, register, startCa, type RunningCa } from '../support/caServer.js';
 import { expectError, json, runKiosk, type KioskRun } from '../support/kiosk.js';
 import { opensslPublicKeys } from '../support/opensslKeys.js';
 import { inputFile, tempDir } from '../support/tempDir.js';
@@ -56,16 +56,7 @@ describe('kiosk cert issue --storage usb:IMAGE', () => {
     const { ref, authCode } = register(ca, who.name, who.idn);
     secrets.push(authCode);
     return kiosk([
-      'cert',
-      'issue',
-      '--ca',
-      ca.url,
-      '--ca-cert',
-      ca.chain,
-      '--ref',
-      ref,
-      '--auth-code-file',
-      inputFile(authCode),
+      ...issueArgs(ca, ref, authCode),
       '--password-file',
       inputFile(holder.password),
       '--idn-file',
@@ -184,16 +175,7 @@ describe('kiosk cert issue --storage usb:IMAGE', () => {
     secrets.push(authCode);
     const issued = json<Issued>(
       kiosk([
-        'cert',
-        'issue',
-        '--ca',
-        ca.url,
-        '--ca-cert',
-        ca.chain,
-        '--ref',
-        ref,
-        '--auth-code-file',
-        inputFile(authCode),
+        ...issueArgs(ca, ref, authCode),
         '--password-file',
         inputFile(holder.password),
         '--storage',

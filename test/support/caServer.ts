@@ -63,3 +63,19 @@ export function register(
 function expectOk(run: { status: number | null; stderr: string }): void {
   if (run.status !== 0) throw new Error(`kiosk failed: ${run.stderr}`);
 }
+
+/** `cert issue` against this CA with a registration: the arguments every issuance test starts with. */
+export function issueArgs(ca: RunningCa, ref: string, authCode: string): string[] {
+  return [
+    'cert',
+    'issue',
+    '--ca',
+    ca.url,
+    '--ca-cert',
+    ca.chain,
+    '--ref',
+    ref,
+    '--auth-code-file',
+    inputFile(authCode),
+  ];
+}

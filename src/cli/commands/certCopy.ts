@@ -51,6 +51,19 @@ export function registerCopy(cert: Command, context: () => Promise<CliContext>):
       const stored = await selectCertificate(store, options.serial);
       const password = await readSecretFile(options.passwordFile, 'password');
       const source: CopySource = { store, stored, password };
+      /** What a copy says: logged, and printed as JSON or as two lines. */
+      const report = (copied: { facts: { name: string; serial: string } }, where: string): void => {
+        ctx.log.info(
+          { from: store.spec, to: options.to, serial: copied.facts.serial },
+          'cert copy',
+        );
+        if (options.json === true) writeJson(ctx.stdout, { to: options.to, ...copied });
+        else
+          writeLines(ctx.stdout, [
+            `copied ${copied.facts.name} (serial ${copied.facts.serial})`,
+            where,
+          ]);
+      };
       try {
         if (to.kind !== 'token') {
           const copied = await copyToMedium(
@@ -60,16 +73,7 @@ export function registerCopy(cert: Command, context: () => Promise<CliContext>):
             ctx.config,
             ctx.now(),
           );
-          ctx.log.info(
-            { from: store.spec, to: options.to, serial: copied.facts.serial },
-            'cert copy',
-          );
-          if (options.json === true) writeJson(ctx.stdout, { to: options.to, ...copied });
-          else
-            writeLines(ctx.stdout, [
-              `copied ${copied.facts.name} (serial ${copied.facts.serial})`,
-              `to ${copied.dir}`,
-            ]);
+          report(copied, `to ${copied.dir}`);
           return;
         }
         const pin = await readSecretFile(options.pinFile ?? '', 'PIN');
@@ -77,16 +81,10 @@ export function registerCopy(cert: Command, context: () => Promise<CliContext>):
           const copied = await withTokenDriver(ctx, to.label, options.pkcs11Module, (driver) =>
             copyToToken(source, { driver, token: { label: to.label }, pin }, ctx.config, ctx.now()),
           );
-          ctx.log.info(
-            { from: store.spec, to: options.to, serial: copied.facts.serial },
-            'cert copy',
+          report(
+            copied,
+            `onto token ${to.label}, key id ${copied.id} (sensitive, not extractable)`,
           );
-          if (options.json === true) writeJson(ctx.stdout, { to: options.to, ...copied });
-          else
-            writeLines(ctx.stdout, [
-              `copied ${copied.facts.name} (serial ${copied.facts.serial})`,
-              `onto token ${to.label}, key id ${copied.id} (sensitive, not extractable)`,
-            ]);
         } finally {
           pin.fill(0);
         }
