@@ -41,6 +41,8 @@ export interface PcscliteDriverOptions {
   readonly readerPattern?: RegExp;
   /** First wait before re-creating the context after pcscd went away; doubles to 30 s. */
   readonly backoffMs?: number;
+  /** Longest wait for one APDU's answer (a mute card must not hang the kiosk); 30 s if absent. */
+  readonly transmitTimeoutMs?: number;
 }
 
 interface ReaderState {
@@ -104,6 +106,9 @@ export class PcscliteDriver implements PcscDriver {
     // Readers report their state a moment after they appear: wait briefly for it.
     const state = await this.readerWithCard(reader);
     const native = state.native;
+    // pcsclite answers a second connect with no protocol on the same handle: one transport at a
+    // time per reader, or closing one would disconnect the other.
+    if (native.connected) throw new CardError(`${native.name} is already in use by this kiosk`);
     const protocol = await new Promise<number>((resolve, reject) => {
       // Shared: a second kiosk component (or a restarted kiosk) can still reach the card.
       native.connect({ share_mode: native.SCARD_SHARE_SHARED }, (error, p) => {
@@ -111,7 +116,7 @@ export class PcscliteDriver implements PcscDriver {
         else resolve(p);
       });
     });
-    return new PcscTransport(this, state, protocol);
+    return new PcscTransport(this, state, protocol, this.options.transmitTimeoutMs ?? 30_000);
   }
 
   close(): Promise<void> {
@@ -246,6 +251,7 @@ export class PcscliteDriver implements PcscDriver {
       state.native.removeAllListeners();
       state.native.on('error', ignore);
       try {
+        // Ends the reader's status thread, which would keep the process alive.
         state.native.close();
       } catch {
         // already closed by the context
@@ -281,7 +287,14 @@ export class PcscliteDriver implements PcscDriver {
   }
 
   private emit(event: ReaderEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A listener's fault must not reach the native callback that delivered the event.
+        for (const onError of this.errorListeners) onError(error);
+      }
+    }
   }
 }
 
@@ -299,6 +312,7 @@ class PcscTransport implements ApduTransport {
     private readonly driver: PcscliteDriver,
     private readonly state: ReaderState,
     private readonly protocol: number,
+    private readonly timeoutMs: number,
   ) {
     this.reader = state.native.name;
     this.atr = state.atr ?? new Uint8Array(0);
@@ -331,14 +345,30 @@ class PcscTransport implements ApduTransport {
     const extended = isExtended(apdu);
     const native = this.state.native;
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new CardError(`${this.reader}: no answer within ${String(this.timeoutMs)} ms`));
+      }, this.timeoutMs);
       native.transmit(
         Buffer.from(apdu),
         extended ? extendedResponseBytes : shortResponseBytes,
         this.protocol,
         (error, data) => {
-          if (!error) {
+          clearTimeout(timer);
+          if (!error && data.length >= 2) {
             if (extended) this.state.extendedLength = true;
             resolve(new Uint8Array(data));
+            return;
+          }
+          if (!error) {
+            // No status word (ISO 7816-4 §5.1: every response ends with SW1 SW2): a reader that
+            // lost its card mid-command answers so (vpcd does when its card goes away).
+            void this.driver.cardStillPresent(this.reader).then((present) => {
+              reject(
+                present
+                  ? new CardError(`${this.reader}: a response without a status word`)
+                  : new CardRemovedError(`the card left ${this.reader}`),
+              );
+            });
             return;
           }
           void this.failure(error, extended).then(reject);

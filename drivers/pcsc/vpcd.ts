@@ -19,8 +19,6 @@ export interface VpcdConnection {
 }
 
 const control = { powerOff: 0, powerOn: 1, reset: 2, atr: 4 } as const;
-/** The largest message vpcd sends (an extended APDU); anything larger is a broken stream. */
-const maxMessage = 65_544;
 
 export function attachToVpcd(
   card: CardApplication,
@@ -38,11 +36,8 @@ export function attachToVpcd(
   socket.on('data', (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
     while (buffered.length >= 2) {
+      // A 16-bit length: one message is at most 65535 bytes, so the buffer stays bounded.
       const length = buffered.readUInt16BE(0);
-      if (length > maxMessage) {
-        socket.destroy(new Error(`vpcd sent a ${String(length)}-byte message`));
-        return;
-      }
       if (buffered.length < 2 + length) break;
       const message = new Uint8Array(buffered.subarray(2, 2 + length));
       buffered = buffered.subarray(2 + length);
@@ -87,6 +82,8 @@ export function attachToVpcd(
           resolve();
         });
         socket.end();
+        // A peer that does not close its side must not hold us: the socket goes anyway.
+        setTimeout(() => socket.destroy(), 2000).unref();
       }),
   };
 }

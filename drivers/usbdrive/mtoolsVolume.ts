@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -101,7 +101,8 @@ export class MtoolsVolume implements NpkiVolume {
   async createFiles(files: readonly VolumeFile[]): Promise<void> {
     // The files, with the folders above them, are laid out in a private folder and copied
     // recursively in one mcopy: it creates the folders that are missing and merges with the
-    // ones that exist (FAT: case-insensitively). The key file is already encrypted.
+    // ones that exist (FAT: case-insensitively). `-D s`: on any clash (a visitor's own file named
+    // NPKI, say) mcopy skips and fails rather than overwrite. The key file is already encrypted.
     await this.withTempDir(async (dir) => {
       const tops = new Set<string>();
       for (const file of files) {
@@ -112,22 +113,44 @@ export class MtoolsVolume implements NpkiVolume {
       const run = await this.mtools('mcopy', [
         '-s',
         '-D',
-        'o',
+        's',
         ...[...tops].map((top) => join(dir, top)),
         '::/',
       ]);
       if (run.status !== 0) throw await this.failure('mcopy', run);
     });
+    await this.flush();
   }
 
   async rename(from: string, to: string): Promise<void> {
     const run = await this.mtools('mmove', [`::${from}`, `::${to}`]);
     if (run.status !== 0) throw await this.failure('mmove', run);
+    await this.flush();
   }
 
   async remove(path: string): Promise<void> {
     const run = await this.mtools('mdeltree', [`::${path}`]);
     if (run.status !== 0) throw await this.failure('mdeltree', run);
+    await this.flush();
+  }
+
+  /**
+   * mtools does not sync: the kernel would write its changes out when the device is last closed,
+   * which another open handle can put off. So each step is flushed before the next one counts on
+   * it (the files before the rename that names them, DESIGN §3.4).
+   */
+  private async flush(): Promise<void> {
+    try {
+      const handle = await open(this.device, 'r');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    } catch (cause) {
+      if (!(await this.present())) throw new DriveRemovedError(`${this.device} is gone`, { cause });
+      throw new DriveIoError(`${this.device} cannot be flushed`, { cause });
+    }
   }
 
   private async withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {

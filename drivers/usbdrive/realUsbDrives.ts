@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { lstat, open, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -37,6 +37,11 @@ export interface RealUsbDrivesOptions {
   readonly maxBytes: number;
   /** Loop devices pass the USB checks (labs, tests); false by default. */
   readonly allowLoopDevices?: boolean;
+  /**
+   * Regular files may stand for a drive (FAT images: tests, labs, the demo); false by default, so
+   * that in a branch no file of the kiosk's own can be formatted or written as a "drive".
+   */
+  readonly allowImageFiles?: boolean;
   readonly sysRoot?: string;
   readonly procMounts?: string;
   /** USB hotplug, for watch(); without it watch() reports nothing. */
@@ -99,6 +104,8 @@ export class RealUsbDrives implements UsbDriveDriver {
     const target = await realpath(device);
     const info = await stat(target);
     if (info.isBlockDevice()) return this.openBlock(device, basename(target));
+    if (this.options.allowImageFiles !== true)
+      throw new UnsafeDriveError(device, link.isFile() ? ['imagesNotAllowed'] : ['notImageFile']);
     // An image file: judged by lstat of the path given (a link is not an image), in its real folder.
     const verdict = checkImageSafety(
       join(await realpath(dirname(device)), basename(device)),
@@ -122,6 +129,43 @@ export class RealUsbDrives implements UsbDriveDriver {
   }
 
   private async openBlock(device: string, name: string): Promise<UsbDrive> {
+    const facts = await this.safeBlock(device, name);
+    const identity = await this.identityOfBlock(facts, device);
+    // Checked again right before every step that writes: between the check at open and a write
+    // after the CA's round trip, a pulled stick's name (sdX) may have gone to another disk.
+    const again = async (): Promise<void> => {
+      const now = await this.safeBlock(
+        device,
+        basename(await realpath(device).catch(() => device)),
+      );
+      if (
+        now.name !== facts.name ||
+        now.usb?.portPath !== facts.usb?.portPath ||
+        now.usb?.serial !== facts.usb?.serial
+      )
+        throw new DriveRemovedError(`${device} is now another device`);
+    };
+    return new VolumeDrive({
+      identity,
+      volume: async (signal) => {
+        await again();
+        return this.volume(device, signal);
+      },
+      format: async (label, op) => {
+        await again();
+        await this.format(device, label, op);
+      },
+      eject: () => this.eject(device, facts.name),
+    });
+  }
+
+  /**
+   * The block device's facts if it is safe to touch (DESIGN §3.4), UnsafeDriveError with every
+   * problem otherwise. Besides sysfs and the mount table, an exclusive open proves that nothing
+   * holds the device: the kernel refuses O_EXCL on a block device that is mounted anywhere (other
+   * mount namespaces too), used by device-mapper or md, or swapped on.
+   */
+  private async safeBlock(device: string, name: string): Promise<BlockDeviceFacts> {
     let facts: BlockDeviceFacts;
     try {
       facts = await usbIdentityOfBlock(name, this.sysRoot);
@@ -142,14 +186,14 @@ export class RealUsbDrives implements UsbDriveDriver {
     const problems: DriveProblem[] = verdict.ok
       ? []
       : verdict.problems.filter((p) => p !== 'readOnly');
+    if (
+      !problems.includes('mounted') &&
+      !problems.includes('mountedSystem') &&
+      (await busy(facts.devicePath))
+    )
+      problems.push('mounted');
     if (problems.length > 0) throw new UnsafeDriveError(device, problems);
-    const identity = await this.identityOfBlock(facts, device);
-    return new VolumeDrive({
-      identity,
-      volume: (signal) => this.volume(device, signal),
-      format: (label, op) => this.format(device, label, op),
-      eject: () => this.eject(device, facts.name),
-    });
+    return facts;
   }
 
   private async drivesAt(portPath: string): Promise<DriveIdentity[]> {
@@ -242,6 +286,17 @@ export class RealUsbDrives implements UsbDriveDriver {
     }
     const remove = join(this.sysRoot, 'block', name, 'device', 'delete');
     if (existsSync(remove)) await writeFile(remove, '1');
+  }
+}
+
+/** Whether the kernel refuses an exclusive open of the block device (held: mounted, dm, md). */
+async function busy(devicePath: string): Promise<boolean> {
+  try {
+    const handle = await open(devicePath, constants.O_RDONLY | constants.O_EXCL);
+    await handle.close();
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EBUSY';
   }
 }
 

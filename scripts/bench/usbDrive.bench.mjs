@@ -33,7 +33,7 @@ export async function run() {
       signCert: new Uint8Array(readFileSync(join(fixture, 'signCert.der'))),
       signKey: new Uint8Array(readFileSync(join(fixture, 'signPri.key'))),
     };
-    const driver = new RealUsbDrives({ maxBytes: 128 * mib });
+    const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true });
     const ours = await medianMs(async () => {
       fresh();
       const drive = await driver.open(image);

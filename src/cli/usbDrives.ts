@@ -11,6 +11,7 @@ export function usbDrives(ctx: CliContext): UsbDriveDriver {
   return new RealUsbDrives({
     maxBytes: ctx.config.usb.maxBytes,
     allowLoopDevices: ctx.config.usb.allowLoopDevices,
+    allowImageFiles: ctx.config.usb.allowImageFiles,
     toolTimeoutMs: ctx.config.usb.toolTimeoutMs,
   });
 }

@@ -70,6 +70,8 @@ export const configSchema = z
           .default(256 * 1024 ** 3),
         /** Loop devices count as drives (labs and tests only). */
         allowLoopDevices: z.boolean().default(false),
+        /** FAT image files count as drives (labs, tests and the demo only). */
+        allowImageFiles: z.boolean().default(false),
         /** The volume label `kiosk usb format` writes (FAT: up to 11 characters). */
         formatLabel: z
           .string()

@@ -18,6 +18,7 @@ import { parseMrz } from '../../drivers/emrtd/mrz.js';
 import { ChipFileError, ChipStatusError } from '../errors/index.js';
 import { EmrtdReader, type ReadProgress } from '../../drivers/emrtd/reader.js';
 import {
+  parseSod,
   passiveAuthentication,
   type CscaTrust,
   type PassiveAuthenticationResult,
@@ -33,8 +34,15 @@ export interface DocumentReading {
     readonly height: number;
     readonly bytes: Uint8Array;
   };
-  /** The data groups EF.COM lists, and which of them were read. */
-  readonly dataGroups: { readonly listed: readonly number[]; readonly read: readonly number[] };
+  /**
+   * The data groups EF.COM or EF.SOD list, which of them were read, and which the SOD signs but
+   * the chip would not give (each makes the document not verified).
+   */
+  readonly dataGroups: {
+    readonly listed: readonly number[];
+    readonly read: readonly number[];
+    readonly withheld: readonly number[];
+  };
   /** Passive Authentication: the data is what the issuing state signed (9303-11 §5.1). */
   readonly passiveAuthentication:
     | PassiveAuthenticationResult
@@ -79,7 +87,14 @@ export async function readDocument(request: ReadDocumentRequest): Promise<Docume
       return result.present ? result.bytes : undefined;
     };
     const com = await read(fileIds.com);
-    const listed = com === undefined ? [...wanted] : parseEfCom(com).dataGroups;
+    // EF.SOD first: it, not the unsigned EF.COM, says which data groups the document has, so a
+    // chip (a clone, a relay) cannot hide DG15 or DG2 by leaving them out of EF.COM.
+    const sod = await read(fileIds.sod);
+    const signed =
+      sod === undefined ? [] : [...parseSod(sod).ldsSecurityObject.dataGroupHashes.keys()];
+    const listed = [
+      ...new Set([...(com === undefined ? [] : parseEfCom(com).dataGroups), ...signed]),
+    ].sort((a, b) => a - b);
     const groups = new Map<number, Uint8Array>();
     for (const n of wanted) {
       if (!listed.includes(n)) continue;
@@ -89,15 +104,18 @@ export async function readDocument(request: ReadDocumentRequest): Promise<Docume
     const dg1 = groups.get(1);
     if (dg1 === undefined)
       throw new ChipFileError(fileIds.dataGroup(1), 'missing', 'every eMRTD has DG1 (the MRZ)');
-    const sod = await read(fileIds.sod);
     const pa: DocumentReading['passiveAuthentication'] =
       sod === undefined
         ? { ok: false, skipped: 'noSod' }
         : request.trust === undefined
           ? { ok: false, skipped: 'noTrustStore' }
           : passiveAuthentication(sod, groups, request.trust, request.now);
+    // A signed data group the kiosk reads but the chip would not give: not verified.
+    const withheld = wanted.filter((n) => signed.includes(n) && !groups.has(n));
     const dg15 = groups.get(15);
-    let aa: DocumentReading['activeAuthentication'] = { ok: false, skipped: 'noDg15' };
+    let aa: DocumentReading['activeAuthentication'] = signed.includes(15)
+      ? { ok: false, failure: 'refusedByChip', detail: 'DG15 is signed in EF.SOD but was not read' }
+      : { ok: false, skipped: 'noDg15' };
     if (dg15 !== undefined) {
       const challenge = new Uint8Array(randomBytes(8));
       try {
@@ -124,10 +142,10 @@ export async function readDocument(request: ReadDocumentRequest): Promise<Docume
               bytes: face.image,
             },
           }),
-      dataGroups: { listed, read: [...groups.keys()] },
+      dataGroups: { listed, read: [...groups.keys()], withheld },
       passiveAuthentication: pa,
       activeAuthentication: aa,
-      verified: pa.ok && (aa.ok || 'skipped' in aa),
+      verified: pa.ok && withheld.length === 0 && (aa.ok || 'skipped' in aa),
     };
   } finally {
     reader.close();
@@ -146,6 +164,8 @@ export function verificationFailures(reading: DocumentReading): string[] {
       if (dg.status !== 'ok' && dg.status !== 'notRead')
         failed.push(`DG${String(dg.dataGroup)} hash: ${dg.status}`);
   }
+  for (const n of reading.dataGroups.withheld)
+    failed.push(`DG${String(n)} is signed in EF.SOD but the chip did not give it`);
   const aa = reading.activeAuthentication;
   if (!aa.ok && !('skipped' in aa)) failed.push(`Active Authentication: ${aa.failure}`);
   return failed;

@@ -11,6 +11,7 @@ export type DriveProblem =
   | 'mounted'
   | 'readOnly'
   | 'notImageFile'
+  | 'imagesNotAllowed'
   | 'missing';
 
 const problemText: Readonly<Record<DriveProblem, string>> = {
@@ -22,6 +23,7 @@ const problemText: Readonly<Record<DriveProblem, string>> = {
   mounted: 'it is mounted (unmount it first)',
   readOnly: 'it is read-only',
   notImageFile: 'it is neither a block device nor a regular image file',
+  imagesNotAllowed: 'it is an image file, and usb.allowImageFiles is off',
   missing: 'it does not exist',
 };
 

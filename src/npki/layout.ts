@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Certificate } from '@peculiar/asn1-x509';
-import { CertificateExistsError, MalformedFileError, StorageIoError } from '../errors/index.js';
+import {
+  CertificateExistsError,
+  MalformedFileError,
+  StorageIoError,
+  TruncatedFileError,
+} from '../errors/index.js';
 import { dnValue, parseCertificate, subjectDn } from './certificate.js';
 import { maxNpkiFileBytes } from './der.js';
 import { FsVolume } from './fsVolume.js';
@@ -217,6 +222,24 @@ export async function writeNpkiPair(
     const written = (Object.entries(files) as [keyof typeof npkiFileNames, Uint8Array][]).map(
       ([key, bytes]) => ({ path: volumePath(staging, npkiFileNames[key]), bytes }),
     );
+    // Replacing keeps what the new pair does not bring (kmCert.der, kmPri.key: the key-management
+    // pair may be needed to open old documents).
+    if (existing !== undefined && tree !== undefined) {
+      const kept = readFolder(tree, '', dnFolder, existing)?.files ?? {};
+      const carry = (Object.keys(kept) as (keyof typeof npkiFileNames)[]).filter(
+        (key) => files[key] === undefined && kept[key] !== undefined,
+      );
+      const bytes = await volume.readFiles(
+        carry.map((key) => kept[key] ?? ''),
+        maxNpkiFileBytes,
+      );
+      carry.forEach((key, i) => {
+        written.push({
+          path: volumePath(staging, npkiFileNames[key]),
+          bytes: bytes[i] ?? new Uint8Array(0),
+        });
+      });
+    }
     await volume.createFiles(written);
     step('verify');
     const back = await volume.readFiles(
@@ -311,8 +334,11 @@ async function swapInto(
   try {
     await volume.rename(staging, existing);
   } catch (error) {
-    // Put the previous pair back; if that fails too (the drive is gone), the next write does.
-    await volume.rename(aside, existing).catch(() => undefined);
+    // Put the previous pair back, unless the rename did happen after all (a tool killed by its
+    // timeout after the fact): moving onto a folder would nest it. If this fails too (the drive
+    // is gone), the next write's recovery does it.
+    const now = await volume.listTree(existing).catch(() => undefined);
+    if (now === undefined) await volume.rename(aside, existing).catch(() => undefined);
     throw error;
   }
   step('cleanup');
@@ -339,13 +365,18 @@ async function recoverInterruptedWrites(
       changed = true;
     } else if (name.startsWith(asidePrefix)) {
       const target = await asideTarget(volume, tree, entry.path);
-      const taken = target === undefined ? undefined : tree.child(user, target);
-      if (target !== undefined && (taken === undefined || !visibleFolder(taken))) {
+      // An aside whose certificate cannot be read is a pair of unknown subject: kept as it is,
+      // never deleted on a guess (scanNpki does not show it, the medium still holds it).
+      if (target === undefined) continue;
+      const taken = tree.child(user, target);
+      if (taken === undefined || !visibleFolder(taken)) {
         await volume.rename(entry.path, volumePath(user, target));
-      } else {
+        changed = true;
+      } else if (readFolder(tree, '', target, taken.path) !== undefined) {
+        // The replacement is in place (it has a certificate): the previous pair can go.
         await volume.remove(entry.path);
+        changed = true;
       }
-      changed = true;
     }
   }
   return changed;
@@ -359,16 +390,24 @@ async function asideTarget(
 ): Promise<string | undefined> {
   const cert = readFolder(tree, '', '', aside)?.files.signCert;
   if (cert === undefined) return undefined;
+  // A medium that cannot be read now throws: nothing is decided on a failed read.
+  const [bytes] = await volume.readFiles([cert], maxNpkiFileBytes);
   try {
-    const [bytes] = await volume.readFiles([cert], maxNpkiFileBytes);
     return dnFolderName(parseCertificate(bytes ?? new Uint8Array(0)));
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof MalformedFileError || error instanceof TruncatedFileError)
+      return undefined;
+    throw error;
   }
 }
 
+/**
+ * Characters no folder name may hold: path separators and control characters anywhere, and what
+ * FAT long names refuse (`: * ? " < > |`, Microsoft FAT32 specification §7), so that a pair
+ * written to a folder can be copied to a USB drive and read on Windows.
+ */
 // eslint-disable-next-line no-control-regex -- refusing control characters in names
-const unsafeInFolderName = /[/\\\u0000-\u001f\u007f]/;
+const unsafeInFolderName = /[/\\\u0000-\u001f\u007f:*?"<>|]/;
 
 function checkFolderName(name: string, what: string): void {
   if (
@@ -376,6 +415,8 @@ function checkFolderName(name: string, what: string): void {
     name === '.' ||
     name === '..' ||
     unsafeInFolderName.test(name) ||
+    // FAT drops a trailing dot or space, so the folder would not be found again by its name.
+    /[. ]$/.test(name) ||
     Buffer.byteLength(name) > 255
   ) {
     throw new MalformedFileError(

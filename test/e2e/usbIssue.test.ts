@@ -22,7 +22,10 @@ const home = tempDir('home-');
 const outputs: string[] = [];
 const secrets: string[] = [holder.password, holder.idn, other.idn];
 const config = join(tempDir('conf-'), 'kiosk.yaml');
-writeFileSync(config, `usb:\n  maxBytes: ${String(128 * mib)}\nnpki:\n  renewalWindowDays: 365\n`);
+writeFileSync(
+  config,
+  `usb:\n  maxBytes: ${String(128 * mib)}\n  allowImageFiles: true\nnpki:\n  renewalWindowDays: 365\n`,
+);
 
 function kiosk(args: readonly string[]): KioskRun {
   const run = runKiosk(['--config', config, ...args], home);
@@ -213,6 +216,12 @@ describe('kiosk cert issue --storage usb:IMAGE', () => {
   });
 
   it('an oversized device is refused by format and by issue, with a clear message', () => {
+    // Without usb.allowImageFiles (the default in a branch), no file is a drive.
+    expectError(
+      runKiosk(['usb', 'format', image(64 * mib), '--yes']),
+      'USB_UNSAFE',
+      /usb\.allowImageFiles is off/,
+    );
     const disk = image(512 * mib);
     expectError(
       kiosk(['usb', 'format', disk, '--yes']),

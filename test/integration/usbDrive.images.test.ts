@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { tempDir } from '../support/tempDir.js';
-import { usbDriveContractSuite } from '../contract/usbDrive.js';
+import { usbDriveContractSuite, yessignPair } from '../contract/usbDrive.js';
+import { KioskError } from '../../src/errors/index.js';
 
 // The USB drive contract on real FAT file systems (DESIGN §3.4): image files formatted by
 // mkfs.vfat and written through mtools, and the same on a loop device where losetup works (root).
@@ -19,7 +20,7 @@ function image(dir: string, name: string, bytes: number): string {
 
 usbDriveContractSuite('image files through mkfs.vfat and mtools', () => {
   const dir = tempDir('usb-images-');
-  const driver = new RealUsbDrives({ maxBytes: 128 * mib });
+  const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true });
   return Promise.resolve({
     driver,
     blank: image(dir, 'stick.img', 64 * mib),
@@ -57,3 +58,24 @@ function skipSuite(name: string): void {
     it('needs losetup', () => undefined);
   });
 }
+
+describe('a visitor’s own files on a FAT image', () => {
+  it('a file named NPKI in the way is kept: the write fails, nothing is overwritten', async () => {
+    const stick = image(tempDir('usb-own-'), 'stick.img', 64 * mib);
+    const drive = await new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true }).open(
+      stick,
+    );
+    await drive.format('KIOSK');
+    const own = join(tempDir('own-'), 'NPKI');
+    writeFileSync(own, 'the visitor’s own notes');
+    const env = { ...process.env, LANG: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' };
+    execFileSync('mcopy', ['-i', stick, own, '::/NPKI'], { env });
+    const pair = yessignPair();
+    await expect(
+      drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false }),
+    ).rejects.toBeInstanceOf(KioskError);
+    expect(execFileSync('mtype', ['-i', stick, '::/NPKI'], { env, encoding: 'utf8' })).toBe(
+      'the visitor’s own notes',
+    );
+  });
+});

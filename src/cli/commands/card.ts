@@ -57,7 +57,8 @@ export function registerCardCommands(program: Command, context: () => Promise<Cl
       }
       const photo = reading.photo;
       if (photo !== undefined && options.photoOut !== undefined)
-        await writeFile(options.photoOut, photo.bytes);
+        // A face is personal data: readable by the operator only, never over an existing file.
+        await writeFile(options.photoOut, photo.bytes, { mode: 0o600, flag: 'wx' });
       const failed = verificationFailures(reading);
       // The log keeps what was checked, never the holder's data (DESIGN §8).
       ctx.log.info(

@@ -89,10 +89,12 @@ async function runAttached(
     reset: () => {
       chip.reset();
     },
-    respond: (apdu) => {
+    respond: async (apdu) => {
       if (removals > 0 && removeAfter !== undefined && ++apdus > removeAfter) {
+        // Pulled before this command is answered, as a document lifted off the reader.
         removals--;
-        void pull();
+        await pull();
+        return new Uint8Array(0);
       }
       return chip.respond(apdu);
     },

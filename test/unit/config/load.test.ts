@@ -30,6 +30,7 @@ describe('configuration', () => {
       usb: {
         maxBytes: 256 * 1024 ** 3,
         allowLoopDevices: false,
+        allowImageFiles: false,
         formatLabel: 'NPKI',
         toolTimeoutMs: 30_000,
       },

@@ -148,4 +148,53 @@ describe('writing a certificate folder', () => {
     expect((await readdir(user)).sort()).toEqual([yessignDn, dn].sort());
     expect(await readFile(join(user, yessignDn, 'signPri.key'), 'utf8')).toBe('old key');
   });
+
+  it('keeps an aside folder whose certificate cannot be read: never deletes a pair on a guess', async () => {
+    const root = await tempRoot();
+    const user = join(root, 'NPKI', 'yessign', 'USER');
+    await mkdir(join(user, '.kiosk-aside-0a0b0c'), { recursive: true });
+    await writeFile(join(user, '.kiosk-aside-0a0b0c', 'signCert.der'), 'not a certificate');
+    await writeFile(join(user, '.kiosk-aside-0a0b0c', 'signPri.key'), 'somebody’s key');
+    await writeNpkiFolder(root, 'yessign', dn, { signCert: Buffer.from('c') }, { replace: false });
+    expect(await readFile(join(user, '.kiosk-aside-0a0b0c', 'signPri.key'), 'utf8')).toBe(
+      'somebody’s key',
+    );
+  });
+
+  it('replacing a pair keeps the key-management files the new pair does not bring', async () => {
+    const root = await tempRoot();
+    const dir = join(root, 'NPKI', 'yessign', 'USER', dn);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'signCert.der'), 'old cert');
+    await writeFile(join(dir, 'signPri.key'), 'old key');
+    await writeFile(join(dir, 'kmCert.der'), 'km cert');
+    await writeFile(join(dir, 'kmPri.key'), 'km key');
+    await writeNpkiFolder(
+      root,
+      'yessign',
+      dn,
+      { signCert: Buffer.from('new cert'), signKey: Buffer.from('new key') },
+      { replace: true },
+    );
+    expect((await readdir(dir)).sort()).toEqual(
+      ['kmCert.der', 'kmPri.key', 'signCert.der', 'signPri.key'].sort(),
+    );
+    expect(await readFile(join(dir, 'signPri.key'), 'utf8')).toBe('new key');
+    expect(await readFile(join(dir, 'kmPri.key'), 'utf8')).toBe('km key');
+  });
+
+  it.each(['cn=a:b', 'cn=a?', 'cn=a*', 'cn=a|b', 'cn=a<b>', 'cn=a"b', 'cn=trailing.', 'cn=space '])(
+    'refuses a subject FAT cannot hold as a folder name: %j',
+    async (name) => {
+      await expect(
+        writeNpkiFolder(
+          await tempRoot(),
+          'yessign',
+          name,
+          { signCert: Buffer.from('c') },
+          { replace: false },
+        ),
+      ).rejects.toThrow(/cannot be a folder name/);
+    },
+  );
 });
