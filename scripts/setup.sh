@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # tests talk to, and the run-time libraries of the device packages.
 debs=(
   build-essential python3 libpcsclite-dev pcscd vsmartcard-vpcd softhsm2 opensc
-  dosfstools mtools libusb-1.0-0 libudev1 tmux openssl
+  dosfstools mtools fdisk libusb-1.0-0 libudev1 tmux openssl
 )
 
 # Node first: nothing else is worth installing on the wrong one. vitest 4 needs 20.19 or later.
