@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { MountTableError } from '../../src/errors/blockDevice.js';
-import { readBounded } from './boundedRead.js';
+import { readBoundedFile } from '../../src/io/readBoundedFile.js';
 import { partitionNumber } from './sysfs.js';
 
 // Which of a drive's device nodes are mounted, and where (DESIGN §3.4: never touch a device
@@ -36,14 +36,14 @@ export async function mountsOf(
   devicePaths: readonly string[],
   procMounts: string = defaultProcMounts,
 ): Promise<MountEntry[]> {
-  let table: Buffer | 'tooLarge';
-  try {
-    table = await readBounded(procMounts, maxMountTableBytes);
-  } catch (cause) {
-    throw new MountTableError(procMounts, 'unreadable', { cause });
-  }
-  if (table === 'tooLarge') throw new MountTableError(procMounts, 'tooLarge');
-  return parseMounts(table.toString('utf8')).filter((mount) =>
+  const read = await readBoundedFile(procMounts, maxMountTableBytes);
+  if (!read.ok)
+    throw new MountTableError(
+      procMounts,
+      read.problem.startsWith('larger than') ? 'tooLarge' : 'unreadable',
+      { cause: read.cause },
+    );
+  return parseMounts(read.bytes.toString('utf8')).filter((mount) =>
     devicePaths.some((device) => isDeviceOrPartition(mount.source, device)),
   );
 }

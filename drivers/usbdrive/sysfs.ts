@@ -1,7 +1,7 @@
 import { opendir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { BlockDeviceNotFoundError } from '../../src/errors/blockDevice.js';
-import { readBounded } from './boundedRead.js';
+import { readBoundedFile } from '../../src/io/readBoundedFile.js';
 
 // Block device ↔ USB device, read from sysfs (DESIGN §3.4). Forward:
 // /sys/bus/usb/devices/<bus>-<ports> → its interfaces <bus>-<ports>:<config>.<n> with
@@ -269,12 +269,8 @@ async function entries(dir: string, keep: (name: string) => boolean): Promise<st
 
 /** A sysfs attribute without its final newline; undefined if missing, unreadable or over a page. */
 async function readAttribute(path: string): Promise<string | undefined> {
-  try {
-    const bytes = await readBounded(path, maxAttributeBytes);
-    return bytes === 'tooLarge' ? undefined : bytes.toString('utf8').replace(/\n$/, '');
-  } catch {
-    return undefined;
-  }
+  const read = await readBoundedFile(path, maxAttributeBytes);
+  return read.ok ? read.bytes.toString('utf8').replace(/\n$/, '') : undefined;
 }
 
 function nonEmpty(value: string | undefined): value is string {

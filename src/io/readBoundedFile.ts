@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** What reading a bounded file gave. `problem` is an errno (`ENOENT`, …) or one of ours. */
@@ -6,14 +7,17 @@ export type BoundedRead =
   | { readonly ok: false; readonly problem: string; readonly cause?: unknown };
 
 /**
- * Reads a regular file of at most `maxBytes` without ever holding more than `maxBytes + 1` bytes:
+ * Reads a regular file of at most `maxBytes` (counted while reading: /proc and /sys files report a
+ * size of 0) without ever holding more than `maxBytes + 1` bytes:
  * a device (`/dev/zero`), a folder or a huge file is refused, not loaded (DESIGN §8). The caller
  * turns a problem into its own typed error and zeroes the bytes if they are secret.
  */
 export async function readBoundedFile(path: string, maxBytes: number): Promise<BoundedRead> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO where a file belongs must not hang the kiosk on open (no effect on a
+    // regular file, and anything not regular is refused below).
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     return { ok: false, problem: (cause as NodeJS.ErrnoException).code ?? 'EIO', cause };
   }

@@ -93,12 +93,11 @@ export function registerCertCommands(program: Command, context: ContextFactory):
           await checkOnTokenCommand(ctx, spec.label, options);
           return;
         }
-        if (options.passwordFile === undefined)
-          throw new UsageError('--password-file is required for dir: and usb: storage');
+        const passwordFile = requirePasswordFile(options);
         const store = openStore(spec, storeDevices(ctx));
         const stored = await selectCertificate(store, options.serial);
         const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
-        const password = await readSecretFile(options.passwordFile, 'password');
+        const password = await readSecretFile(passwordFile, 'password');
         let result;
         try {
           result = await checkCertificate(store, stored, password, idn);
@@ -169,13 +168,12 @@ function registerIssue(cert: Command, context: ContextFactory): void {
         });
         return;
       }
-      if (options.passwordFile === undefined)
-        throw new UsageError('--password-file is required for dir: and usb: storage');
+      const passwordFile = requirePasswordFile(options);
       const medium = openMedium(spec, storeDevices(ctx));
       const trust = await readCaTrust(options.caCert);
       const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
       const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
-      const password = await readSecretFile(options.passwordFile, 'password');
+      const password = await readSecretFile(passwordFile, 'password');
       try {
         const issued = await issueToFolder({
           client: cmpClient(options.ca, trust, ctx),
@@ -237,11 +235,10 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         await renewOnTokenCommand(ctx, target.label, options);
         return;
       }
-      if (options.passwordFile === undefined)
-        throw new UsageError('--password-file is required for dir: and usb: storage');
+      const passwordFile = requirePasswordFile(options);
       const { medium, stored } = await selectOnMedium(ctx, target, options.serial);
       const trust = await readCaTrust(options.caCert);
-      const password = await readSecretFile(options.passwordFile, 'password');
+      const password = await readSecretFile(passwordFile, 'password');
       try {
         const renewed = await renewInFolder({
           client: cmpClient(options.ca, trust, ctx),
@@ -301,11 +298,10 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         );
         return;
       }
-      if (options.passwordFile === undefined)
-        throw new UsageError('--password-file is required for dir: and usb: storage');
+      const passwordFile = requirePasswordFile(options);
       const { medium: store, stored } = await selectOnMedium(ctx, spec, options.serial);
       const trust = await readCaTrust(options.caCert);
-      const password = await readSecretFile(options.passwordFile, 'password');
+      const password = await readSecretFile(passwordFile, 'password');
       try {
         const { serial } = await revokeStored(
           cmpClient(options.ca, trust, ctx),
@@ -345,6 +341,13 @@ const revocationReasons: Readonly<Record<string, CRLReasons>> = {
   superseded: CRLReasons.superseded,
   cessationOfOperation: CRLReasons.cessationOfOperation,
 };
+
+/** The key file's password file, which dir: and usb: storage need (checked before any work). */
+function requirePasswordFile(options: { passwordFile?: string }): string {
+  if (options.passwordFile === undefined)
+    throw new UsageError('--password-file is required for dir: and usb: storage');
+  return options.passwordFile;
+}
 
 /** A token is opened with its PIN: a password file given for one is a mistake, said so. */
 function refusePasswordFile(options: { passwordFile?: string }): void {
