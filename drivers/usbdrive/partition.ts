@@ -6,6 +6,8 @@
 // outside bytes only ever give one of the typed results
 // (test/unit/drivers/usbdrive/partition.property.test.ts).
 
+import { fatGeometryOf } from './fat/geometry.js';
+
 /** Bytes in an MBR sector and in the LBA unit of its partition entries (the MBR has no other). */
 const mbrSectorBytes = 512;
 
@@ -157,18 +159,8 @@ export function filesystemOf(bytes: Uint8Array): Filesystem {
 
 /** FAT12/16/32 from the BPB's geometry (FAT specification §3.5); 'unknown' when inconsistent. */
 function fatTypeOf(sector: Uint8Array): Filesystem {
-  const bytesPerSector = u16(sector, 11);
-  const sectorsPerCluster = byteAt(sector, 13);
-  const reserved = u16(sector, 14);
-  const fats = byteAt(sector, 16);
-  const rootEntries = u16(sector, 17);
-  const total = u16(sector, 19) !== 0 ? u16(sector, 19) : u32(sector, 32);
-  const fatSize = u16(sector, 22) !== 0 ? u16(sector, 22) : u32(sector, 36);
-  const rootSectors = Math.ceil((rootEntries * 32) / bytesPerSector);
-  const dataSectors = total - (reserved + fats * fatSize + rootSectors);
-  if (fatSize === 0 || dataSectors <= 0) return 'unknown';
-  const clusters = Math.floor(dataSectors / sectorsPerCluster);
-  return clusters < 4085 ? 'fat12' : clusters < 65525 ? 'fat16' : 'fat32';
+  const geometry = fatGeometryOf(sector);
+  return geometry === undefined ? 'unknown' : `fat${String(geometry.type) as '12' | '16' | '32'}`;
 }
 
 /**

@@ -18,6 +18,9 @@ import type {
   UsbDriveDriver,
 } from './contract.js';
 import { mountsOf } from './mounts.js';
+import type { NpkiVolume } from '../../src/npki/volume.js';
+import { fileBlockDevice, headBytes } from './fat/blockDevice.js';
+import { FatVolume } from './fat/fatVolume.js';
 import { MtoolsVolume } from './mtoolsVolume.js';
 import { fatLabelOf, fatVolumeOffset, filesystemOf, type VolumeLocation } from './partition.js';
 import { checkDriveSafety, checkImageSafety } from './safety.js';
@@ -30,7 +33,7 @@ import {
   type BlockDeviceFacts,
 } from './sysfs.js';
 import { runTool } from './tool.js';
-import { VolumeDrive } from './volumeDrive.js';
+import { VolumeDrive, type VolumeUse } from './volumeDrive.js';
 
 export interface RealUsbDrivesOptions {
   /** The largest device the kiosk touches (DESIGN §3.4: a disk is not a stick). */
@@ -46,20 +49,22 @@ export interface RealUsbDrivesOptions {
   readonly procMounts?: string;
   /** USB hotplug, for watch(); without it watch() reports nothing. */
   readonly hotplug?: UsbHotplug;
+  /**
+   * Files on the drive read and written in-process (drivers/usbdrive/fat/, the default) or
+   * through mtools, one process a step.
+   */
+  readonly fileAccess?: 'in-process' | 'mtools';
   /** Per mtools command; 30 s if absent. */
   readonly toolTimeoutMs?: number;
   /** mkfs.vfat and fsck.vfat; 180 s if absent (a large stick takes a while). */
   readonly formatTimeoutMs?: number;
 }
 
-/** Bytes read from the start of a device to find its file system (ext's magic is at 1080). */
-const probeBytes = 4096;
-
 /**
  * USB drives on Linux (DESIGN §3.4): found through sysfs, checked for safety before anything is
  * done (removable USB mass storage, not mounted, under the size limit; image files for tests and
- * labs), formatted with dosfstools, and written without mounting through mtools with the NPKI
- * layout's all-or-nothing protocol.
+ * labs), formatted with dosfstools, and written without mounting (in-process, or through mtools)
+ * with the NPKI layout's all-or-nothing protocol.
  */
 export class RealUsbDrives implements UsbDriveDriver {
   private readonly sysRoot: string;
@@ -122,7 +127,7 @@ export class RealUsbDrives implements UsbDriveDriver {
     };
     return new VolumeDrive({
       identity,
-      volume: (signal) => this.volume(device, signal),
+      volume: (use) => this.volume(device, use),
       format: (label, op) => this.format(device, label, op),
       eject: () => Promise.resolve(),
     });
@@ -147,9 +152,9 @@ export class RealUsbDrives implements UsbDriveDriver {
     };
     return new VolumeDrive({
       identity,
-      volume: async (signal) => {
+      volume: async (use) => {
         await again();
-        return this.volume(device, signal);
+        return this.volume(device, use);
       },
       format: async (label, op) => {
         await again();
@@ -231,27 +236,32 @@ export class RealUsbDrives implements UsbDriveDriver {
 
   /** The file system and label found at the start of the device (or of its FAT partition). */
   private async probe(device: string): Promise<{ filesystem: string; label?: string }> {
-    const head = await readAt(device, 0, probeBytes);
+    const head = await readAt(device, 0, headBytes);
     const location = fatVolumeOffset(head);
     if (location.kind !== 'fat') return { filesystem: describe(location) };
-    const boot = location.offset === 0 ? head : await readAt(device, location.offset, probeBytes);
+    const boot = location.offset === 0 ? head : await readAt(device, location.offset, headBytes);
     const label = fatLabelOf(boot);
     return { filesystem: filesystemOf(boot), ...(label === undefined ? {} : { label }) };
   }
 
   /** The FAT volume on the device as it is now (it may have been formatted since it was opened). */
-  private async volume(device: string, signal?: AbortSignal): Promise<MtoolsVolume> {
+  private async volume(device: string, operation: VolumeUse): Promise<NpkiVolume> {
+    const locate = (head: Uint8Array): number => {
+      const location = fatVolumeOffset(head);
+      if (location.kind !== 'fat') throw new DriveNotFatError(device, describe(location));
+      return location.offset;
+    };
+    if (this.options.fileAccess !== 'mtools')
+      return new FatVolume(device, fileBlockDevice(device, locate), operation);
     let head: Uint8Array;
     try {
-      head = await readAt(device, 0, probeBytes);
+      head = await readAt(device, 0, headBytes);
     } catch (cause) {
       if (!existsSync(device)) throw new DriveRemovedError(`${device} is gone`, { cause });
       throw new DriveIoError(`${device} cannot be read`, { cause });
     }
-    const location = fatVolumeOffset(head);
-    if (location.kind !== 'fat') throw new DriveNotFatError(device, describe(location));
-    return new MtoolsVolume(device, location.offset, {
-      ...(signal === undefined ? {} : { signal }),
+    return new MtoolsVolume(device, locate(head), {
+      ...(operation.signal === undefined ? {} : { signal: operation.signal }),
       ...(this.options.toolTimeoutMs === undefined
         ? {}
         : { timeoutMs: this.options.toolTimeoutMs }),

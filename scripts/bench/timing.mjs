@@ -13,6 +13,23 @@ export async function medianMs(fn, runs) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Median wall times in milliseconds of each of `fns`, called in turn `runs` times each (after one
+ * warm-up round): what else the machine is doing then weighs on every contender alike.
+ */
+export async function interleavedMedianMs(fns, runs) {
+  for (const fn of fns) await fn();
+  const times = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const start = performance.now();
+      await fn();
+      times[k].push(performance.now() - start);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
 /** One result line: ours, theirs, and ours/theirs (below 1: ours is faster). */
 export function report(what, oursMs, theirsMs, theirs) {
   const ratio = oursMs / theirsMs;

@@ -12,6 +12,7 @@ export function usbDrives(ctx: CliContext): UsbDriveDriver {
     maxBytes: ctx.config.usb.maxBytes,
     allowLoopDevices: ctx.config.usb.allowLoopDevices,
     allowImageFiles: ctx.config.usb.allowImageFiles,
+    fileAccess: ctx.config.usb.fileAccess,
     toolTimeoutMs: ctx.config.usb.toolTimeoutMs,
   });
 }

@@ -31,6 +31,8 @@ export interface NpkiVolume {
   rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder with everything in it. */
   remove(path: string): Promise<void>;
+  /** Lets go of the medium, for volumes that keep it open between calls; called when done. */
+  close?(): Promise<void>;
 }
 
 export interface VolumeTree {

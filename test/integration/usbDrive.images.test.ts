@@ -8,7 +8,8 @@ import { usbDriveContractSuite, yessignPair } from '../contract/usbDrive.js';
 import { KioskError } from '../../src/errors/index.js';
 
 // The USB drive contract on real FAT file systems (DESIGN §3.4): image files formatted by
-// mkfs.vfat and written through mtools, and the same on a loop device where losetup works (root).
+// mkfs.vfat and written in-process and through mtools, and the same on a loop device where losetup
+// works (root).
 const mib = 1024 * 1024;
 
 function image(dir: string, name: string, bytes: number): string {
@@ -18,17 +19,19 @@ function image(dir: string, name: string, bytes: number): string {
   return path;
 }
 
-usbDriveContractSuite('image files through mkfs.vfat and mtools', () => {
-  const dir = tempDir('usb-images-');
-  const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true });
-  return Promise.resolve({
-    driver,
-    blank: image(dir, 'stick.img', 64 * mib),
-    // Sparse, so it costs nothing: larger than the limit, refused whatever is asked.
-    unsafe: image(dir, 'disk.img', 512 * mib),
-    cleanup: () => Promise.resolve(),
+for (const fileAccess of ['in-process', 'mtools'] as const) {
+  usbDriveContractSuite(`image files through mkfs.vfat, files ${fileAccess}`, () => {
+    const dir = tempDir('usb-images-');
+    const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true, fileAccess });
+    return Promise.resolve({
+      driver,
+      blank: image(dir, 'stick.img', 64 * mib),
+      // Sparse, so it costs nothing: larger than the limit, refused whatever is asked.
+      unsafe: image(dir, 'disk.img', 512 * mib),
+      cleanup: () => Promise.resolve(),
+    });
   });
-});
+}
 
 /** Whether this machine lets us attach loop devices (root with /dev/loop-control). */
 const canLoop = spawnSync('losetup', ['-f'], { encoding: 'utf8' }).status === 0;
@@ -37,21 +40,24 @@ function attach(path: string): string {
   return execFileSync('losetup', ['-f', '--show', path], { encoding: 'utf8' }).trim();
 }
 
-(canLoop ? usbDriveContractSuite : skipSuite)('a loop device through mkfs.vfat and mtools', () => {
-  const dir = tempDir('usb-loop-');
-  const blank = attach(image(dir, 'stick.img', 64 * mib));
-  const unsafe = attach(image(dir, 'disk.img', 512 * mib));
-  const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowLoopDevices: true });
-  return Promise.resolve({
-    driver,
-    blank,
-    unsafe,
-    cleanup: () => {
-      for (const device of [blank, unsafe]) spawnSync('losetup', ['-d', device]);
-      return Promise.resolve();
-    },
-  });
-});
+(canLoop ? usbDriveContractSuite : skipSuite)(
+  'a loop device through mkfs.vfat, files in-process',
+  () => {
+    const dir = tempDir('usb-loop-');
+    const blank = attach(image(dir, 'stick.img', 64 * mib));
+    const unsafe = attach(image(dir, 'disk.img', 512 * mib));
+    const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowLoopDevices: true });
+    return Promise.resolve({
+      driver,
+      blank,
+      unsafe,
+      cleanup: () => {
+        for (const device of [blank, unsafe]) spawnSync('losetup', ['-d', device]);
+        return Promise.resolve();
+      },
+    });
+  },
+);
 
 function skipSuite(name: string): void {
   describe.skip(`${name} (skipped: losetup cannot attach loop devices here, not root?)`, () => {

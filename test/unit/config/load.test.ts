@@ -32,6 +32,7 @@ describe('configuration', () => {
         allowLoopDevices: false,
         allowImageFiles: false,
         formatLabel: 'NPKI',
+        fileAccess: 'in-process',
         toolTimeoutMs: 30_000,
       },
       stateDir: 'var/state',

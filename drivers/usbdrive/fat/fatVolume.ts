@@ -1,0 +1,418 @@
+import { DriveIoError, DriveNotFatError } from '../../../src/errors/index.js';
+import {
+  baseNameOf,
+  maxTreeEntries,
+  parentOf,
+  volumePath,
+  type NpkiVolume,
+  type TreeEntry,
+  type VolumeFile,
+  type VolumeTree,
+} from '../../../src/npki/volume.js';
+import { fileBlockDevice, type BlockDevice, type OpenBlockDevice } from './blockDevice.js';
+import { dotEntries, type DirEntry } from './directory.js';
+import { FatTable } from './fatTable.js';
+import { clusterOffset, Folder, PendingWrites, runsOf } from './folder.js';
+import { fatGeometryOf } from './geometry.js';
+
+/**
+ * A FAT12/16/32 volume read and written in-process (hand-written in drivers/usbdrive/fat/).
+ *
+ * Why not mtools for every step: each mtools process loads the FAT again and costs ~3 ms, and the
+ * all-or-nothing write needs a listing, a staged copy, a read-back and a rename; issue 5 prices
+ * format + write against plain `mkfs.vfat + mmd + mcopy`, which those processes alone exceed.
+ * mkfs.vfat and fsck.vfat still format and check; mtools stays the reference that the tests read
+ * every result back with (test/integration/fatVolume.mtools.test.ts), and a configured fallback.
+ *
+ * Crash order (a pulled drive): data and new folders go into free clusters first; a creation
+ * then writes the FAT (and FSInfo), flushes, and only then the entries that name the clusters; a
+ * removal writes the deleted entries, flushes, then frees the clusters; a rename writes the new
+ * entry, flushes, then deletes the old one. So an entry never names a free cluster: a pull leaves
+ * at worst clusters no entry names (space, which fsck.vfat reclaims) or, for a rename, both names
+ * on one folder, which remove() below takes apart without freeing what the other still names.
+ */
+export class FatVolume implements NpkiVolume {
+  constructor(
+    readonly name: string,
+    private readonly openDevice: OpenBlockDevice,
+    private readonly options: {
+      readonly signal?: AbortSignal;
+      /** Open for writing from the first call (a pair write starts with a listing). */
+      readonly writing?: boolean;
+    } = {},
+  ) {}
+
+  private open:
+    | { readonly access: 'read' | 'write'; readonly device: BlockDevice; readonly fs: FatSession }
+    | undefined;
+
+  async listTree(dir: string): Promise<VolumeTree | undefined> {
+    return this.session('read', async (fs) => {
+      const found = await fs.resolve(dir);
+      if (found === undefined || !found.folder) return undefined;
+      const entries: TreeEntry[] = [];
+      const seen = new Set<number>();
+      const walk = async (folder: Folder, path: string): Promise<void> => {
+        if (seen.has(folder.cluster))
+          throw new DriveIoError(`${this.name}${path}: a folder inside itself`);
+        seen.add(folder.cluster);
+        for (const entry of folder.entries()) {
+          if (entries.length >= maxTreeEntries)
+            throw new DriveIoError(`${dir} holds more than ${String(maxTreeEntries)} entries`);
+          const child = volumePath(path, entry.name);
+          entries.push({ path: child, folder: entry.folder, file: !entry.folder });
+          if (entry.folder) await walk(await fs.folderOf(entry), child);
+        }
+      };
+      await walk(found.contents, found.path);
+      return { path: found.path, entries };
+    });
+  }
+
+  async readFiles(paths: readonly string[], maxBytes: number): Promise<Uint8Array[]> {
+    return this.session('read', async (fs) => {
+      const out: Uint8Array[] = [];
+      for (const path of paths) {
+        const found = await fs.resolve(path);
+        if (found?.entry === undefined || found.folder)
+          throw new DriveIoError(`${this.name}${path}: not a file`);
+        if (found.entry.size > maxBytes)
+          throw new DriveIoError(`${path}: larger than ${String(maxBytes)} bytes`);
+        out.push(await fs.readFile(found.entry));
+      }
+      return out;
+    });
+  }
+
+  async createFiles(files: readonly VolumeFile[]): Promise<void> {
+    await this.session('write', async (fs) => {
+      for (const file of files) {
+        let folder = fs.root;
+        for (const segment of parentOf(file.path)
+          .split('/')
+          .filter((s) => s !== '')) {
+          const entry = folder.find(segment);
+          if (entry !== undefined && !entry.folder)
+            throw new DriveIoError(`${this.name}${file.path}: ${segment} is a file`);
+          folder =
+            entry === undefined ? await fs.makeFolder(folder, segment) : await fs.folderOf(entry);
+        }
+        const name = baseNameOf(file.path);
+        if (folder.find(name) !== undefined)
+          throw new DriveIoError(`${this.name}${file.path}: exists`);
+        await fs.writeFile(folder, name, file.bytes);
+      }
+      await fs.commitCreation();
+    });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.session('write', async (fs) => {
+      const found = await fs.resolve(from);
+      const parent = await fs.resolve(parentOf(to));
+      if (
+        found?.entry === undefined ||
+        parent?.path.toLowerCase() !== parentOf(found.path).toLowerCase()
+      )
+        throw new DriveIoError(`${this.name}${from}: not found, or ${to} is in another folder`);
+      const name = baseNameOf(to);
+      const clash = found.parent.find(name);
+      if (clash !== undefined && clash.slot !== found.entry.slot)
+        throw new DriveIoError(`${this.name}${to}: exists`);
+      checkName(name);
+      const entry = found.entry;
+      const folder = found.parent;
+      await folder.add(fs.pending, fs.fat, name, { ...factsOf(entry), time: new Date() }, entry);
+      // Adding moves no slot, so `entry` still says where the old name is.
+      const blocks = new Set([...folder.changedBlocks(), ...folder.blocksOf(entry)]);
+      if (blocks.size === 1 && !folder.grew) {
+        // Both names in one 512-byte block: one write renames, all or nothing.
+        folder.remove(entry);
+        await fs.commitEntries();
+      } else {
+        await fs.commitCreation();
+        folder.remove(entry);
+        await fs.commitEntries();
+      }
+    });
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.session('write', async (fs) => {
+      const found = await fs.resolve(path);
+      if (found?.entry === undefined) throw new DriveIoError(`${this.name}${path}: not found`);
+      const entry = found.entry;
+      // A folder a torn rename left under two names: the other name keeps the clusters.
+      const shared =
+        entry.cluster !== 0 &&
+        found.parent.entries().some((e) => e.slot !== entry.slot && e.cluster === entry.cluster);
+      const clusters = shared ? [] : await fs.clustersBelow(entry);
+      found.parent.remove(entry);
+      await fs.commitEntries();
+      await fs.fat.free(clusters);
+      await fs.commitFat();
+    });
+  }
+
+  /** Closes the device; the next call opens it again. Call when done with the volume. */
+  async close(): Promise<void> {
+    const open = this.open;
+    this.open = undefined;
+    await open?.device.close();
+  }
+
+  /**
+   * Runs `work` on the volume, opened once for a run of calls (a pair write is five): the FAT and
+   * folders read are kept, and kept true by the calls' own changes. Anything that fails closes
+   * it, so that nothing half-changed in memory outlives the call; a read-only open is reopened
+   * for writing when a write comes.
+   */
+  private async session<T>(
+    access: 'read' | 'write',
+    work: (fs: FatSession) => Promise<T>,
+  ): Promise<T> {
+    if (this.options.signal?.aborted === true) throw new DriveIoError(`${this.name}: stopped`);
+    if (this.open !== undefined && access === 'write' && this.open.access === 'read')
+      await this.close();
+    try {
+      if (this.open === undefined) {
+        const device = await this.openDevice(this.options.writing === true ? 'write' : access);
+        this.open = {
+          access,
+          device,
+          fs: await FatSession.open(device).catch(async (e: unknown) => {
+            await device.close();
+            throw e;
+          }),
+        };
+      }
+      return await work(this.open.fs);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+}
+
+/** The volume at byte `offset` of a block device or image file. */
+export function fatVolumeOnFile(
+  device: string,
+  offset: number,
+  options: ConstructorParameters<typeof FatVolume>[2] = {},
+): FatVolume {
+  return new FatVolume(device, fileBlockDevice(device, offset), options);
+}
+
+/** What resolve() found: an entry in a folder, or the root folder itself (no entry). */
+interface Found {
+  /** The path as the medium spells it. */
+  readonly path: string;
+  readonly parent: Folder;
+  readonly entry: DirEntry | undefined;
+  readonly folder: boolean;
+  /** The folder itself, when it is one. */
+  readonly contents: Folder;
+}
+
+/** One opened volume: its geometry, FAT and the folders read so far. */
+class FatSession {
+  private readonly folders = new Map<number, Folder>();
+  private readonly now = new Date();
+  readonly pending: PendingWrites;
+
+  private constructor(
+    readonly device: BlockDevice,
+    readonly fat: FatTable,
+    readonly root: Folder,
+  ) {
+    this.folders.set(root.cluster, root);
+    this.pending = new PendingWrites(device.name);
+  }
+
+  static async open(device: BlockDevice): Promise<FatSession> {
+    const boot = await device.read(0, 512);
+    const geometry = fatGeometryOf(boot);
+    if (geometry === undefined) throw new DriveNotFatError(device.name, 'no FAT boot sector');
+    const fat = await FatTable.load(device, geometry);
+    const root =
+      geometry.root.kind === 'fixed'
+        ? await Folder.fixed(device, geometry.root.offset, geometry.root.bytes)
+        : await Folder.ofChain(device, fat, geometry.root.cluster, true);
+    return new FatSession(device, fat, root);
+  }
+
+  async resolve(path: string): Promise<Found | undefined> {
+    let found: Found = {
+      path: '/',
+      parent: this.root,
+      entry: undefined,
+      folder: true,
+      contents: this.root,
+    };
+    for (const segment of path.split('/').filter((s) => s !== '')) {
+      if (!found.folder) return undefined;
+      const entry = found.contents.find(segment);
+      if (entry === undefined) return undefined;
+      found = {
+        path: volumePath(found.path, entry.name),
+        parent: found.contents,
+        entry,
+        folder: entry.folder,
+        contents: entry.folder ? await this.folderOf(entry) : found.contents,
+      };
+    }
+    return found;
+  }
+
+  async folderOf(entry: DirEntry): Promise<Folder> {
+    // Only `..` may name cluster 0 (the root), and parseDirectory skips it: a folder entry that
+    // does is damaged, and following it would walk (or free) the root.
+    if (!this.fat.valid(entry.cluster))
+      throw new DriveIoError(
+        `${this.device.name}: ${entry.name} names cluster ${String(entry.cluster)}`,
+      );
+    let folder = this.folders.get(entry.cluster);
+    if (folder === undefined) {
+      folder = await Folder.ofChain(this.device, this.fat, entry.cluster, false);
+      this.folders.set(entry.cluster, folder);
+    }
+    return folder;
+  }
+
+  async readFile(entry: DirEntry): Promise<Uint8Array> {
+    const out = new Uint8Array(entry.size);
+    if (entry.size === 0) return out;
+    const { clusterBytes } = this.fat.geometry;
+    const needed = Math.ceil(entry.size / clusterBytes);
+    const clusters = await this.fat.chain(entry.cluster, needed);
+    if (clusters.length < needed)
+      throw new DriveIoError(`${this.device.name}: ${entry.name} is cut short on the drive`);
+    let at = 0;
+    for (const run of runsOf(
+      clusters.map((c) => ({ offset: clusterOffset(this.fat, c), bytes: clusterBytes })),
+    )) {
+      const length = Math.min(run.bytes, entry.size - at);
+      out.set(await this.device.read(run.offset, length), at);
+      at += length;
+    }
+    return out;
+  }
+
+  /** A new empty folder in `parent`: written whole at commit, with what is put in it. */
+  async makeFolder(parent: Folder, name: string): Promise<Folder> {
+    checkName(name);
+    const { clusterBytes } = this.fat.geometry;
+    const [cluster] = await this.fat.allocate(1);
+    if (cluster === undefined) throw new DriveIoError('no cluster allocated');
+    const bytes = new Uint8Array(clusterBytes);
+    bytes.set(dotEntries(cluster, parent.isRoot ? 0 : parent.cluster, this.now));
+    await parent.add(this.pending, this.fat, name, {
+      folder: true,
+      cluster,
+      size: 0,
+      time: this.now,
+    });
+    const folder = Folder.made(this.fat, cluster, bytes);
+    this.folders.set(cluster, folder);
+    return folder;
+  }
+
+  /**
+   * A new file in `folder`: its data, padded with zeros to whole clusters (so that neighbouring
+   * clusters join into one write, and no stale bytes follow the end), written at commit.
+   */
+  async writeFile(folder: Folder, name: string, bytes: Uint8Array): Promise<void> {
+    checkName(name);
+    const { clusterBytes } = this.fat.geometry;
+    const clusters = await this.fat.allocate(Math.ceil(bytes.length / clusterBytes));
+    clusters.forEach((cluster, i) => {
+      const part = new Uint8Array(clusterBytes);
+      part.set(bytes.subarray(i * clusterBytes, (i + 1) * clusterBytes));
+      this.pending.add(clusterOffset(this.fat, cluster), part);
+    });
+    await folder.add(this.pending, this.fat, name, {
+      folder: false,
+      cluster: clusters[0] ?? 0,
+      size: bytes.length,
+      time: this.now,
+    });
+  }
+
+  /** Every cluster of an entry and, for a folder, of everything below it. */
+  async clustersBelow(entry: DirEntry): Promise<number[]> {
+    if (entry.cluster === 0) return [];
+    if (!entry.folder) {
+      const { clusterBytes } = this.fat.geometry;
+      // A file's chain is freed as far as its size reaches; a broken chain is left (lost space
+      // beats freeing clusters another file may still use).
+      return this.fat
+        .chain(entry.cluster, Math.max(1, Math.ceil(entry.size / clusterBytes)))
+        .catch(() => []);
+    }
+    const out: number[] = [];
+    const seen = new Set<number>();
+    const walk = async (folderEntry: DirEntry): Promise<void> => {
+      if (seen.has(folderEntry.cluster) || seen.size > maxTreeEntries) return;
+      seen.add(folderEntry.cluster);
+      const folder = await this.folderOf(folderEntry);
+      for (const child of folder.entries()) {
+        if (child.folder) await walk(child);
+        else out.push(...(await this.clustersBelow(child)));
+      }
+      out.push(
+        ...(await this.fat.chain(folderEntry.cluster, Number.MAX_SAFE_INTEGER).catch(() => [])),
+      );
+    };
+    await walk(entry);
+    return [...new Set(out)];
+  }
+
+  /**
+   * What a creation changed, in the order that keeps a pulled drive consistent: the new clusters
+   * (data, whole new folders) with the FAT that takes them, flushed; then the entries in folders
+   * that were already on the medium, which name them, flushed. A folder that grew gets its
+   * zeroed cluster flushed first, before the FAT links it in.
+   */
+  async commitCreation(): Promise<void> {
+    const grown = [...this.folders.values()].filter((f) => f.grew);
+    for (const folder of this.folders.values()) if (folder.fresh) folder.queueWhole(this.pending);
+    if (grown.length > 0) {
+      await this.pending.write(this.device);
+      await this.device.flush();
+      for (const folder of grown) folder.grew = false;
+    }
+    const wroteData = !this.pending.empty;
+    await this.pending.write(this.device);
+    if ((await this.fat.write()) || wroteData) await this.device.flush();
+    await this.commitEntries();
+  }
+
+  /** The FAT's changes (and FSInfo), flushed; nothing when there are none. */
+  async commitFat(): Promise<void> {
+    if (await this.fat.write()) await this.device.flush();
+  }
+
+  /** The folders' changes, flushed; nothing when there are none. */
+  async commitEntries(): Promise<void> {
+    let wrote = false;
+    for (const folder of this.folders.values())
+      if (folder.changed) {
+        await folder.write(this.device);
+        wrote = true;
+      }
+    if (wrote) await this.device.flush();
+  }
+}
+
+function factsOf(entry: DirEntry): { folder: boolean; cluster: number; size: number } {
+  return { folder: entry.folder, cluster: entry.cluster, size: entry.size };
+}
+
+// eslint-disable-next-line no-control-regex -- refusing control characters in names
+const notInLongName = /[\\/:*?"<>|\u0000-\u001f]/;
+
+/** Long names (§7): 1–255 UTF-16 units, none of `\ / : * ? " < > |` or controls, no trailing dot. */
+function checkName(name: string): void {
+  if (name === '' || name.length > 255 || notInLongName.test(name) || /[. ]$/.test(name))
+    throw new DriveIoError(`${JSON.stringify(name)} cannot be a FAT name`);
+}

@@ -1,0 +1,283 @@
+import { DriveFullError } from '../../../src/errors/index.js';
+import type { BlockDevice } from './blockDevice.js';
+import {
+  deletedMarker,
+  encodeEntry,
+  freeSlots,
+  parseDirectory,
+  shortNameFor,
+  slotBytes,
+  type DirEntry,
+  type EntryFacts,
+} from './directory.js';
+import type { FatTable } from './fatTable.js';
+
+/** A folder may hold 65,536 slots (FAT specification §6: 2 MiB of entries). */
+const maxFolderBytes = 65_536 * slotBytes;
+
+/** Folders are written back in blocks of this size, the smallest sector FAT has. */
+const dirtyUnit = 512;
+
+/** A run of a folder's bytes on the device. */
+interface Extent {
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+/**
+ * One folder's slots in memory: read once, changed in memory, written back sector by sector by
+ * write(). `cluster` is the folder's first cluster, 0 for a FAT12/16 fixed root.
+ */
+export class Folder {
+  private readonly dirty = new Set<number>();
+  private parsed: DirEntry[] | undefined;
+  /**
+   * Made in this session and named by nothing on the medium yet: its clusters are written whole
+   * with the new data (pendingWrites), not block by block.
+   */
+  fresh = false;
+  /** Grew into a cluster that must be zero on the medium before the FAT links it in. */
+  grew = false;
+
+  private constructor(
+    readonly cluster: number,
+    /** Whether this is the root folder (its children's `..` point at cluster 0). */
+    readonly isRoot: boolean,
+    private readonly extents: Extent[],
+    private bytes: Uint8Array,
+    /** The last cluster of a chained folder, to extend it; undefined for a fixed root. */
+    private lastCluster: number | undefined,
+  ) {}
+
+  /** A folder stored in a cluster chain (every folder on FAT32, and below the root on FAT12/16). */
+  static async ofChain(
+    device: BlockDevice,
+    fat: FatTable,
+    cluster: number,
+    isRoot: boolean,
+  ): Promise<Folder> {
+    const { clusterBytes } = fat.geometry;
+    const clusters = await fat.chain(cluster, Math.ceil(maxFolderBytes / clusterBytes));
+    const extents = clusters.map((c) => ({ offset: clusterOffset(fat, c), bytes: clusterBytes }));
+    const bytes = new Uint8Array(clusters.length * clusterBytes);
+    let at = 0;
+    for (const run of runsOf(extents)) {
+      bytes.set(await device.read(run.offset, run.bytes), at);
+      at += run.bytes;
+    }
+    return new Folder(cluster, isRoot, extents, bytes, clusters.at(-1));
+  }
+
+  /** The FAT12/16 root folder: a fixed region after the FATs. */
+  static async fixed(device: BlockDevice, offset: number, bytes: number): Promise<Folder> {
+    const content = await device.read(offset, bytes);
+    return new Folder(0, true, [{ offset, bytes }], content, undefined);
+  }
+
+  /** A folder just made in `cluster` (holding `.` and `..`), not yet on the medium. */
+  static made(fat: FatTable, cluster: number, bytes: Uint8Array): Folder {
+    const extents = [{ offset: clusterOffset(fat, cluster), bytes: bytes.length }];
+    const folder = new Folder(cluster, false, extents, bytes, cluster);
+    folder.fresh = true;
+    return folder;
+  }
+
+  entries(): DirEntry[] {
+    this.parsed ??= parseDirectory(this.bytes);
+    return this.parsed;
+  }
+
+  /** The entry called `name`: its long name or its short one, compared case-insensitively. */
+  find(name: string): DirEntry | undefined {
+    const key = name.toLowerCase();
+    return (
+      this.entries().find((e) => e.name.toLowerCase() === key) ??
+      this.entries().find((e) => e.alias.toLowerCase() === key)
+    );
+  }
+
+  /**
+   * Adds an entry in the first free run of slots, growing the folder by a zeroed cluster when
+   * none is long enough (DriveFullError for a full fixed root). `copyFrom`'s attributes and
+   * times are kept (a rename). Changes are in memory until write().
+   */
+  async add(
+    pending: PendingWrites,
+    fat: FatTable,
+    name: string,
+    facts: EntryFacts,
+    copyFrom?: DirEntry,
+  ): Promise<void> {
+    const shortName = shortNameFor(name, new Set(this.entries().map((e) => e.shortName)));
+    const slots = encodeEntry(name, shortName, facts);
+    if (copyFrom !== undefined) {
+      const old = this.bytes.subarray(copyFrom.slot * slotBytes, (copyFrom.slot + 1) * slotBytes);
+      const at = slots.length - slotBytes;
+      slots.set(old.subarray(11), at + 11);
+      // The old short name's lower-case flags do not describe the new one.
+      slots[at + 12] = 0;
+    }
+    let first = freeSlots(this.bytes, slots.length / slotBytes);
+    while (first === undefined) {
+      await this.grow(pending, fat);
+      first = freeSlots(this.bytes, slots.length / slotBytes);
+    }
+    this.put(first * slotBytes, slots);
+  }
+
+  /** Marks an entry's slots deleted (§6.1: first byte 0xE5). */
+  remove(entry: DirEntry): void {
+    for (let slot = entry.firstSlot; slot <= entry.slot; slot++)
+      this.put(slot * slotBytes, Uint8Array.of(deletedMarker));
+  }
+
+  /** Writes the changed 512-byte blocks back, all at once (not flushed: no order among them). */
+  async write(device: BlockDevice): Promise<void> {
+    const blocks = [...this.dirty].sort((a, b) => a - b);
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < blocks.length;) {
+      // A run of neighbouring blocks that lie together on the device: one write.
+      const first = blocks[i] ?? 0;
+      const offset = this.deviceOffset(first * dirtyUnit);
+      let count = 1;
+      while (
+        blocks[i + count] === first + count &&
+        this.deviceOffset((first + count) * dirtyUnit) === offset + count * dirtyUnit
+      )
+        count++;
+      writes.push(
+        device.write(offset, this.bytes.slice(first * dirtyUnit, (first + count) * dirtyUnit)),
+      );
+      i += count;
+    }
+    this.dirty.clear();
+    await Promise.all(writes);
+  }
+
+  get changed(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** The blocks changed since the last write(). */
+  changedBlocks(): number[] {
+    return [...this.dirty];
+  }
+
+  /** The blocks an entry's slots lie in. */
+  blocksOf(entry: DirEntry): number[] {
+    const first = Math.floor((entry.firstSlot * slotBytes) / dirtyUnit);
+    const last = Math.floor((entry.slot * slotBytes) / dirtyUnit);
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  }
+
+  /** A fresh folder's clusters, whole, into `pending`; from then on it is written by blocks. */
+  queueWhole(pending: PendingWrites): void {
+    let at = 0;
+    for (const extent of this.extents) {
+      pending.add(extent.offset, this.bytes.slice(at, at + extent.bytes));
+      at += extent.bytes;
+    }
+    this.dirty.clear();
+    this.fresh = false;
+  }
+
+  private put(at: number, data: Uint8Array): void {
+    this.bytes.set(data, at);
+    this.parsed = undefined;
+    // Extents are whole clusters or the whole root, so a block never straddles two of them.
+    const block = (byte: number): number => Math.floor(byte / dirtyUnit);
+    for (let b = block(at); b <= block(at + data.length - 1); b++) this.dirty.add(b);
+  }
+
+  private async grow(pending: PendingWrites, fat: FatTable): Promise<void> {
+    const { clusterBytes } = fat.geometry;
+    if (this.lastCluster === undefined || this.bytes.length + clusterBytes > maxFolderBytes)
+      throw new DriveFullError(`${pending.name}: the folder has no room for another entry`);
+    const [cluster] = await fat.allocate(1, this.lastCluster);
+    if (cluster === undefined) throw new DriveFullError(`${pending.name}: no free cluster`);
+    const offset = clusterOffset(fat, cluster);
+    if (!this.fresh) {
+      // Zeroed on the medium (flushed) before the FAT links it in: an end marker throughout,
+      // never a stale cluster's old bytes read as entries. Its entries follow with the others.
+      pending.add(offset, new Uint8Array(clusterBytes));
+      this.grew = true;
+    }
+    this.extents.push({ offset, bytes: clusterBytes });
+    const grown = new Uint8Array(this.bytes.length + clusterBytes);
+    grown.set(this.bytes);
+    this.bytes = grown;
+    this.lastCluster = cluster;
+    this.parsed = undefined;
+  }
+
+  private deviceOffset(at: number): number {
+    let base = 0;
+    for (const extent of this.extents) {
+      if (at < base + extent.bytes) return extent.offset + (at - base);
+      base += extent.bytes;
+    }
+    throw new Error('offset past the folder');
+  }
+}
+
+/**
+ * Writes to clusters nothing on the medium names yet (new data, new folders, zeroed clusters),
+ * gathered so that neighbouring ones go out as one write (a pair's new clusters usually lie
+ * together).
+ */
+export class PendingWrites {
+  private writes: { offset: number; bytes: Uint8Array }[] = [];
+
+  constructor(readonly name: string) {}
+
+  add(offset: number, bytes: Uint8Array): void {
+    if (bytes.length > 0) this.writes.push({ offset, bytes });
+  }
+
+  get empty(): boolean {
+    return this.writes.length === 0;
+  }
+
+  /** Writes everything gathered, neighbours joined, all at once (not flushed: no order). */
+  async write(device: BlockDevice): Promise<void> {
+    const writes = this.writes.sort((a, b) => a.offset - b.offset);
+    this.writes = [];
+    const runs: { offset: number; bytes: Uint8Array }[] = [];
+    for (let i = 0; i < writes.length;) {
+      const first = writes[i];
+      if (first === undefined) break;
+      let end = first.offset + first.bytes.length;
+      let j = i + 1;
+      for (let next = writes[j]; next?.offset === end; next = writes[++j]) end += next.bytes.length;
+      if (j === i + 1) {
+        runs.push(first);
+      } else {
+        const joined = new Uint8Array(end - first.offset);
+        for (let k = i; k < j; k++) {
+          const w = writes[k];
+          if (w !== undefined) joined.set(w.bytes, w.offset - first.offset);
+        }
+        runs.push({ offset: first.offset, bytes: joined });
+      }
+      i = j;
+    }
+    await Promise.all(runs.map((run) => device.write(run.offset, run.bytes)));
+  }
+}
+
+export function clusterOffset(fat: FatTable, cluster: number): number {
+  const { dataOffset, clusterBytes } = fat.geometry;
+  return dataOffset + (cluster - 2) * clusterBytes;
+}
+
+/** Neighbouring extents joined, so a contiguous file or folder is one read or write. */
+export function runsOf(extents: readonly Extent[]): Extent[] {
+  const runs: Extent[] = [];
+  for (const extent of extents) {
+    const last = runs.at(-1);
+    if (last !== undefined && last.offset + last.bytes === extent.offset)
+      runs[runs.length - 1] = { offset: last.offset, bytes: last.bytes + extent.bytes };
+    else runs.push(extent);
+  }
+  return runs;
+}
