@@ -94,17 +94,47 @@ export function parseDirectory(bytes: Uint8Array): DirEntry[] {
   return entries;
 }
 
-/** The first slot of `count` free slots in a row (deleted or past the end), or undefined. */
-export function freeSlots(bytes: Uint8Array, count: number): number | undefined {
-  let run = 0;
-  for (let slot = 0; slot * slotBytes < bytes.length; slot++) {
-    const first = bytes[slot * slotBytes] ?? 0;
-    if (first === endMarker) {
-      // Everything from here on is free (§6.1), as far as the folder's bytes go.
-      return bytes.length / slotBytes - (slot - run) >= count ? slot - run : undefined;
+/** Slots in a 512-byte block, the unit a drive writes whole (or not at all). */
+export const slotsPerBlock = 512 / slotBytes;
+
+/**
+ * Where `count` slots can go: the first run of free slots (deleted, or at or past the end marker)
+ * that lies inside one 512-byte block, so that the entry reaches the medium in one sector write
+ * (a pull cannot leave its long name without its short entry). `alsoFree` slots count as free (a
+ * rename over the old name); `inBlock` limits the search to one block. Longer entries than a
+ * block holds, and `anywhere`, take the first run wherever it lies. Undefined when none fits.
+ * Slots skipped between the end marker and the run must be marked deleted by the caller
+ * (`gapFrom`), or readers would stop at the marker.
+ */
+export function placeSlots(
+  bytes: Uint8Array,
+  count: number,
+  options: { alsoFree?: ReadonlySet<number>; inBlock?: number; anywhere?: boolean } = {},
+): { slot: number; gapFrom: number } | undefined {
+  const total = bytes.length / slotBytes;
+  let end = total;
+  for (let slot = 0; slot < total; slot++)
+    if (bytes[slot * slotBytes] === endMarker) {
+      end = slot;
+      break;
     }
-    run = first === deletedMarker ? run + 1 : 0;
-    if (run === count) return slot - count + 1;
+  const free = (slot: number): boolean =>
+    slot >= end ||
+    bytes[slot * slotBytes] === deletedMarker ||
+    options.alsoFree?.has(slot) === true;
+  const oneBlock = count <= slotsPerBlock && options.anywhere !== true;
+  let run = 0;
+  for (let slot = 0; slot < total; slot++) {
+    if (options.inBlock !== undefined && Math.floor(slot / slotsPerBlock) !== options.inBlock) {
+      run = 0;
+      continue;
+    }
+    if (oneBlock && slot % slotsPerBlock === 0) run = 0;
+    run = free(slot) ? run + 1 : 0;
+    if (run === count) {
+      const first = slot - count + 1;
+      return { slot: first, gapFrom: Math.min(end, first) };
+    }
   }
   return undefined;
 }

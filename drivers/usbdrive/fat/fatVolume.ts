@@ -116,24 +116,22 @@ export class FatVolume implements NpkiVolume {
       )
         throw new DriveIoError(`${this.name}${from}: not found, or ${to} is in another folder`);
       const name = baseNameOf(to);
-      const clash = found.parent.find(name);
-      if (clash !== undefined && clash.slot !== found.entry.slot)
+      // Onto itself or another spelling of itself too: the contract renames to a free name.
+      if (found.parent.find(name) !== undefined)
         throw new DriveIoError(`${this.name}${to}: exists`);
       checkName(name);
       const entry = found.entry;
       const folder = found.parent;
-      await folder.add(fs.pending, fs.fat, name, { ...factsOf(entry), time: new Date() }, entry);
-      // Adding moves no slot, so `entry` still says where the old name is.
-      const blocks = new Set([...folder.changedBlocks(), ...folder.blocksOf(entry)]);
-      if (blocks.size === 1 && !folder.grew) {
-        // Both names in one 512-byte block: one write renames, all or nothing.
-        folder.remove(entry);
+      if (folder.renameInPlace(entry, name)) {
         await fs.commitEntries();
-      } else {
-        await fs.commitCreation();
-        folder.remove(entry);
-        await fs.commitEntries();
+        return;
       }
+      // The new name first, flushed, then the old one deleted: a pull between leaves both names
+      // on the same clusters, which recovery (and remove() above) takes apart safely.
+      await folder.add(fs.pending, fs.fat, name, { ...factsOf(entry), time: new Date() }, entry);
+      await fs.commitCreation();
+      folder.remove(entry);
+      await fs.commitEntries();
     });
   }
 

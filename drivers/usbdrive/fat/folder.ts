@@ -3,7 +3,8 @@ import type { BlockDevice } from './blockDevice.js';
 import {
   deletedMarker,
   encodeEntry,
-  freeSlots,
+  placeSlots,
+  slotsPerBlock,
   parseDirectory,
   shortNameFor,
   slotBytes,
@@ -97,9 +98,10 @@ export class Folder {
   }
 
   /**
-   * Adds an entry in the first free run of slots, growing the folder by a zeroed cluster when
-   * none is long enough (DriveFullError for a full fixed root). `copyFrom`'s attributes and
-   * times are kept (a rename). Changes are in memory until write().
+   * Adds an entry where placeSlots finds room, growing the folder by a zeroed cluster when there
+   * is none (a fixed root cannot grow: then any run, or DriveFullError). With `copyFrom`, the
+   * entry names what that one does (the first half of a rename that cannot be done in one
+   * block). Changes are in memory until write().
    */
   async add(
     pending: PendingWrites,
@@ -108,21 +110,76 @@ export class Folder {
     facts: EntryFacts,
     copyFrom?: DirEntry,
   ): Promise<void> {
+    const slots = this.encode(name, facts, copyFrom);
+    const count = slots.length / slotBytes;
+    let place = placeSlots(this.bytes, count);
+    while (place === undefined) {
+      if (!this.canGrow(fat)) {
+        place = placeSlots(this.bytes, count, { anywhere: true });
+        if (place === undefined)
+          throw new DriveFullError(`${pending.name}: the folder has no room for another entry`);
+        break;
+      }
+      await this.grow(pending, fat);
+      place = placeSlots(this.bytes, count);
+    }
+    this.place(place, slots);
+  }
+
+  /**
+   * Renames `entry` to `name` in one block write, the new entry over the old one's slots and the
+   * free ones around them, when they are all in one 512-byte block: a pull leaves the old name or
+   * the new one, never both. False, with nothing changed, when the block has no room.
+   */
+  renameInPlace(entry: DirEntry, name: string): boolean {
+    const block = Math.floor(entry.firstSlot / slotsPerBlock);
+    if (Math.floor(entry.slot / slotsPerBlock) !== block) return false;
+    const slots = this.encode(
+      name,
+      { folder: entry.folder, cluster: 0, size: 0, time: new Date() },
+      entry,
+    );
+    const old = new Set(
+      Array.from({ length: entry.slot - entry.firstSlot + 1 }, (_, i) => entry.firstSlot + i),
+    );
+    const place = placeSlots(this.bytes, slots.length / slotBytes, {
+      alsoFree: old,
+      inBlock: block,
+    });
+    if (place === undefined || Math.floor(place.gapFrom / slotsPerBlock) !== block) return false;
+    for (const slot of old) this.put(slot * slotBytes, Uint8Array.of(deletedMarker));
+    this.place(place, slots);
+    return true;
+  }
+
+  /**
+   * The slots for `name`: a short name unique in the folder, and `copyFrom`'s short-entry fields
+   * (attributes, times, cluster, size) when renaming; the old name's lower-case flags are not
+   * the new one's.
+   */
+  private encode(name: string, facts: EntryFacts, copyFrom?: DirEntry): Uint8Array {
     const shortName = shortNameFor(name, new Set(this.entries().map((e) => e.shortName)));
     const slots = encodeEntry(name, shortName, facts);
     if (copyFrom !== undefined) {
       const old = this.bytes.subarray(copyFrom.slot * slotBytes, (copyFrom.slot + 1) * slotBytes);
       const at = slots.length - slotBytes;
       slots.set(old.subarray(11), at + 11);
-      // The old short name's lower-case flags do not describe the new one.
       slots[at + 12] = 0;
     }
-    let first = freeSlots(this.bytes, slots.length / slotBytes);
-    while (first === undefined) {
-      await this.grow(pending, fat);
-      first = freeSlots(this.bytes, slots.length / slotBytes);
-    }
-    this.put(first * slotBytes, slots);
+    return slots;
+  }
+
+  private place(place: { slot: number; gapFrom: number }, slots: Uint8Array): void {
+    for (let slot = place.gapFrom; slot < place.slot; slot++)
+      this.put(slot * slotBytes, Uint8Array.of(deletedMarker));
+    this.put(place.slot * slotBytes, slots);
+  }
+
+  private canGrow(fat: FatTable): boolean {
+    return (
+      this.lastCluster !== undefined &&
+      this.bytes.length + fat.geometry.clusterBytes <= maxFolderBytes
+    );
   }
 
   /** Marks an entry's slots deleted (§6.1: first byte 0xE5). */
@@ -191,8 +248,6 @@ export class Folder {
 
   private async grow(pending: PendingWrites, fat: FatTable): Promise<void> {
     const { clusterBytes } = fat.geometry;
-    if (this.lastCluster === undefined || this.bytes.length + clusterBytes > maxFolderBytes)
-      throw new DriveFullError(`${pending.name}: the folder has no room for another entry`);
     const [cluster] = await fat.allocate(1, this.lastCluster);
     if (cluster === undefined) throw new DriveFullError(`${pending.name}: no free cluster`);
     const offset = clusterOffset(fat, cluster);

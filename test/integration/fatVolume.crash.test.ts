@@ -1,0 +1,168 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FatVolume } from '../../drivers/usbdrive/fat/fatVolume.js';
+import { parseCertificate } from '../../src/npki/certificate.js';
+import { maxNpkiFileBytes } from '../../src/npki/der.js';
+import {
+  caFolderFor,
+  dnFolderName,
+  scanNpki,
+  writeNpkiPair,
+  type NpkiFiles,
+} from '../../src/npki/layout.js';
+import { yessignFixture } from '../support/fixtures.js';
+import { MemoryBlockDevice, pulledImage, type DeviceCall } from '../support/memoryBlockDevice.js';
+import { tempDir } from '../support/tempDir.js';
+
+// A drive pulled at any point of an in-process pair write (drivers/usbdrive/fat), with the
+// medium keeping any combination of the sectors written since the last flush: the drive shows
+// the previous pair or the complete new one under the real name (never a part of a key), the
+// retry after reinsertion completes, and fsck.vfat finds nothing wrong but space a pull left
+// unused. The images come from mkfs.vfat; every pulled state is checked by fsck.vfat -n.
+
+const certificate = new Uint8Array(readFileSync(join(yessignFixture, 'signCert.der')));
+const parsed = parseCertificate(certificate);
+const caFolder = caFolderFor(parsed);
+const dnFolder = dnFolderName(parsed);
+const oldPair: NpkiFiles = {
+  signCert: certificate,
+  signKey: new Uint8Array(readFileSync(join(yessignFixture, 'signPri.key'))),
+};
+// A key file spanning several clusters, so that its write can be torn part-way.
+const newPair: NpkiFiles = { signCert: certificate, signKey: new Uint8Array(randomBytes(2600)) };
+
+/** Which of the sectors written since the last flush a pulled drive kept. */
+const keeps: Record<string, (index: number, count: number) => boolean> = {
+  all: () => true,
+  none: () => false,
+  'the first half': (i, n) => i < n / 2,
+  'the second half': (i, n) => i >= n / 2,
+  'every other one': (i) => i % 2 === 0,
+};
+
+function formatted(fat: 16 | 32, mib: number): Uint8Array {
+  const path = join(tempDir('fat-crash-'), 'base.img');
+  writeFileSync(path, '');
+  truncateSync(path, mib * 1024 * 1024);
+  const made = spawnSync('mkfs.vfat', ['-F', String(fat), '-I', path], { encoding: 'utf8' });
+  expect(made.status, made.stderr).toBe(0);
+  return new Uint8Array(readFileSync(path));
+}
+
+/** fsck.vfat -n's complaints about an image, without the ones a pull may leave (unused space). */
+function fsckComplaints(image: Uint8Array): string[] {
+  const path = join(tempDir('fat-fsck-'), 'pulled.img');
+  writeFileSync(path, image);
+  const run = spawnSync('fsck.vfat', ['-n', path], { encoding: 'utf8' });
+  const lines = `${run.stdout}\n${run.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('fsck.fat') && !l.includes(' files, '));
+  // Lost clusters (allocated, named by nothing) are space a pull wasted, and FAT copies that
+  // differ are a pull between writing the first and the second: no file is harmed either way.
+  return lines.filter(
+    (l) =>
+      !/^Reclaimed \d+ unused clusters|^Free cluster summary wrong|^\s*Auto-correcting|^Leaving filesystem unchanged|^Perform changes|^\d+\) |unused cluster|^FATs differ but appear to be intact|^Using first FAT/i.test(
+        l,
+      ),
+  );
+}
+
+async function pairsOn(
+  image: Uint8Array,
+): Promise<{ signKey: Uint8Array; signCert: Uint8Array }[]> {
+  const volume = new FatVolume('pulled', new MemoryBlockDevice(image).open);
+  try {
+    const out = [];
+    for (const folder of await scanNpki(volume)) {
+      const { signCert, signKey } = folder.files;
+      if (signCert === undefined || signKey === undefined) throw new Error(`${folder.dir}: half`);
+      const [cert, key] = await volume.readFiles([signCert, signKey], maxNpkiFileBytes);
+      out.push({ signCert: cert ?? new Uint8Array(), signKey: key ?? new Uint8Array() });
+    }
+    return out;
+  } finally {
+    await volume.close();
+  }
+}
+
+async function write(image: Uint8Array, files: NpkiFiles, replace: boolean): Promise<DeviceCall[]> {
+  const device = new MemoryBlockDevice(image);
+  const volume = new FatVolume('memory', device.open, { writing: true });
+  try {
+    await writeNpkiPair(volume, caFolder, dnFolder, files, { replace });
+  } finally {
+    await volume.close();
+  }
+  return device.calls;
+}
+
+describe.each([
+  { fat: 32 as const, mib: 34 },
+  { fat: 16 as const, mib: 16 },
+])('a FAT$fat drive pulled during an in-process pair write', ({ fat, mib }) => {
+  it('holds the previous pair or the new one whole, whatever the pull kept, and the retry completes', async () => {
+    const blank = formatted(fat, mib);
+    const withOld = blank.slice();
+    await write(withOld, oldPair, false);
+    expect(fsckComplaints(withOld)).toEqual([]);
+
+    const calls = await write(withOld.slice(), newPair, true);
+    expect(calls.filter((c) => c === 'flush').length).toBeGreaterThanOrEqual(3);
+    let states = 0;
+    const seen = new Set<string>();
+    for (let at = 0; at <= calls.length; at++) {
+      for (const [how, kept] of Object.entries(keeps)) {
+        const image = pulledImage(withOld, calls, at, kept);
+        const key = Buffer.from(image).toString('base64');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        states++;
+        const where = `pulled before call ${String(at)} of ${String(calls.length)}, ${how} kept`;
+        expect(fsckComplaints(image), where).toEqual([]);
+        const pairs = await pairsOn(image);
+        expect(pairs.length, where).toBe(1);
+        const shown = Buffer.from(pairs[0]?.signKey ?? []);
+        expect(
+          shown.equals(oldPair.signKey ?? new Uint8Array()) ||
+            shown.equals(newPair.signKey ?? new Uint8Array()),
+          `${where}: a key that is neither the old nor the new one`,
+        ).toBe(true);
+        // Reinserted: the retry completes and leaves a clean drive with only the new pair.
+        await write(image, newPair, true);
+        const after = await pairsOn(image);
+        expect(after.length, where).toBe(1);
+        expect(
+          Buffer.from(after[0]?.signKey ?? []).equals(newPair.signKey ?? new Uint8Array()),
+          where,
+        ).toBe(true);
+        expect(fsckComplaints(image), `${where}, then retried`).toEqual([]);
+      }
+    }
+    expect(states).toBeGreaterThan(calls.length);
+  });
+
+  it('a pull during a first write leaves no pair or the whole new one', async () => {
+    const blank = formatted(fat, mib);
+    const calls = await write(blank.slice(), newPair, false);
+    for (let at = 0; at <= calls.length; at++) {
+      for (const [how, kept] of Object.entries(keeps)) {
+        const image = pulledImage(blank, calls, at, kept);
+        const where = `pulled before call ${String(at)}, ${how} kept`;
+        expect(fsckComplaints(image), where).toEqual([]);
+        const pairs = await pairsOn(image);
+        expect(pairs.length, where).toBeLessThanOrEqual(1);
+        if (pairs.length === 1)
+          expect(
+            Buffer.from(pairs[0]?.signKey ?? []).equals(newPair.signKey ?? new Uint8Array()),
+            where,
+          ).toBe(true);
+        await write(image, newPair, pairs.length === 1);
+        expect(fsckComplaints(image), `${where}, then retried`).toEqual([]);
+      }
+    }
+  });
+});
