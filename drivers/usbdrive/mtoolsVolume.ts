@@ -42,12 +42,19 @@ export class MtoolsVolume implements NpkiVolume {
   async listTree(dir: string): Promise<VolumeTree | undefined> {
     const run = await this.mtools('mdir', ['-/', '-b', `::${dir}`]);
     if (run.status !== 0) {
-      if (/not found/i.test(run.stderr)) return undefined;
-      throw await this.failure('mdir', run);
+      if (!/not found/i.test(run.stderr)) throw await this.failure('mdir', run);
+      // A recursive listing of an empty folder says "not found" too: a plain one tells them
+      // apart (nothing for an empty folder, the file itself for a file, an error for neither).
+      const plain = await this.mtools('mdir', ['-b', `::${dir}`]);
+      if (plain.status !== 0) {
+        if (/not found/i.test(plain.stderr)) return undefined;
+        throw await this.failure('mdir', plain);
+      }
+      return plain.stdout.toString('utf8').trim() === '' ? { path: dir, entries: [] } : undefined;
     }
     // mdir writes the folder as it was asked for (FAT matches it case-insensitively) and what
     // is below it as stored. A bare listing has one entry a line, folders ending in '/'.
-    const prefix = `::${dir}/`;
+    const prefix = dir === '/' ? '::/' : `::${dir}/`;
     const entries: TreeEntry[] = [];
     for (const line of run.stdout.toString('utf8').split('\n')) {
       if (!line.startsWith(prefix) || line.length === prefix.length) continue;
@@ -123,6 +130,11 @@ export class MtoolsVolume implements NpkiVolume {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    // mmove (and mren, the same program) moves a folder *into* a folder that has the new name:
+    // the name is checked first (the kiosk is the drive's only writer while it works on it).
+    const target = await this.mtools('mdir', ['-b', `::${to}`]);
+    if (target.status === 0) throw new DriveIoError(`${this.device}${to}: exists`);
+    if (!/not found/i.test(target.stderr)) throw await this.failure('mdir', target);
     const run = await this.mtools('mmove', [`::${from}`, `::${to}`]);
     if (run.status !== 0) throw await this.failure('mmove', run);
     await this.flush();
