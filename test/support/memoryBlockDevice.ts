@@ -58,7 +58,7 @@ export function pulledImage(
   calls: readonly DeviceCall[],
   at: number,
   kept: (index: number, count: number) => boolean,
-): Uint8Array {
+): { image: Uint8Array; state: string } {
   const image = before.slice();
   const lastFlush = calls.slice(0, at).lastIndexOf('flush');
   calls.slice(0, lastFlush + 1).forEach((call) => {
@@ -72,8 +72,12 @@ export function pulledImage(
           bytes: call.bytes.subarray(i * 512, (i + 1) * 512),
         })),
   );
+  const keptSectors: number[] = [];
   sectors.forEach((sector, i) => {
-    if (kept(i, sectors.length)) image.set(sector.bytes, sector.offset);
+    if (!kept(i, sectors.length)) return;
+    image.set(sector.bytes, sector.offset);
+    keptSectors.push(i);
   });
-  return image;
+  // Two pulls that kept the same writes leave the same medium: `state` says which they kept.
+  return { image, state: `${String(lastFlush)}:${keptSectors.join(',')}` };
 }

@@ -51,20 +51,22 @@ export class FatVolume implements NpkiVolume {
       const found = await fs.resolve(dir);
       if (found === undefined || !found.folder) return undefined;
       const entries: TreeEntry[] = [];
-      const seen = new Set<number>();
-      const walk = async (folder: Folder, path: string): Promise<void> => {
-        if (seen.has(folder.cluster))
+      // A folder inside one of its own ancestors is a loop: damage. The same folder under two
+      // names side by side is what a pull between a rename's two steps leaves: both are listed
+      // (the entry count bounds the work), and the layout's recovery removes the hidden one.
+      const walk = async (folder: Folder, path: string, above: Set<number>): Promise<void> => {
+        if (above.has(folder.cluster))
           throw new DriveIoError(`${this.name}${path}: a folder inside itself`);
-        seen.add(folder.cluster);
+        const inside = new Set(above).add(folder.cluster);
         for (const entry of folder.entries()) {
           if (entries.length >= maxTreeEntries)
             throw new DriveIoError(`${dir} holds more than ${String(maxTreeEntries)} entries`);
           const child = volumePath(path, entry.name);
           entries.push({ path: child, folder: entry.folder, file: !entry.folder });
-          if (entry.folder) await walk(await fs.folderOf(entry), child);
+          if (entry.folder) await walk(await fs.folderOf(entry), child, inside);
         }
       };
-      await walk(found.contents, found.path);
+      await walk(found.contents, found.path, new Set());
       return { path: found.path, entries };
     });
   }
