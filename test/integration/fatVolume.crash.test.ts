@@ -100,72 +100,90 @@ async function write(image: Uint8Array, files: NpkiFiles, replace: boolean): Pro
   return device.calls;
 }
 
+/**
+ * Runs `check` on every medium a pull during `calls` (made on `before`) can leave, each once:
+ * pulled before each call, with each of `keeps` applied to the sectors not yet flushed. Returns
+ * how many there were.
+ */
+async function eachPulledState(
+  before: Uint8Array,
+  calls: readonly DeviceCall[],
+  check: (image: Uint8Array, where: string) => Promise<void>,
+): Promise<number> {
+  const seen = new Set<string>();
+  for (let at = 0; at <= calls.length; at++) {
+    for (const [how, kept] of Object.entries(keeps)) {
+      const { image, state } = pulledImage(before, calls, at, kept);
+      if (seen.has(state)) continue;
+      seen.add(state);
+      await check(
+        image,
+        `pulled before call ${String(at)} of ${String(calls.length)}, ${how} kept`,
+      );
+    }
+  }
+  return seen.size;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return Buffer.from(a ?? []).equals(b ?? new Uint8Array());
+}
+
+/**
+ * A pulled first write: no pair, or the new one whole; then the retry (reinserted) leaves the
+ * new pair alone on a clean drive.
+ */
+async function expectNoneOrNewThenRetry(image: Uint8Array, where: string): Promise<void> {
+  const pairs = await pairsOn(image);
+  expect(pairs.length, where).toBeLessThanOrEqual(1);
+  if (pairs.length === 1) expect(sameBytes(pairs[0]?.signKey, newPair.signKey), where).toBe(true);
+  await expectRetryCompletes(image, where, pairs.length === 1);
+}
+
+/** The retry after reinsertion leaves the new pair alone on a clean drive. */
+async function expectRetryCompletes(
+  image: Uint8Array,
+  where: string,
+  replace: boolean,
+): Promise<void> {
+  await write(image, newPair, replace);
+  expect(fsckComplaints(image), `${where}, then retried`).toEqual([]);
+  const after = await pairsOn(image);
+  expect(after.length, `${where}, then retried`).toBe(1);
+  expect(sameBytes(after[0]?.signKey, newPair.signKey), `${where}, then retried`).toBe(true);
+}
+
 describe.each([
   { fat: 32 as const, mib: 34 },
   { fat: 16 as const, mib: 16 },
 ])('a FAT$fat drive pulled during an in-process pair write', ({ fat, mib }) => {
   it('holds the previous pair or the new one whole, whatever the pull kept, and the retry completes', async () => {
-    const blank = formatted(fat, mib);
-    const withOld = blank.slice();
+    const withOld = formatted(fat, mib);
     await write(withOld, oldPair, false);
     expect(fsckComplaints(withOld)).toEqual([]);
-
     const calls = await write(withOld.slice(), newPair, true);
     expect(calls.filter((c) => c === 'flush').length).toBeGreaterThanOrEqual(3);
-    let states = 0;
-    const seen = new Set<string>();
-    for (let at = 0; at <= calls.length; at++) {
-      for (const [how, kept] of Object.entries(keeps)) {
-        const { image, state } = pulledImage(withOld, calls, at, kept);
-        if (seen.has(state)) continue;
-        seen.add(state);
-        states++;
-        const where = `pulled before call ${String(at)} of ${String(calls.length)}, ${how} kept`;
-        expect(fsckComplaints(image), where).toEqual([]);
-        const pairs = await pairsOn(image);
-        expect(pairs.length, where).toBe(1);
-        const shown = Buffer.from(pairs[0]?.signKey ?? []);
-        expect(
-          shown.equals(oldPair.signKey ?? new Uint8Array()) ||
-            shown.equals(newPair.signKey ?? new Uint8Array()),
-          `${where}: a key that is neither the old nor the new one`,
-        ).toBe(true);
-        // Reinserted: the retry completes and leaves a clean drive with only the new pair.
-        await write(image, newPair, true);
-        const after = await pairsOn(image);
-        expect(after.length, where).toBe(1);
-        expect(
-          Buffer.from(after[0]?.signKey ?? []).equals(newPair.signKey ?? new Uint8Array()),
-          where,
-        ).toBe(true);
-        expect(fsckComplaints(image), `${where}, then retried`).toEqual([]);
-      }
-    }
+    const states = await eachPulledState(withOld, calls, async (image, where) => {
+      expect(fsckComplaints(image), where).toEqual([]);
+      const pairs = await pairsOn(image);
+      expect(pairs.length, where).toBe(1);
+      const shown = pairs[0]?.signKey;
+      expect(
+        sameBytes(shown, oldPair.signKey) || sameBytes(shown, newPair.signKey),
+        `${where}: a key that is neither the old nor the new one`,
+      ).toBe(true);
+      await expectRetryCompletes(image, where, true);
+    });
     expect(states).toBeGreaterThan(calls.length);
   });
 
   it('a pull during a first write leaves no pair or the whole new one', async () => {
     const blank = formatted(fat, mib);
     const calls = await write(blank.slice(), newPair, false);
-    const seen = new Set<string>();
-    for (let at = 0; at <= calls.length; at++) {
-      for (const [how, kept] of Object.entries(keeps)) {
-        const { image, state } = pulledImage(blank, calls, at, kept);
-        if (seen.has(state)) continue;
-        seen.add(state);
-        const where = `pulled before call ${String(at)}, ${how} kept`;
-        expect(fsckComplaints(image), where).toEqual([]);
-        const pairs = await pairsOn(image);
-        expect(pairs.length, where).toBeLessThanOrEqual(1);
-        if (pairs.length === 1)
-          expect(
-            Buffer.from(pairs[0]?.signKey ?? []).equals(newPair.signKey ?? new Uint8Array()),
-            where,
-          ).toBe(true);
-        await write(image, newPair, pairs.length === 1);
-        expect(fsckComplaints(image), `${where}, then retried`).toEqual([]);
-      }
-    }
+    await eachPulledState(blank, calls, async (image, where) => {
+      expect(fsckComplaints(image), where).toEqual([]);
+      await expectNoneOrNewThenRetry(image, where);
+    });
   });
 });
 
@@ -177,8 +195,7 @@ describe('a FAT32 drive pulled while a pair is renamed in two steps', () => {
   // clusters: fsck.vfat calls that a cross-link, the pair reads whole, and the retry's recovery
   // drops the staging name without freeing what the pair still uses.
   it('shows the new pair whole or none, and the retry leaves a clean drive', async () => {
-    const blank = formatted(32, 34);
-    const crowded = blank.slice();
+    const crowded = formatted(32, 34);
     const volume = new FatVolume('memory', new MemoryBlockDevice(crowded).open);
     const user = `/NPKI/${caFolder}/USER`;
     await volume.createFiles([
@@ -187,38 +204,21 @@ describe('a FAT32 drive pulled while a pair is renamed in two steps', () => {
     ]);
     await volume.close();
     const calls = await write(crowded.slice(), newPair, false);
-    const seen = new Set<string>();
     let twins = 0;
-    for (let at = 0; at <= calls.length; at++) {
-      for (const [how, kept] of Object.entries(keeps)) {
-        const { image, state } = pulledImage(crowded, calls, at, kept);
-        if (seen.has(state)) continue;
-        seen.add(state);
-        const where = `pulled before call ${String(at)}, ${how} kept`;
-        const complaints = fsckComplaints(image);
-        const twin = complaints.some((l) => l.includes('share clusters'));
-        if (twin) twins++;
-        // The only complaint a pull may leave: the pair and its staging name on one folder.
-        expect(
-          complaints.filter(
-            (l) =>
-              !/share clusters|^Truncating second to 0 bytes|kiosk-staging-|and$/.test(l) &&
-              l !== `${user}/${dnFolder}`,
-          ),
-          where,
-        ).toEqual([]);
-        const pairs = await pairsOn(image);
-        expect(pairs.length, where).toBeLessThanOrEqual(1);
-        if (pairs.length === 1)
-          expect(
-            Buffer.from(pairs[0]?.signKey ?? []).equals(newPair.signKey ?? new Uint8Array()),
-            where,
-          ).toBe(true);
-        await write(image, newPair, pairs.length === 1);
-        expect(fsckComplaints(image), `${where}, then retried`).toEqual([]);
-        expect((await pairsOn(image)).length, `${where}, then retried`).toBe(1);
-      }
-    }
+    await eachPulledState(crowded, calls, async (image, where) => {
+      const complaints = fsckComplaints(image);
+      if (complaints.some((l) => l.includes('share clusters'))) twins++;
+      // The only complaint a pull may leave: the pair and its staging name on one folder.
+      expect(
+        complaints.filter(
+          (l) =>
+            !/share clusters|^Truncating second to 0 bytes|kiosk-staging-|and$/.test(l) &&
+            l !== `${user}/${dnFolder}`,
+        ),
+        where,
+      ).toEqual([]);
+      await expectNoneOrNewThenRetry(image, where);
+    });
     // The two-step rename did happen, and a pull between its steps was among those tried.
     expect(twins).toBeGreaterThan(0);
   });
