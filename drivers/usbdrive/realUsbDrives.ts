@@ -19,7 +19,7 @@ import type {
 } from './contract.js';
 import { mountsOf } from './mounts.js';
 import type { NpkiVolume } from '../../src/npki/volume.js';
-import { fileBlockDevice, headBytes } from './fat/blockDevice.js';
+import { fileBlockDevice, headBytes, type VolumePlace } from './fat/blockDevice.js';
 import { FatVolume } from './fat/fatVolume.js';
 import { MtoolsVolume } from './mtoolsVolume.js';
 import { fatLabelOf, fatVolumeOffset, filesystemOf, type VolumeLocation } from './partition.js';
@@ -127,7 +127,7 @@ export class RealUsbDrives implements UsbDriveDriver {
     };
     return new VolumeDrive({
       identity,
-      volume: (use) => this.volume(device, use),
+      volume: (use) => this.volume(device, use, undefined),
       format: (label, op) => this.format(device, label, op),
       eject: () => Promise.resolve(),
     });
@@ -154,7 +154,7 @@ export class RealUsbDrives implements UsbDriveDriver {
       identity,
       volume: async (use) => {
         await again();
-        return this.volume(device, use);
+        return this.volume(device, use, identity.sizeBytes);
       },
       format: async (label, op) => {
         await again();
@@ -245,14 +245,20 @@ export class RealUsbDrives implements UsbDriveDriver {
   }
 
   /** The FAT volume on the device as it is now (it may have been formatted since it was opened). */
-  private async volume(device: string, operation: VolumeUse): Promise<NpkiVolume> {
-    const locate = (head: Uint8Array): number => {
+  private async volume(
+    device: string,
+    operation: VolumeUse,
+    deviceBytes: number | undefined,
+  ): Promise<NpkiVolume> {
+    const locate = (head: Uint8Array): VolumePlace => {
       const location = fatVolumeOffset(head);
       if (location.kind !== 'fat') throw new DriveNotFatError(device, describe(location));
-      return location.offset;
+      return location.layout === 'mbr'
+        ? { offset: location.offset, bytes: location.sizeBytes }
+        : { offset: 0 };
     };
     if (this.options.fileAccess !== 'mtools')
-      return new FatVolume(device, fileBlockDevice(device, locate), operation);
+      return new FatVolume(device, fileBlockDevice(device, locate, deviceBytes), operation);
     let head: Uint8Array;
     try {
       head = await readAt(device, 0, headBytes);
@@ -260,7 +266,7 @@ export class RealUsbDrives implements UsbDriveDriver {
       if (!existsSync(device)) throw new DriveRemovedError(`${device} is gone`, { cause });
       throw new DriveIoError(`${device} cannot be read`, { cause });
     }
-    return new MtoolsVolume(device, locate(head), {
+    return new MtoolsVolume(device, locate(head).offset, {
       ...(operation.signal === undefined ? {} : { signal: operation.signal }),
       ...(this.options.toolTimeoutMs === undefined
         ? {}

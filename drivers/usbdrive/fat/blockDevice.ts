@@ -13,6 +13,8 @@ import {
  */
 export interface BlockDevice {
   readonly name: string;
+  /** Bytes from the volume's first to the end of its partition or device, when known. */
+  readonly size?: number | undefined;
   /** Exactly `length` bytes at `offset`; DriveIoError when the device ends before. */
   read(offset: number, length: number): Promise<Uint8Array>;
   write(offset: number, bytes: Uint8Array): Promise<void>;
@@ -35,25 +37,35 @@ export const headBytes = 4096;
  */
 export function fileBlockDevice(
   path: string,
-  offset: number | ((head: Uint8Array) => number),
+  where: number | ((head: Uint8Array) => VolumePlace),
+  /** The device's size where the file's own says nothing (a block device: from sysfs). */
+  deviceBytes?: number,
 ): OpenBlockDevice {
   return async (access) => {
     let handle: FileHandle;
     try {
-      handle = await open(path, access === 'write' ? constants.O_RDWR : constants.O_RDONLY);
+      // O_EXCL on a block device: the kernel refuses it while the device is mounted or held.
+      handle = await open(
+        path,
+        access === 'write' ? constants.O_RDWR | constants.O_EXCL : constants.O_RDONLY,
+      );
     } catch (cause) {
       throw await failure(path, 'cannot be opened', cause);
     }
-    if (typeof offset === 'number') return new FileBlockDevice(path, handle, offset);
     try {
-      const whole = new FileBlockDevice(path, handle, 0);
+      const info = await handle.stat();
+      const total = info.isFile() ? info.size : deviceBytes;
+      if (typeof where === 'number')
+        return new FileBlockDevice(path, handle, where, sizeFrom(total, { offset: where }));
+      const whole = new FileBlockDevice(path, handle, 0, undefined);
       const head = await whole.read(0, headBytes).catch(async (error: unknown) => {
         // A device smaller than the head: what there is of it.
         if (!(error instanceof DriveIoError)) throw error;
         const { bytesRead, buffer } = await handle.read(new Uint8Array(headBytes), 0, headBytes, 0);
         return buffer.subarray(0, bytesRead);
       });
-      return new FileBlockDevice(path, handle, offset(head), head);
+      const place = where(head);
+      return new FileBlockDevice(path, handle, place.offset, sizeFrom(total, place), head);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -61,11 +73,24 @@ export function fileBlockDevice(
   };
 }
 
+/** Where a volume lies on its device: its first byte, and its length when a partition says. */
+export interface VolumePlace {
+  readonly offset: number;
+  readonly bytes?: number;
+}
+
+function sizeFrom(total: number | undefined, place: VolumePlace): number | undefined {
+  const rest = total === undefined ? undefined : Math.max(0, total - place.offset);
+  if (place.bytes === undefined) return rest;
+  return rest === undefined ? place.bytes : Math.min(rest, place.bytes);
+}
+
 class FileBlockDevice implements BlockDevice {
   constructor(
     readonly name: string,
     private readonly handle: FileHandle,
     private readonly offset: number,
+    readonly size: number | undefined,
     /** The device's first bytes as read when it was opened, kept true to writes over them. */
     private readonly head?: Uint8Array,
   ) {}
@@ -136,6 +161,10 @@ async function failure(path: string, what: string, cause: unknown): Promise<Erro
     return new DriveRemovedError(`${path} is gone`, { cause });
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
     return new DriveReadOnlyError(`${path} ${what}: read-only`, { cause });
+  if (code === 'EBUSY')
+    return new DriveIoError(`${path} ${what}: in use (mounted, or held by another program)`, {
+      cause,
+    });
   if (code === 'ENOSPC') return new DriveFullError(`${path} ${what}: no space left`, { cause });
   return new DriveIoError(`${path} ${what}`, { cause });
 }

@@ -42,7 +42,7 @@ export interface DirEntry {
  * name whose sequence or checksum does not match its short entry is ignored (§7.2), as every
  * FAT driver does: the short name is used.
  */
-export function parseDirectory(bytes: Uint8Array): DirEntry[] {
+export function parseDirectory(bytes: Uint8Array, fat32 = true): DirEntry[] {
   const entries: DirEntry[] = [];
   let long: { first: number; next: number; checksum: number } | undefined;
   for (let slot = 0; slot * slotBytes < bytes.length; slot++) {
@@ -85,7 +85,8 @@ export function parseDirectory(bytes: Uint8Array): DirEntry[] {
       alias,
       shortName,
       folder: (attr & attributes.directory) !== 0,
-      cluster: (u16(bytes, at + 20) * 0x10000 + u16(bytes, at + 26)) >>> 0,
+      // DIR_FstClusHI is FAT32's only (§6); FAT12/16 drivers kept other things there.
+      cluster: ((fat32 ? u16(bytes, at + 20) * 0x10000 : 0) + u16(bytes, at + 26)) >>> 0,
       size: u32(bytes, at + 28),
       firstSlot,
       slot,
@@ -154,7 +155,8 @@ export interface EntryFacts {
 export function encodeEntry(name: string, shortName: string, facts: EntryFacts): Uint8Array {
   const short = Uint8Array.from(shortName, (c) => c.charCodeAt(0));
   const needsLong = displayOfShort(short) !== name;
-  const units = needsLong ? [...utf16(name), 0x0000] : [];
+  // The 0x0000 terminator only when the name does not fill its last slot (§7.1; as Linux does).
+  const units = needsLong ? [...utf16(name), ...(name.length % 13 === 0 ? [] : [0x0000])] : [];
   const longSlots = Math.ceil(units.length / 13);
   const out = new Uint8Array((longSlots + 1) * slotBytes);
   const checksum = checksumOf(short);

@@ -1,4 +1,4 @@
-import { DriveIoError, DriveNotFatError } from '../../../src/errors/index.js';
+import { DriveIoError, DriveNotFatError, DriveRemovedError } from '../../../src/errors/index.js';
 import {
   baseNameOf,
   maxTreeEntries,
@@ -12,8 +12,8 @@ import {
 import { fileBlockDevice, type BlockDevice, type OpenBlockDevice } from './blockDevice.js';
 import { dotEntries, type DirEntry } from './directory.js';
 import { FatTable } from './fatTable.js';
-import { clusterOffset, Folder, PendingWrites, runsOf } from './folder.js';
-import { fatGeometryOf } from './geometry.js';
+import { clusterOffset, Folder, folderClusterLimit, PendingWrites, runsOf } from './folder.js';
+import { fatGeometryOf, u32 } from './geometry.js';
 
 /**
  * A FAT12/16/32 volume read and written in-process (hand-written in drivers/usbdrive/fat/).
@@ -41,6 +41,9 @@ export class FatVolume implements NpkiVolume {
       readonly writing?: boolean;
     } = {},
   ) {}
+
+  /** The volume first opened (serial number and size), to notice a swapped drive. */
+  private identity: string | undefined;
 
   private open:
     | { readonly access: 'read' | 'write'; readonly device: BlockDevice; readonly fs: FatSession }
@@ -176,15 +179,17 @@ export class FatVolume implements NpkiVolume {
       await this.close();
     try {
       if (this.open === undefined) {
-        const device = await this.openDevice(this.options.writing === true ? 'write' : access);
-        this.open = {
-          access,
-          device,
-          fs: await FatSession.open(device).catch(async (e: unknown) => {
-            await device.close();
-            throw e;
-          }),
-        };
+        const opened = this.options.writing === true ? 'write' : access;
+        const device = await this.openDevice(opened);
+        const fs = await FatSession.open(device).catch(async (e: unknown) => {
+          await device.close();
+          throw e;
+        });
+        this.open = { access: opened, device, fs };
+        // Opened again after a failure: the same volume, or the drive was swapped meanwhile.
+        if (this.identity !== undefined && this.identity !== fs.identity)
+          throw new DriveRemovedError(`${this.name}: another drive is in its place`);
+        this.identity = fs.identity;
       }
       return await work(this.open.fs);
     } catch (error) {
@@ -203,6 +208,12 @@ export function fatVolumeOnFile(
   return new FatVolume(device, fileBlockDevice(device, offset), options);
 }
 
+/** Clusters one remove() frees at most: 2 GiB of 512-byte clusters, far beyond a pair's folder. */
+const maxFreedClusters = 1 << 22;
+
+/** Folder bytes one session reads at most (a folder holds up to 2 MiB). */
+const maxFolderBytesPerSession = 16 * 1024 * 1024;
+
 /** What resolve() found: an entry in a folder, or the root folder itself (no entry). */
 interface Found {
   /** The path as the medium spells it. */
@@ -217,6 +228,7 @@ interface Found {
 /** One opened volume: its geometry, FAT and the folders read so far. */
 class FatSession {
   private readonly folders = new Map<number, Folder>();
+  private folderBytes = 0;
   private readonly now = new Date();
   readonly pending: PendingWrites;
 
@@ -224,6 +236,7 @@ class FatSession {
     readonly device: BlockDevice,
     readonly fat: FatTable,
     readonly root: Folder,
+    readonly identity: string,
   ) {
     this.folders.set(root.cluster, root);
     this.pending = new PendingWrites(device.name);
@@ -233,12 +246,18 @@ class FatSession {
     const boot = await device.read(0, 512);
     const geometry = fatGeometryOf(boot);
     if (geometry === undefined) throw new DriveNotFatError(device.name, 'no FAT boot sector');
+    // A boot sector that claims more than the partition or drive holds would have clusters
+    // handed out past its end (or in the next partition).
+    if (device.size !== undefined && geometry.volumeBytes > device.size)
+      throw new DriveNotFatError(device.name, 'a FAT file system larger than the drive');
     const fat = await FatTable.load(device, geometry);
     const root =
       geometry.root.kind === 'fixed'
         ? await Folder.fixed(device, geometry.root.offset, geometry.root.bytes)
         : await Folder.ofChain(device, fat, geometry.root.cluster, true);
-    return new FatSession(device, fat, root);
+    // BS_VolID (FAT32 at 67, FAT12/16 at 39) and the size: what tells one volume from another.
+    const serial = u32(boot, geometry.type === 32 ? 67 : 39);
+    return new FatSession(device, fat, root, `${String(serial)}/${String(geometry.volumeBytes)}`);
   }
 
   async resolve(path: string): Promise<Found | undefined> {
@@ -274,6 +293,11 @@ class FatSession {
     let folder = this.folders.get(entry.cluster);
     if (folder === undefined) {
       folder = await Folder.ofChain(this.device, this.fat, entry.cluster, false);
+      // Folders stay in memory for the session: a drive whose folders add up to more than a
+      // person's certificates could ever need is refused, not read into memory.
+      this.folderBytes += folder.byteLength;
+      if (this.folderBytes > maxFolderBytesPerSession)
+        throw new DriveIoError(`${this.device.name}: its folders are too large to read`);
       this.folders.set(entry.cluster, folder);
     }
     return folder;
@@ -340,31 +364,39 @@ class FatSession {
 
   /** Every cluster of an entry and, for a folder, of everything below it. */
   async clustersBelow(entry: DirEntry): Promise<number[]> {
+    const found = new Set<number>();
+    const take = (clusters: readonly number[]): void => {
+      for (const cluster of clusters) found.add(cluster);
+      if (found.size > maxFreedClusters)
+        throw new DriveIoError(`${this.device.name}: ${entry.name} is too large to remove`);
+    };
+    const { clusterBytes } = this.fat.geometry;
+    // A file's chain is freed as far as its size reaches; a broken chain is left (lost space
+    // beats freeing clusters another file may still use).
+    const fileChain = (file: DirEntry): Promise<number[]> =>
+      this.fat
+        .chain(file.cluster, Math.min(maxFreedClusters + 1, Math.ceil(file.size / clusterBytes)))
+        .catch(() => []);
     if (entry.cluster === 0) return [];
     if (!entry.folder) {
-      const { clusterBytes } = this.fat.geometry;
-      // A file's chain is freed as far as its size reaches; a broken chain is left (lost space
-      // beats freeing clusters another file may still use).
-      return this.fat
-        .chain(entry.cluster, Math.max(1, Math.ceil(entry.size / clusterBytes)))
-        .catch(() => []);
+      take(await fileChain(entry));
+      return [...found];
     }
-    const out: number[] = [];
-    const seen = new Set<number>();
+    const walked = new Set<number>();
     const walk = async (folderEntry: DirEntry): Promise<void> => {
-      if (seen.has(folderEntry.cluster) || seen.size > maxTreeEntries) return;
-      seen.add(folderEntry.cluster);
+      if (walked.has(folderEntry.cluster)) return;
+      if (walked.size >= maxTreeEntries)
+        throw new DriveIoError(`${this.device.name}: ${entry.name} holds too many folders`);
+      walked.add(folderEntry.cluster);
       const folder = await this.folderOf(folderEntry);
       for (const child of folder.entries()) {
         if (child.folder) await walk(child);
-        else out.push(...(await this.clustersBelow(child)));
+        else if (child.cluster !== 0) take(await fileChain(child));
       }
-      out.push(
-        ...(await this.fat.chain(folderEntry.cluster, Number.MAX_SAFE_INTEGER).catch(() => [])),
-      );
+      take(await this.fat.chain(folderEntry.cluster, folderClusterLimit(this.fat)).catch(() => []));
     };
     await walk(entry);
-    return [...new Set(out)];
+    return [...found];
   }
 
   /**

@@ -48,6 +48,8 @@ export class Folder {
     private bytes: Uint8Array,
     /** The last cluster of a chained folder, to extend it; undefined for a fixed root. */
     private lastCluster: number | undefined,
+    /** FAT32: entries' high cluster words count. */
+    private readonly fat32: boolean,
   ) {}
 
   /** A folder stored in a cluster chain (every folder on FAT32, and below the root on FAT12/16). */
@@ -58,7 +60,7 @@ export class Folder {
     isRoot: boolean,
   ): Promise<Folder> {
     const { clusterBytes } = fat.geometry;
-    const clusters = await fat.chain(cluster, Math.ceil(maxFolderBytes / clusterBytes));
+    const clusters = await fat.chain(cluster, folderClusterLimit(fat));
     const extents = clusters.map((c) => ({ offset: clusterOffset(fat, c), bytes: clusterBytes }));
     const bytes = new Uint8Array(clusters.length * clusterBytes);
     let at = 0;
@@ -66,25 +68,29 @@ export class Folder {
       bytes.set(await device.read(run.offset, run.bytes), at);
       at += run.bytes;
     }
-    return new Folder(cluster, isRoot, extents, bytes, clusters.at(-1));
+    return new Folder(cluster, isRoot, extents, bytes, clusters.at(-1), fat.geometry.type === 32);
   }
 
   /** The FAT12/16 root folder: a fixed region after the FATs. */
   static async fixed(device: BlockDevice, offset: number, bytes: number): Promise<Folder> {
     const content = await device.read(offset, bytes);
-    return new Folder(0, true, [{ offset, bytes }], content, undefined);
+    return new Folder(0, true, [{ offset, bytes }], content, undefined, false);
   }
 
   /** A folder just made in `cluster` (holding `.` and `..`), not yet on the medium. */
   static made(fat: FatTable, cluster: number, bytes: Uint8Array): Folder {
     const extents = [{ offset: clusterOffset(fat, cluster), bytes: bytes.length }];
-    const folder = new Folder(cluster, false, extents, bytes, cluster);
+    const folder = new Folder(cluster, false, extents, bytes, cluster, fat.geometry.type === 32);
     folder.fresh = true;
     return folder;
   }
 
+  get byteLength(): number {
+    return this.bytes.length;
+  }
+
   entries(): DirEntry[] {
-    this.parsed ??= parseDirectory(this.bytes);
+    this.parsed ??= parseDirectory(this.bytes, this.fat32);
     return this.parsed;
   }
 
@@ -318,6 +324,11 @@ export class PendingWrites {
     }
     await Promise.all(runs.map((run) => device.write(run.offset, run.bytes)));
   }
+}
+
+/** Clusters a folder may span (FAT specification §6: 65,536 slots). */
+export function folderClusterLimit(fat: FatTable): number {
+  return Math.ceil(maxFolderBytes / fat.geometry.clusterBytes);
 }
 
 export function clusterOffset(fat: FatTable, cluster: number): number {

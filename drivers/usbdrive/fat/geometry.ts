@@ -52,8 +52,12 @@ export function fatGeometryOf(sector: Uint8Array): FatGeometry | undefined {
   const metaSectors = reserved + fats * fatSectors + rootSectors;
   if (total <= metaSectors) return undefined;
   const clusterCount = Math.floor((total - metaSectors) / sectorsPerCluster);
-  const type = clusterCount < 4085 ? 12 : clusterCount < 65525 ? 16 : 32;
-  if (clusterCount < 1) return undefined;
+  // The count decides (§3.5), but a FAT32 layout (no FATSz16, no fixed root) is FAT32 whatever the
+  // count, as Linux and mtools read it: `mkfs.vfat -F 32` makes such volumes on small sticks.
+  const fat32Layout = fatSize16 === 0 && rootEntries === 0;
+  const type = fat32Layout ? 32 : clusterCount < 4085 ? 12 : clusterCount < 65525 ? 16 : 32;
+  // FAT32 cluster numbers stop below 0x0FFFFFF7 (bad cluster) and the end-of-chain values.
+  if (clusterCount < 1 || clusterCount > 0x0ffffff5 - 1) return undefined;
   // The FAT must hold an entry for every cluster (and the two reserved ones).
   const fatBytes = fatSectors * bytesPerSector;
   if (Math.floor((fatBytes * 8) / type) < clusterCount + 2) return undefined;
