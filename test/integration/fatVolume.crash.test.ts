@@ -34,6 +34,16 @@ const oldPair: NpkiFiles = {
 // A key file spanning several clusters, so that its write can be torn part-way.
 const newPair: NpkiFiles = { signCert: certificate, signKey: new Uint8Array(randomBytes(2600)) };
 
+/** A few fixed random subsets (seeded, so a failure names one that can be run again). */
+function randomKeep(seed: number): (index: number) => boolean {
+  return (index) => {
+    // splitmix-style hash of (seed, index): each sector kept or not, independently.
+    let x = Math.imul(seed ^ (index + 0x9e3779b9), 0x85ebca6b);
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+    return ((x ^ (x >>> 16)) & 1) === 1;
+  };
+}
+
 /** Which of the sectors written since the last flush a pulled drive kept. */
 const keeps: Record<string, (index: number, count: number) => boolean> = {
   all: () => true,
@@ -41,13 +51,19 @@ const keeps: Record<string, (index: number, count: number) => boolean> = {
   'the first half': (i, n) => i < n / 2,
   'the second half': (i, n) => i >= n / 2,
   'every other one': (i) => i % 2 === 0,
+  'random subset 1': randomKeep(1),
+  'random subset 2': randomKeep(2),
 };
 
-function formatted(fat: 16 | 32, mib: number): Uint8Array {
+function formatted(fat: 16 | 32, mib: number, sectorsPerCluster = 1): Uint8Array {
   const path = join(tempDir('fat-crash-'), 'base.img');
   writeFileSync(path, '');
   truncateSync(path, mib * 1024 * 1024);
-  const made = spawnSync('mkfs.vfat', ['-F', String(fat), '-I', path], { encoding: 'utf8' });
+  const made = spawnSync(
+    'mkfs.vfat',
+    ['-F', String(fat), '-s', String(sectorsPerCluster), '-I', path],
+    { encoding: 'utf8' },
+  );
   expect(made.status, made.stderr).toBe(0);
   return new Uint8Array(readFileSync(path));
 }
@@ -153,39 +169,44 @@ async function expectRetryCompletes(
   expect(sameBytes(after[0]?.signKey, newPair.signKey), `${where}, then retried`).toBe(true);
 }
 
+// FAT16 with 4 KiB clusters: a folder cluster spans eight sectors, so entries go into later
+// sectors of a cluster whose end marker is in an earlier one.
 describe.each([
-  { fat: 32 as const, mib: 34 },
-  { fat: 16 as const, mib: 16 },
-])('a FAT$fat drive pulled during an in-process pair write', ({ fat, mib }) => {
-  it('holds the previous pair or the new one whole, whatever the pull kept, and the retry completes', async () => {
-    const withOld = formatted(fat, mib);
-    await write(withOld, oldPair, false);
-    expect(fsckComplaints(withOld)).toEqual([]);
-    const calls = await write(withOld.slice(), newPair, true);
-    expect(calls.filter((c) => c === 'flush').length).toBeGreaterThanOrEqual(3);
-    const states = await eachPulledState(withOld, calls, async (image, where) => {
-      expect(fsckComplaints(image), where).toEqual([]);
-      const pairs = await pairsOn(image);
-      expect(pairs.length, where).toBe(1);
-      const shown = pairs[0]?.signKey;
-      expect(
-        sameBytes(shown, oldPair.signKey) || sameBytes(shown, newPair.signKey),
-        `${where}: a key that is neither the old nor the new one`,
-      ).toBe(true);
-      await expectRetryCompletes(image, where, true);
+  { fat: 32 as const, mib: 34, cluster: 1 },
+  { fat: 16 as const, mib: 16, cluster: 8 },
+])(
+  'a FAT$fat drive ($cluster-sector clusters) pulled during an in-process pair write',
+  ({ fat, mib, cluster }) => {
+    it('holds the previous pair or the new one whole, whatever the pull kept, and the retry completes', async () => {
+      const withOld = formatted(fat, mib, cluster);
+      await write(withOld, oldPair, false);
+      expect(fsckComplaints(withOld)).toEqual([]);
+      const calls = await write(withOld.slice(), newPair, true);
+      expect(calls.filter((c) => c === 'flush').length).toBeGreaterThanOrEqual(3);
+      const states = await eachPulledState(withOld, calls, async (image, where) => {
+        expect(fsckComplaints(image), where).toEqual([]);
+        const pairs = await pairsOn(image);
+        expect(pairs.length, where).toBe(1);
+        const shown = pairs[0]?.signKey;
+        expect(
+          sameBytes(shown, oldPair.signKey) || sameBytes(shown, newPair.signKey),
+          `${where}: a key that is neither the old nor the new one`,
+        ).toBe(true);
+        await expectRetryCompletes(image, where, true);
+      });
+      expect(states).toBeGreaterThan(calls.length);
     });
-    expect(states).toBeGreaterThan(calls.length);
-  });
 
-  it('a pull during a first write leaves no pair or the whole new one', async () => {
-    const blank = formatted(fat, mib);
-    const calls = await write(blank.slice(), newPair, false);
-    await eachPulledState(blank, calls, async (image, where) => {
-      expect(fsckComplaints(image), where).toEqual([]);
-      await expectNoneOrNewThenRetry(image, where);
+    it('a pull during a first write leaves no pair or the whole new one', async () => {
+      const blank = formatted(fat, mib, cluster);
+      const calls = await write(blank.slice(), newPair, false);
+      await eachPulledState(blank, calls, async (image, where) => {
+        expect(fsckComplaints(image), where).toEqual([]);
+        await expectNoneOrNewThenRetry(image, where);
+      });
     });
-  });
-});
+  },
+);
 
 describe('a FAT32 drive pulled while a pair is renamed in two steps', () => {
   // USER holds `.`, `..` and ten slots of other folders, so the staging folder takes the last

@@ -95,6 +95,15 @@ export function parseDirectory(bytes: Uint8Array, fat32 = true): DirEntry[] {
   return entries;
 }
 
+/** Where placeSlots puts an entry, and what else must change for it to be read. */
+export interface Placement {
+  readonly slot: number;
+  /** Slots from here up to `slot` are to be marked deleted (they were past the end marker). */
+  readonly gapFrom: number;
+  /** A slot to zero after the entry, so that it ends the folder. */
+  readonly clearAfter: number | undefined;
+}
+
 /** Slots in a 512-byte block, the unit a drive writes whole (or not at all). */
 export const slotsPerBlock = 512 / slotBytes;
 
@@ -111,7 +120,7 @@ export function placeSlots(
   bytes: Uint8Array,
   count: number,
   options: { alsoFree?: ReadonlySet<number>; inBlock?: number; anywhere?: boolean } = {},
-): { slot: number; gapFrom: number } | undefined {
+): Placement | undefined {
   const total = bytes.length / slotBytes;
   let end = total;
   for (let slot = 0; slot < total; slot++)
@@ -134,7 +143,12 @@ export function placeSlots(
     run = free(slot) ? run + 1 : 0;
     if (run === count) {
       const first = slot - count + 1;
-      return { slot: first, gapFrom: Math.min(end, first) };
+      const after = first + count;
+      // Run into the free tail: the slot after it must read as the end (stale bytes there
+      // would read as entries once the marker before them is gone).
+      const clearAfter =
+        after > end && after < total && bytes[after * slotBytes] !== endMarker ? after : undefined;
+      return { slot: first, gapFrom: Math.min(end, first), clearAfter };
     }
   }
   return undefined;

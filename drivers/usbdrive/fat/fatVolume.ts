@@ -408,7 +408,10 @@ class FatSession {
   async commitCreation(): Promise<void> {
     const grown = [...this.folders.values()].filter((f) => f.grew);
     for (const folder of this.folders.values()) if (folder.fresh) folder.queueWhole(this.pending);
-    if (grown.length > 0) {
+    let early = false;
+    for (const folder of this.folders.values())
+      if (await folder.writeEarly(this.device)) early = true;
+    if (grown.length > 0 || early) {
       await this.pending.write(this.device);
       await this.device.flush();
       for (const folder of grown) folder.grew = false;
@@ -426,6 +429,10 @@ class FatSession {
 
   /** The folders' changes, flushed; nothing when there are none. */
   async commitEntries(): Promise<void> {
+    let early = false;
+    for (const folder of this.folders.values())
+      if (await folder.writeEarly(this.device)) early = true;
+    if (early) await this.device.flush();
     let wrote = false;
     for (const folder of this.folders.values())
       if (folder.changed) {

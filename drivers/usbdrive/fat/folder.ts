@@ -10,6 +10,7 @@ import {
   slotBytes,
   type DirEntry,
   type EntryFacts,
+  type Placement,
 } from './directory.js';
 import type { FatTable } from './fatTable.js';
 
@@ -31,6 +32,8 @@ interface Extent {
  */
 export class Folder {
   private readonly dirty = new Set<number>();
+  /** Changed blocks that must be on the medium before the other changed ones. */
+  private readonly early = new Set<number>();
   private parsed: DirEntry[] | undefined;
   /**
    * Made in this session and named by nothing on the medium yet: its clusters are written whole
@@ -152,7 +155,12 @@ export class Folder {
       alsoFree: old,
       inBlock: block,
     });
-    if (place === undefined || Math.floor(place.gapFrom / slotsPerBlock) !== block) return false;
+    if (
+      place === undefined ||
+      Math.floor(place.gapFrom / slotsPerBlock) !== block ||
+      (place.clearAfter !== undefined && Math.floor(place.clearAfter / slotsPerBlock) !== block)
+    )
+      return false;
     for (const slot of old) this.put(slot * slotBytes, Uint8Array.of(deletedMarker));
     this.place(place, slots);
     return true;
@@ -175,10 +183,28 @@ export class Folder {
     return slots;
   }
 
-  private place(place: { slot: number; gapFrom: number }, slots: Uint8Array): void {
-    for (let slot = place.gapFrom; slot < place.slot; slot++)
+  /**
+   * Puts an entry's slots where placeSlots said. What lies in another block than the short entry
+   * (deleted marks for a gap, long-name slots of a name longer than a block, the cleared slot
+   * after it) goes out first, flushed (`early`): on its own it is invisible or an orphaned long
+   * name, never a short entry without its long name or an entry behind an end marker.
+   */
+  private place(place: Placement, slots: Uint8Array): void {
+    const shortSlot = place.slot + slots.length / slotBytes - 1;
+    const home = blockOfSlot(shortSlot);
+    const early = (slot: number): void => {
+      if (blockOfSlot(slot) !== home) this.early.add(blockOfSlot(slot));
+    };
+    for (let slot = place.gapFrom; slot < place.slot; slot++) {
       this.put(slot * slotBytes, Uint8Array.of(deletedMarker));
+      early(slot);
+    }
     this.put(place.slot * slotBytes, slots);
+    for (let slot = place.slot; slot < shortSlot; slot++) early(slot);
+    if (place.clearAfter !== undefined) {
+      this.put(place.clearAfter * slotBytes, new Uint8Array(slotBytes));
+      early(place.clearAfter);
+    }
   }
 
   private canGrow(fat: FatTable): boolean {
@@ -188,15 +214,35 @@ export class Folder {
     );
   }
 
-  /** Marks an entry's slots deleted (§6.1: first byte 0xE5). */
+  /**
+   * Marks an entry's slots deleted (§6.1: first byte 0xE5). The short entry goes first when the
+   * long name lies in other blocks: a pull leaves an orphaned long name, never a short name alone.
+   */
   remove(entry: DirEntry): void {
     for (let slot = entry.firstSlot; slot <= entry.slot; slot++)
       this.put(slot * slotBytes, Uint8Array.of(deletedMarker));
+    if (blockOfSlot(entry.firstSlot) !== blockOfSlot(entry.slot))
+      this.early.add(blockOfSlot(entry.slot));
+  }
+
+  /** Writes the blocks that must precede the others (see place), not flushed; says if any. */
+  async writeEarly(device: BlockDevice): Promise<boolean> {
+    const early = [...this.early].filter((b) => this.dirty.has(b));
+    this.early.clear();
+    if (early.length === 0) return false;
+    await this.writeBlocks(device, early);
+    for (const block of early) this.dirty.delete(block);
+    return true;
   }
 
   /** Writes the changed 512-byte blocks back, all at once (not flushed: no order among them). */
   async write(device: BlockDevice): Promise<void> {
-    const blocks = [...this.dirty].sort((a, b) => a - b);
+    await this.writeBlocks(device, [...this.dirty]);
+    this.dirty.clear();
+  }
+
+  private async writeBlocks(device: BlockDevice, which: number[]): Promise<void> {
+    const blocks = which.sort((a, b) => a - b);
     const writes: Promise<void>[] = [];
     for (let i = 0; i < blocks.length;) {
       // A run of neighbouring blocks that lie together on the device: one write.
@@ -213,7 +259,6 @@ export class Folder {
       );
       i += count;
     }
-    this.dirty.clear();
     await Promise.all(writes);
   }
 
@@ -241,6 +286,7 @@ export class Folder {
       at += extent.bytes;
     }
     this.dirty.clear();
+    this.early.clear();
     this.fresh = false;
   }
 
@@ -324,6 +370,10 @@ export class PendingWrites {
     }
     await Promise.all(runs.map((run) => device.write(run.offset, run.bytes)));
   }
+}
+
+function blockOfSlot(slot: number): number {
+  return Math.floor((slot * slotBytes) / dirtyUnit);
 }
 
 /** Clusters a folder may span (FAT specification §6: 65,536 slots). */
