@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
@@ -83,5 +83,72 @@ describe('a visitor’s own files on a FAT image', () => {
     expect(execFileSync('mtype', ['-i', stick, '::/NPKI'], { env, encoding: 'utf8' })).toBe(
       'the visitor’s own notes',
     );
+  });
+});
+
+describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
+  const env = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' };
+  const partitionStart = 2048; // sectors: 1 MiB, where partitioning tools put the first one
+
+  /** A 64 MiB image with one FAT32 partition from 1 MiB to the end, `claim` sectors long. */
+  function partitioned(claim?: number): string {
+    const stick = image(tempDir('usb-part-'), 'stick.img', 64 * mib);
+    execFileSync('sfdisk', ['--no-reread', '--no-tell-kernel', stick], {
+      input: `start=${String(partitionStart)}, type=c\n`,
+      stdio: 'pipe',
+    });
+    const sectors = 64 * 2048 - partitionStart;
+    // mkfs.vfat's size argument is in KiB; a larger claim makes a boot sector that overruns the
+    // partition table's entry (a damaged or hostile stick).
+    execFileSync(
+      'mkfs.vfat',
+      ['-F', '32', `--offset=${String(partitionStart)}`, stick, String((claim ?? sectors) / 2)],
+      { stdio: 'pipe' },
+    );
+    return stick;
+  }
+
+  it('writes the pair inside the partition: the MBR is kept, fsck and mtools read the pair there', async () => {
+    const stick = partitioned();
+    const mbrBefore = readFileSync(stick).subarray(0, 512);
+    const drive = await new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true }).open(
+      stick,
+    );
+    const pair = yessignPair();
+    await drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false });
+    const bytes = readFileSync(stick);
+    expect(Buffer.compare(bytes.subarray(0, 512), mbrBefore)).toBe(0);
+    // The partition alone, as a file, for fsck.vfat (which has no offset option).
+    const volume = join(tempDir('usb-part-'), 'partition.img');
+    writeFileSync(volume, bytes.subarray(partitionStart * 512));
+    const fsck = spawnSync('fsck.vfat', ['-n', volume], { encoding: 'utf8' });
+    expect(fsck.status, fsck.stdout).toBe(0);
+    const listed = execFileSync('mdir', ['-/', '-b', '-i', `${stick}@@1M`, '::/NPKI'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(listed).toContain(`/${pair.dnFolder}/signPri.key`);
+    const pairs = await drive.readPairs();
+    expect(pairs.map((p) => p.dnFolder)).toEqual([pair.dnFolder]);
+    expect(Buffer.from(pairs[0]?.signKey ?? []).equals(pair.files.signKey ?? [])).toBe(true);
+  });
+
+  it('a file system claiming more than its partition holds is refused, the drive untouched', async () => {
+    const sectors = 64 * 2048 - partitionStart;
+    const stick = partitioned(sectors);
+    // The partition table says half of what the boot sector says.
+    execFileSync('sfdisk', ['--no-reread', '--no-tell-kernel', stick], {
+      input: `start=${String(partitionStart)}, size=${String(sectors / 2)}, type=c\n`,
+      stdio: 'pipe',
+    });
+    const before = readFileSync(stick);
+    const drive = await new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true }).open(
+      stick,
+    );
+    const pair = yessignPair();
+    await expect(
+      drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false }),
+    ).rejects.toMatchObject({ code: 'USB_NOT_FAT' });
+    expect(Buffer.compare(readFileSync(stick), before)).toBe(0);
   });
 });
