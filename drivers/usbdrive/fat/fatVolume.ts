@@ -149,7 +149,7 @@ export class FatVolume implements NpkiVolume {
       const shared =
         entry.cluster !== 0 &&
         found.parent.entries().some((e) => e.slot !== entry.slot && e.cluster === entry.cluster);
-      const clusters = shared ? [] : await fs.clustersBelow(entry);
+      const clusters = shared ? [] : await fs.clustersBelow(entry, found.above);
       found.parent.remove(entry);
       await fs.commitEntries();
       await fs.fat.free(clusters);
@@ -223,6 +223,8 @@ interface Found {
   readonly folder: boolean;
   /** The folder itself, when it is one. */
   readonly contents: Folder;
+  /** The first clusters of the folders on the path above (the root's included). */
+  readonly above: ReadonlySet<number>;
 }
 
 /** One opened volume: its geometry, FAT and the folders read so far. */
@@ -267,6 +269,7 @@ class FatSession {
       entry: undefined,
       folder: true,
       contents: this.root,
+      above: new Set(),
     };
     for (const segment of path.split('/').filter((s) => s !== '')) {
       if (!found.folder) return undefined;
@@ -278,6 +281,7 @@ class FatSession {
         entry,
         folder: entry.folder,
         contents: entry.folder ? await this.folderOf(entry) : found.contents,
+        above: new Set(found.above).add(found.contents.cluster),
       };
     }
     return found;
@@ -362,8 +366,12 @@ class FatSession {
     });
   }
 
-  /** Every cluster of an entry and, for a folder, of everything below it. */
-  async clustersBelow(entry: DirEntry): Promise<number[]> {
+  /**
+   * The clusters to free with `entry`: its own and, for a folder, everything's below it. A folder below it that is one already met or one of the
+   * folders `above` it is damage (a loop, a cross-link): then nothing is freed, the entry alone
+   * goes, and fsck.vfat can reclaim the space; freeing would take clusters something still uses.
+   */
+  async clustersBelow(entry: DirEntry, above: ReadonlySet<number>): Promise<number[]> {
     const found = new Set<number>();
     const take = (clusters: readonly number[]): void => {
       for (const cluster of clusters) found.add(cluster);
@@ -383,8 +391,12 @@ class FatSession {
       return [...found];
     }
     const walked = new Set<number>();
+    let damaged = false;
     const walk = async (folderEntry: DirEntry): Promise<void> => {
-      if (walked.has(folderEntry.cluster)) return;
+      if (walked.has(folderEntry.cluster) || above.has(folderEntry.cluster)) {
+        damaged = true;
+        return;
+      }
       if (walked.size >= maxTreeEntries)
         throw new DriveIoError(`${this.device.name}: ${entry.name} holds too many folders`);
       walked.add(folderEntry.cluster);
@@ -396,7 +408,7 @@ class FatSession {
       take(await this.fat.chain(folderEntry.cluster, folderClusterLimit(this.fat)).catch(() => []));
     };
     await walk(entry);
-    return [...found];
+    return damaged ? [] : [...found];
   }
 
   /**
