@@ -24,12 +24,18 @@ import { fatGeometryOf, u32 } from './geometry.js';
  * mkfs.vfat and fsck.vfat still format and check; mtools stays the reference that the tests read
  * every result back with (test/integration/fatVolume.mtools.test.ts), and a configured fallback.
  *
- * Crash order (a pulled drive): data and new folders go into free clusters first; a creation
- * then writes the FAT (and FSInfo), flushes, and only then the entries that name the clusters; a
- * removal writes the deleted entries, flushes, then frees the clusters; a rename writes the new
- * entry, flushes, then deletes the old one. So an entry never names a free cluster: a pull leaves
- * at worst clusters no entry names (space, which fsck.vfat reclaims) or, for a rename, both names
- * on one folder, which remove() below takes apart without freeing what the other still names.
+ * Crash order (a pulled drive; writes between two flushes may land in any subset, a 512-byte
+ * sector whole or not at all): data and new folders go into free clusters with the FAT (and
+ * FSInfo) that takes them, flushed, and only then the entries that name them; a removal writes
+ * the deleted entries, flushed, then frees the clusters. An entry lies in one sector (placeSlots),
+ * and what must precede it in other sectors (gap marks, a long name longer than a sector) is
+ * flushed first. A rename is one sector write where the folder's sector has room for the new
+ * name; otherwise the new entry is written and flushed, then the old one deleted. So an entry
+ * never names a free cluster: a pull leaves at worst clusters no entry names (space fsck.vfat
+ * reclaims), an orphaned long name, or, between a rename's two steps, both names on one folder,
+ * which listTree shows and remove() takes apart without freeing what the other still names.
+ * FAT12 alone can tear one way: a FAT entry across two sectors, changed in a chain already in use
+ * (a folder grown), which no write order makes atomic; the kiosk formats FAT32.
  */
 export class FatVolume implements NpkiVolume {
   constructor(
