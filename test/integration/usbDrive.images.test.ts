@@ -130,7 +130,7 @@ describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
     expect(listed).toContain(`/${pair.dnFolder}/signPri.key`);
     const pairs = await drive.readPairs();
     expect(pairs.map((p) => p.dnFolder)).toEqual([pair.dnFolder]);
-    expect(Buffer.from(pairs[0]?.signKey ?? []).equals(pair.files.signKey ?? [])).toBe(true);
+    expect(Buffer.from(pairs[0]?.signKey ?? []).equals(pair.files.signKey)).toBe(true);
   });
 
   it('a file system claiming more than its partition holds is refused, the drive untouched', async () => {

@@ -32,18 +32,25 @@ export class Pcscd {
     return pcscd;
   }
 
-  /** Stops our pcscd (as pcscd going down in a branch would). */
+  /**
+   * Stops our pcscd (as pcscd going down in a branch would). One that has exited already is not
+   * waited for (its 'exit' has been and gone), and one that ignores SIGTERM is killed after 5 s:
+   * a test run must never hang here.
+   */
   async stop(): Promise<void> {
     const child = this.child;
     if (!this.owned || child === undefined) return;
     this.child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) =>
       child.once('exit', () => {
         resolve();
       }),
     );
     child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
+    clearTimeout(killer);
   }
 
   /** Starts it again after stop(). */
@@ -54,6 +61,8 @@ export class Pcscd {
     if (child.pid !== undefined) writeFileSync(this.pidFile, String(child.pid));
     for (let waited = 0; !existsSync(socket); waited += 50) {
       if (waited > 10_000) throw new Error('pcscd did not open its socket');
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`pcscd exited at start (${String(child.exitCode ?? child.signalCode)})`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     // vpcd opens its port once pcscd has loaded it.

@@ -397,10 +397,10 @@ class FatSession {
       return [...found];
     }
     const walked = new Set<number>();
-    let damaged = false;
+    const damage = { found: false };
     const walk = async (folderEntry: DirEntry): Promise<void> => {
       if (walked.has(folderEntry.cluster) || above.has(folderEntry.cluster)) {
-        damaged = true;
+        damage.found = true;
         return;
       }
       if (walked.size >= maxTreeEntries)
@@ -414,7 +414,7 @@ class FatSession {
       take(await this.fat.chain(folderEntry.cluster, folderClusterLimit(this.fat)).catch(() => []));
     };
     await walk(entry);
-    return damaged ? [] : [...found];
+    return damage.found ? [] : [...found];
   }
 
   /**
