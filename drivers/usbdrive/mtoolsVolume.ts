@@ -69,6 +69,8 @@ export class MtoolsVolume implements NpkiVolume {
   }
 
   async readFiles(paths: readonly string[], maxBytes: number): Promise<Uint8Array[]> {
+    // No paths: no mcopy (given only its destination, it copies that folder into the cwd).
+    if (paths.length === 0) return [];
     const names = paths.map(baseNameOf);
     if (new Set(names).size !== names.length) {
       const out: Uint8Array[] = [];
