@@ -833,43 +833,48 @@ describe.each(types)('FatVolume on a FAT%i volume damaged on purpose', (type) =>
     timeout,
   );
 
+  /**
+   * For a file and a folder, each `value` put in by `damage` (which says what it did): every
+   * member gives a DriveIoError or resolves, and the one that reaches the damage rejects.
+   */
+  async function expectIoErrorFor(
+    values: readonly number[],
+    damage: (
+      image: Uint8Array,
+      entry: Awaited<ReturnType<typeof setUp>>['big'],
+      value: number,
+    ) => string,
+  ): Promise<void> {
+    for (const value of values) {
+      for (const what of ['file', 'folder'] as const) {
+        const { image, big, many } = await setUp();
+        const done = `the ${what}'s ${damage(image, what === 'file' ? big : many, value)}`;
+        const results = await runAll(image);
+        expect(wrongResults(results, [DriveIoError]), done).toEqual([]);
+        const probe = what === 'file' ? "readFiles(['/big.bin'])" : "listTree('/')";
+        expect(outcome(results.get(probe)), `${probe} with ${done}`).toBe('DriveIoError');
+      }
+    }
+  }
+
   it(
     'a chain pointing past the last cluster, or to a free or bad one: DriveIoError',
-    async () => {
-      const past = layout.clusterCount + 2;
-      for (const value of [past, 0, 1, layout.bad]) {
-        for (const what of ['file', 'folder'] as const) {
-          const { image, big, many } = await setUp();
-          const chain = chainOf(image, layout, what === 'file' ? big.cluster : many.cluster);
-          setFat(image, layout, chain[0] ?? 0, value);
-          const damage = `the ${what}'s first FAT entry = 0x${value.toString(16)}`;
-          const results = await runAll(image);
-          expect(wrongResults(results, [DriveIoError]), damage).toEqual([]);
-          const probe = what === 'file' ? "readFiles(['/big.bin'])" : "listTree('/')";
-          expect(outcome(results.get(probe)), `${probe} with ${damage}`).toBe('DriveIoError');
-        }
-      }
-    },
+    () =>
+      expectIoErrorFor([layout.clusterCount + 2, 0, 1, layout.bad], (image, entry, value) => {
+        setFat(image, layout, chainOf(image, layout, entry.cluster)[0] ?? 0, value);
+        return `first FAT entry = 0x${value.toString(16)}`;
+      }),
     timeout,
   );
 
   it(
     'an entry whose first cluster is past the last one, 0 or 1: DriveIoError',
-    async () => {
-      for (const value of [layout.clusterCount + 2, 0xfffffff, 0, 1]) {
-        for (const what of ['file', 'folder'] as const) {
-          const { image, big, many } = await setUp();
-          const entry = what === 'file' ? big : many;
-          new DataView(image.buffer).setUint16(entry.offset + 26, value & 0xffff, true);
-          new DataView(image.buffer).setUint16(entry.offset + 20, value >>> 16, true);
-          const damage = `the ${what} entry's first cluster = 0x${value.toString(16)}`;
-          const results = await runAll(image);
-          expect(wrongResults(results, [DriveIoError]), damage).toEqual([]);
-          const probe = what === 'file' ? "readFiles(['/big.bin'])" : "listTree('/')";
-          expect(outcome(results.get(probe)), `${probe} with ${damage}`).toBe('DriveIoError');
-        }
-      }
-    },
+    () =>
+      expectIoErrorFor([layout.clusterCount + 2, 0xfffffff, 0, 1], (image, entry, value) => {
+        new DataView(image.buffer).setUint16(entry.offset + 26, value & 0xffff, true);
+        new DataView(image.buffer).setUint16(entry.offset + 20, value >>> 16, true);
+        return `entry's first cluster = 0x${value.toString(16)}`;
+      }),
     timeout,
   );
 
