@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FatVolume } from '../../drivers/usbdrive/fat/fatVolume.js';
@@ -70,9 +70,11 @@ function formatted(fat: 16 | 32, mib: number, sectorsPerCluster = 1): Uint8Array
 
 /** fsck.vfat -n's complaints about an image, without the ones a pull may leave (unused space). */
 function fsckComplaints(image: Uint8Array): string[] {
+  // One file at a time (tens of MiB each, hundreds of states): written, checked, removed.
   const path = join(tempDir('fat-fsck-'), 'pulled.img');
   writeFileSync(path, image);
   const run = spawnSync('fsck.vfat', ['-n', path], { encoding: 'utf8' });
+  rmSync(path);
   const lines = `${run.stdout}\n${run.stderr}`
     .split('\n')
     .map((l) => l.trim())
