@@ -122,8 +122,7 @@ export class PcscliteDriver implements PcscDriver {
   close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
-    this.dropContext();
-    return Promise.resolve();
+    return this.dropContext();
   }
 
   /** A PC/SC error as the typed error it means; `extended` says the APDU was extended length. */
@@ -236,38 +235,48 @@ export class PcscliteDriver implements PcscDriver {
   /** pcscd went away: every object is dead; drop them and make the context again later. */
   private lost(error: unknown): void {
     if (this.context === undefined) return;
-    this.dropContext();
+    void this.dropContext();
     for (const listener of this.errorListeners)
       listener(new PcscUnavailableError('pcscd went away', { cause: error }));
     this.scheduleRetry();
   }
 
-  private dropContext(): void {
+  /** Drops every native object; resolves once they are closed (on the next turn). */
+  private dropContext(): Promise<void> {
     const context = this.context;
     this.context = undefined;
+    const natives: { close(): unknown }[] = [];
     for (const [name, state] of this.states) {
       // The native objects report their own ending (SCARD_E_CANCELLED, RPC errors) after this:
       // heard and dropped, never an unhandled 'error' event.
       state.native.removeAllListeners();
       state.native.on('error', ignore);
-      try {
-        // Ends the reader's status thread, which would keep the process alive.
-        state.native.close();
-      } catch {
-        // already closed by the context
-      }
+      natives.push(state.native);
       this.emit({ type: 'reader-removed', reader: name });
     }
     this.states.clear();
     if (context !== undefined) {
       context.removeAllListeners();
       context.on('error', ignore);
-      try {
-        context.close();
-      } catch {
-        // a context whose daemon is gone may refuse to close: nothing left to release
-      }
+      natives.push(context);
     }
+    // Closed on the next turn of the event loop, never from inside a native listener: pcsclite
+    // calls a reader's listeners holding that reader's lock, and close() takes the same lock, so
+    // closing from its 'error' (pcscd gone) froze the whole process. Readers first, then the
+    // context; close() also ends each status thread, which would keep the process alive.
+    return new Promise((resolve) => {
+      setImmediate(() => {
+        for (const native of natives) {
+          try {
+            native.close();
+          } catch {
+            // already closed by the context, or a context whose daemon is gone refuses to
+            // close: nothing left to release
+          }
+        }
+        resolve();
+      });
+    });
   }
 
   /** Re-creates the context with doubling backoff while someone is watching. */
