@@ -266,18 +266,6 @@ export class Folder {
     return this.dirty.size > 0;
   }
 
-  /** The blocks changed since the last write(). */
-  changedBlocks(): number[] {
-    return [...this.dirty];
-  }
-
-  /** The blocks an entry's slots lie in. */
-  blocksOf(entry: DirEntry): number[] {
-    const first = Math.floor((entry.firstSlot * slotBytes) / dirtyUnit);
-    const last = Math.floor((entry.slot * slotBytes) / dirtyUnit);
-    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
-  }
-
   /** A fresh folder's clusters, whole, into `pending`; from then on it is written by blocks. */
   queueWhole(pending: PendingWrites): void {
     let at = 0;
