@@ -87,6 +87,38 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The embedded CA/RA (`kiosk ca …`, DESIGN §5): its authorization and resource bounds. */
+    ca: z
+      .object({
+        /**
+         * The URL clients reach the CA at (`http://host:port`), written into certificates (CRL
+         * distribution point, OCSP responder). Absent: the address `ca serve` is bound to.
+         */
+        publicUrl: z
+          .string()
+          .regex(/^https?:\/\/[^\s/]+$/, 'http://host:port, without a path')
+          .optional(),
+        /** An open transaction (ip/cp/kup sent, certConf awaited) expires after this long. */
+        transactionTimeoutMs: z.number().int().min(10_000).max(3_600_000).default(300_000),
+        /** First wait after a failed authorization; each further failure doubles it. */
+        lockoutBaseMs: z.number().int().min(100).max(3_600_000).default(1000),
+        /** Longest wait after failed authorizations (a lock is never permanent). */
+        lockoutMaxMs: z.number().int().min(1000).max(86_400_000).default(900_000),
+        /** Highest PBM iteration count the CA computes (OpenSSL sends 500). */
+        pbmMaxIterations: z.number().int().min(100).max(100_000).default(2000),
+        /** Open connections at once; further ones are closed at once, the server keeps serving. */
+        maxConnections: z.number().int().min(1).max(65_536).default(512),
+        /** Open connections from one address at once. */
+        maxPerAddress: z.number().int().min(1).max(65_536).default(64),
+        /** A request's headers must arrive within this long. */
+        headersTimeoutMs: z.number().int().min(1000).max(300_000).default(10_000),
+        /** A whole request (headers and body) must arrive within this long. */
+        requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+        /** An idle keep-alive connection is closed after this long. */
+        keepAliveTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
     /** Folder for local state (SQLite databases); relative to the kiosk home. */
     stateDir: z.string().min(1).default('var/state'),
   })

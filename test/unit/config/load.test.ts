@@ -21,6 +21,17 @@ describe('configuration', () => {
       language: 'ko',
       npki: { writeFormat: 'pbes2', iterations: 2048, renewalWindowDays: 30 },
       log: { level: 'info', file: 'var/log/kiosk.jsonl' },
+      ca: {
+        transactionTimeoutMs: 300_000,
+        lockoutBaseMs: 1000,
+        lockoutMaxMs: 900_000,
+        pbmMaxIterations: 2000,
+        maxConnections: 512,
+        maxPerAddress: 64,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5000,
+      },
       pkcs11: {
         r4vidLabelPrefix: 'R4VID=',
         labelPrefix: 'kiosk',
