@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { seal, unseal } from './seal.js';
+import { defaultLockout, lockoutDelay, type LockoutPolicy } from './lockout.js';
 
 /** Which personal profile a registration is for (DESIGN §4.4). */
 export type Profile = 'restricted' | 'general';
@@ -58,8 +59,6 @@ export interface Revocation {
 
 /** Registrations are valid this long (DESIGN §5: 14 days). */
 export const registrationLifetimeMs = 14 * 86_400_000;
-/** Failed PBM checks before a registration is locked for good. */
-export const maxFailures = 10;
 
 const schema = `
 create table if not exists registrations (
@@ -166,16 +165,25 @@ export class CaDatabase {
     };
   }
 
-  /** Counts a failed check and locks the reference for longer each time: 1 s, 2 s, 4 s … 5 min. */
-  recordFailure(ref: string, now: number): void {
+  /** Counts a failed check and locks the reference for longer each time (see lockout.ts). */
+  recordFailure(ref: string, now: number, policy: LockoutPolicy = defaultLockout): void {
     const row = this.db.prepare('select failures from registrations where ref = ?').get(ref) as
       { failures: number } | undefined;
     if (row === undefined) return;
     const failures = row.failures + 1;
-    const delay = Math.min(300_000, 1000 * 2 ** (failures - 1));
+    const delay = lockoutDelay(failures, policy);
     this.db
       .prepare('update registrations set failures = ?, locked_until = ? where ref = ?')
       .run(failures, now + delay, ref);
+  }
+
+  /** The RA releases a locked reference (`kiosk ca unlock`): false if there is no such reference. */
+  unlock(ref: string): boolean {
+    return (
+      this.db
+        .prepare('update registrations set failures = 0, locked_until = 0 where ref = ?')
+        .run(ref).changes === 1
+    );
   }
 
   /** Marks a registration used: a reference number works once. False if it already was. */

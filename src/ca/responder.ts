@@ -37,7 +37,8 @@ import type { Logger } from '../log/logger.js';
 import { policyOidFor } from '../npki/policies.js';
 import { computeVid, identifyDataGeneralName } from '../npki/vid.js';
 import type { CaMaterial } from './caFiles.js';
-import { maxFailures, type CaDatabase } from './database.js';
+import type { CaDatabase } from './database.js';
+import { defaultLockout, UnknownReferenceLockouts, type LockoutPolicy } from './lockout.js';
 import { commonNameFor, issueEndEntity, subjectAltNameOf } from './profile.js';
 import { Refusal } from './refusal.js';
 
@@ -46,8 +47,25 @@ export interface ResponderOptions {
   readonly crlUrl?: string;
   /** The regInfo type carrying R (DESIGN §4.3, uncertain: configurable). */
   readonly randomNumRegInfoType?: string;
+  /** Waits after failed authorizations (`ca.lockoutBaseMs`, `ca.lockoutMaxMs`). */
+  readonly lockout?: LockoutPolicy;
+  /** Highest PBM iteration count computed (`ca.pbmMaxIterations`); more is refused unread. */
+  readonly pbmMaxIterations?: number;
   readonly now?: () => Date;
   readonly log?: Logger;
+}
+
+/** `ca.pbmMaxIterations`' default: OpenSSL sends 500, the kiosk's client 500 too (pbm.ts). */
+const defaultPbmMaxIterations = 2000;
+
+/** The one answer to a PBM that does not verify, whether or not the reference exists (item 5). */
+const wrongCodeText = 'wrong authorization code, or the message was altered';
+
+/** Refuses, unread, a request for a reference that is locked until `lockedUntil`. */
+function refuseWhileLocked(lockedUntil: number, now: number): void {
+  if (lockedUntil <= now) return;
+  const seconds = Math.ceil((lockedUntil - now) / 1000);
+  throw new Refusal(['badMessageCheck'], `too many failed attempts; try again in ${seconds} s`);
 }
 
 /**
@@ -61,6 +79,10 @@ export class CmpResponder {
   private readonly issuingAsn: Certificate;
   private readonly rootAsn: Certificate;
   private readonly now: () => Date;
+  private readonly unknownRefs = new UnknownReferenceLockouts();
+  private readonly decoySecret = randomBytes(32);
+  private readonly lockout: LockoutPolicy;
+  private readonly pbmMaxIterations: number;
 
   constructor(
     private readonly ca: CaMaterial,
@@ -70,6 +92,8 @@ export class CmpResponder {
     this.issuingAsn = AsnConvert.parse(ca.issuing.certificate.rawData, Certificate);
     this.rootAsn = AsnConvert.parse(ca.root.certificate.rawData, Certificate);
     this.now = options.now ?? (() => new Date());
+    this.lockout = options.lockout ?? defaultLockout;
+    this.pbmMaxIterations = options.pbmMaxIterations ?? defaultPbmMaxIterations;
   }
 
   /** Answers one request. Throws CmpMalformedError only when the bytes are no PKIMessage at all. */
@@ -212,15 +236,21 @@ export class CmpResponder {
         : undefined;
     const protector: Protector =
       secret === undefined ? this.signatureProtector() : { kind: 'pbm', secret };
+    const now = this.now().getTime();
+    const ref = secret === undefined ? undefined : transaction.ref;
+    // A certConf MAC costs a PBM computation too: it is bounded and throttled like the request.
+    if (ref !== undefined) refuseWhileLocked(this.db.registration(ref)?.lockedUntil ?? 0, now);
     try {
       await verifyProtection(
         decoded,
-        secret === undefined ? { trust: (c) => this.trusted(c, this.now().getTime()) } : { secret },
+        secret === undefined
+          ? { trust: (c) => this.trusted(c, now) }
+          : { secret, maxPbmIterations: this.pbmMaxIterations },
       );
     } catch (error) {
-      if (error instanceof CmpProtectionError)
-        throw new Refusal(['badMessageCheck'], error.message, secret);
-      throw error;
+      if (!(error instanceof CmpProtectionError)) throw error;
+      if (ref !== undefined) this.db.recordFailure(ref, now, this.lockout);
+      throw new Refusal(['badMessageCheck'], error.message, secret);
     }
     if (!equalBytes(header.recipNonce, transaction.senderNonce)) {
       throw new Refusal(
@@ -307,26 +337,23 @@ export class CmpResponder {
       throw new Refusal(['badRequest'], 'senderKID (the reference number) is missing');
     const ref = Buffer.from(kid).toString('utf8');
     const registration = this.db.registration(ref);
-    if (registration === undefined)
-      throw new Refusal(['signerNotTrusted'], 'unknown reference number');
-    if (registration.failures >= maxFailures)
-      throw new Refusal(
-        ['notAuthorized'],
-        'the reference number is locked after repeated failures',
-      );
-    if (registration.lockedUntil > now) {
-      const seconds = Math.ceil((registration.lockedUntil - now) / 1000);
-      throw new Refusal(['badMessageCheck'], `too many failed attempts; try again in ${seconds} s`);
-    }
+    // An unknown reference is answered exactly as a known one with a wrong code, after the same
+    // PBM computation against a decoy secret, and locks the same way: the answers must not
+    // reveal which references are live.
+    const lockedUntil = registration?.lockedUntil ?? this.unknownRefs.lockedUntil(ref);
+    refuseWhileLocked(lockedUntil, now);
+    const lockout = this.lockout;
     try {
-      await verifyProtection(decoded, { secret: registration.authCode });
+      await verifyProtection(decoded, {
+        secret: registration?.authCode ?? this.decoySecret,
+        maxPbmIterations: this.pbmMaxIterations,
+      });
+      if (registration === undefined) throw new CmpProtectionError('unknown reference');
     } catch (error) {
       if (!(error instanceof CmpProtectionError)) throw error;
-      this.db.recordFailure(ref, now);
-      throw new Refusal(
-        ['badMessageCheck'],
-        'wrong authorization code, or the message was altered',
-      );
+      if (registration === undefined) this.unknownRefs.recordFailure(ref, now, lockout);
+      else this.db.recordFailure(ref, now, lockout);
+      throw new Refusal(['badMessageCheck'], wrongCodeText);
     }
     const secret = registration.authCode;
     if (now > registration.expiresAt)

@@ -7,7 +7,7 @@ import type { CmpResponder } from './responder.js';
 
 /** What the HTTP side needs: a CMP responder and a CRL source. */
 export interface CaHttpHandlers {
-  readonly responder: CmpResponder;
+  readonly responder: Pick<CmpResponder, 'handle'>;
   readonly crl: () => Promise<Buffer>;
   readonly log?: Logger;
   /** Path of the CMP endpoint (DESIGN §5: `/pkix/`, configurable). */

@@ -1,3 +1,4 @@
+import { defaultPbmSettings, type PbmSettings } from './pbm.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
@@ -47,6 +48,8 @@ export interface CmpClientOptions {
   /** Polling when the CA answers `waiting` (RFC 4210 §5.3.22): bounded in count and time. */
   readonly maxPolls?: number;
   readonly maxCheckAfterSeconds?: number;
+  /** PBM parameters for messages protected with the authorization code (default: OpenSSL's). */
+  readonly pbmSettings?: PbmSettings;
   /** Injected for tests (no test sleeps for real). */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now?: () => Date;
@@ -112,7 +115,15 @@ export class CmpClient {
 
   /** ir with PBM from the RA's reference and code; returns the confirmed certificate. */
   async enrol(request: EnrolRequest): Promise<Certificate> {
-    const tx = this.begin({ kind: 'pbm', secret: request.secret }, request.secret, request.signal);
+    const tx = this.begin(
+      {
+        kind: 'pbm',
+        secret: request.secret,
+        settings: this.options.pbmSettings ?? defaultPbmSettings,
+      },
+      request.secret,
+      request.signal,
+    );
     const certReq = new CertRequest({
       certReqId: 0,
       // RFC 4211 §4.1: a signature POP without poposkInput needs both subject and publicKey in

@@ -67,6 +67,7 @@ export function pbmMac(
   protectedPart: Uint8Array,
   secret: Uint8Array,
   algorithm: AlgorithmIdentifier,
+  maxIterations = maxPbmIterations,
 ): Buffer {
   if (algorithm.algorithm !== cmpOid.passwordBasedMac || !algorithm.parameters) {
     throw new PbmParameterError(`not a PasswordBasedMac: ${algorithm.algorithm}`);
@@ -83,7 +84,7 @@ export function pbmMac(
     throw new PbmParameterError(`PBM one-way function ${parameter.owf.algorithm}`);
   if (mac === undefined) throw new PbmParameterError(`PBM MAC ${parameter.mac.algorithm}`);
   const n = parameter.iterationCount;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > maxPbmIterations) {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > maxIterations) {
     throw new PbmParameterError(`PBM iteration count ${String(n)}`);
   }
   const key = pbmKey(secret, new Uint8Array(parameter.salt), owf, n);
@@ -103,7 +104,8 @@ export function pbmVerify(
   secret: Uint8Array,
   algorithm: AlgorithmIdentifier,
   mac: Uint8Array,
+  maxIterations = maxPbmIterations,
 ): boolean {
-  const expected = pbmMac(protectedPart, secret, algorithm);
+  const expected = pbmMac(protectedPart, secret, algorithm, maxIterations);
   return expected.length === mac.length && timingSafeEqual(expected, mac);
 }

@@ -24,6 +24,11 @@ export interface Verifier {
   /** The shared secret, for PasswordBasedMac. */
   readonly secret?: Uint8Array;
   /**
+   * Highest PBM iteration count to compute (default maxPbmIterations): each iteration is a hash
+   * the sender chose to make us compute, so a server bounds it far lower than a client does.
+   */
+  readonly maxPbmIterations?: number;
+  /**
    * Whether a signer's certificate (extraCerts[0]) is trusted for this message, given the other
    * extraCerts (its chain). Absent: signature protection is refused.
    */
@@ -74,7 +79,13 @@ export async function verifyProtection(
       throw new CmpProtectionError('PasswordBasedMac where a signature was expected');
     let ok: boolean;
     try {
-      ok = pbmVerify(decoded.protectedPart, verifier.secret, algorithm, value);
+      ok = pbmVerify(
+        decoded.protectedPart,
+        verifier.secret,
+        algorithm,
+        value,
+        verifier.maxPbmIterations,
+      );
     } catch (cause) {
       if (cause instanceof PbmParameterError)
         throw new CmpProtectionError(`PBM refused: ${cause.message}`, { cause });

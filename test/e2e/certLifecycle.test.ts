@@ -114,12 +114,18 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     expect(readdirSync(join(medium, 'NPKI', 'yessign', 'USER'))).toHaveLength(1);
   });
 
-  it('a wrong authorization code is refused, and retrying at once meets an increasing delay', () => {
-    const { ref } = register(ca, '이영희', '9505052234563');
+  it('a wrong authorization code is refused, retrying meets the lock, and the RA releases it', () => {
+    const { ref, authCode } = register(ca, '이영희', '9505052234563');
     const medium = tempDir('medium-');
     expectError(issue(ref, 'AAAA-BBBB-CCCC-DDDD', medium), 'CMP_REJECTED', /badMessageCheck/);
-    expectError(issue(ref, 'AAAA-BBBB-CCCC-DDDD', medium), 'CMP_REJECTED', /try again in \d+ s/);
+    // The e2e CA locks for ten minutes (caServer.ts): the right code waits too.
+    expectError(issue(ref, authCode, medium), 'CMP_REJECTED', /try again in \d+ s/);
     expect(readdirSync(medium)).toEqual([]);
+    // The RA releases the reference; the holder's code then works.
+    const unlock = runKiosk(['ca', 'unlock', '--dir', ca.dir, '--ref', ref], ca.home);
+    expect(unlock.status, unlock.stderr).toBe(0);
+    json(issue(ref, authCode, medium));
+    expect(readdirSync(medium)).not.toEqual([]);
   });
 
   it('a weak password is refused before the CA is asked; the reference stays usable', () => {

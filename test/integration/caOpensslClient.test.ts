@@ -63,6 +63,9 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     ]);
     expect(text).toContain('CN=홍길동()');
     expect(text).toContain('1.2.410.200005.1.1.4'); // restricted (bank/insurance) by default
+    // The CRL distribution point is where the CA really listens, not the requested port 0.
+    expect(text).toContain(`URI:http://${ca.server}/crl`);
+    expect(text).not.toContain(':0/crl');
     expect(text).toMatch(/Digital Signature, Non Repudiation/);
   });
 

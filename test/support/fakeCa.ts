@@ -27,6 +27,7 @@ import type { CmpTransport } from '../../src/cmp/transport.js';
 import { caTrustFromPem, type CaTrust } from '../../src/cmp/trust.js';
 import { chainPem, initCa, loadCa, type CaMaterial } from '../../src/ca/caFiles.js';
 import { CaDatabase, type Profile } from '../../src/ca/database.js';
+import type { LockoutPolicy } from '../../src/ca/lockout.js';
 import { CmpResponder } from '../../src/ca/responder.js';
 import { softwareSigner } from '../../src/crypto/signer.js';
 import { CmpTransportError } from '../../src/errors/index.js';
@@ -73,6 +74,9 @@ export interface FakeCaOptions {
   readonly material?: CaMaterial;
   readonly caName?: string;
   readonly now?: () => Date;
+  /** Responder settings the configuration carries (`ca.lockout*`, `ca.pbmMaxIterations`). */
+  readonly lockout?: LockoutPolicy;
+  readonly pbmMaxIterations?: number;
 }
 
 /** One request the fake CA received. */
@@ -130,7 +134,13 @@ export class FakeCa implements CmpTransport {
     const now = options.now ?? (() => new Date());
     const material = options.material ?? (await FakeCa.newMaterial(options.caName, now()));
     const db = new CaDatabase(':memory:', material.sealKey);
-    return new FakeCa(material, db, new CmpResponder(material, db, { now }), now);
+    const { lockout, pbmMaxIterations } = options;
+    const responder = new CmpResponder(material, db, {
+      now,
+      ...(lockout === undefined ? {} : { lockout }),
+      ...(pbmMaxIterations === undefined ? {} : { pbmMaxIterations }),
+    });
+    return new FakeCa(material, db, responder, now);
   }
 
   /** A fresh CA's files, for several FakeCa instances to share. */

@@ -45,18 +45,35 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       const ctx = await context();
       const material = await loadCa(resolve(options.dir));
       const { host, port } = parseListen(options.listen);
+      const { publicUrl } = ctx.config.ca;
+      if (publicUrl === undefined && isWildcard(host))
+        throw new UsageError(
+          `--listen ${options.listen} is no address clients can reach: set ca.publicUrl`,
+        );
       const db = new CaDatabase(material.databasePath, material.sealKey);
       db.forgetExpiredIdns(ctx.now().getTime());
+      // The responder is made once the port is bound: certificates name the CRL at the address
+      // clients reach (ca.publicUrl, else the bound one), never a requested port 0 (item 9).
+      const bound: { responder?: CmpResponder } = {};
       const server = createCaServer({
-        responder: new CmpResponder(material, db, {
-          crlUrl: `http://${host}:${port}/crl`,
-          now: ctx.now,
-          log: ctx.log,
-        }),
+        responder: {
+          handle: (body) => {
+            if (bound.responder === undefined) throw new Error('the CA is not listening yet');
+            return bound.responder.handle(body);
+          },
+        },
         crl: () => generateCrl(material, db, ctx.now()),
         log: ctx.log,
       });
       const address = await listen(server, host, port);
+      const base = publicUrl ?? `http://${urlHost(address.address)}:${address.port}`;
+      bound.responder = new CmpResponder(material, db, {
+        crlUrl: `${base}/crl`,
+        lockout: { baseMs: ctx.config.ca.lockoutBaseMs, maxMs: ctx.config.ca.lockoutMaxMs },
+        pbmMaxIterations: ctx.config.ca.pbmMaxIterations,
+        now: ctx.now,
+        log: ctx.log,
+      });
       ctx.log.info({ host: address.address, port: address.port }, 'CA serving');
       writeLines(ctx.stdout, [`listening on http://${address.address}:${address.port}/pkix/`]);
       await new Promise<void>((done) => {
@@ -71,6 +88,24 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  ca.command('unlock')
+    .description('release a reference number locked after failed authorization codes')
+    .requiredOption('--dir <dir>', 'the CA folder')
+    .requiredOption('--ref <ref>', 'the reference number')
+    .action(async (options: { dir: string; ref: string }) => {
+      const ctx = await context();
+      const material = await loadCa(resolve(options.dir));
+      const db = new CaDatabase(material.databasePath, material.sealKey);
+      try {
+        if (!db.unlock(options.ref))
+          throw new UsageError(`no registration with reference number ${options.ref}`);
+      } finally {
+        db.close();
+      }
+      ctx.log.info({ ref: options.ref }, 'reference number unlocked');
+      writeLines(ctx.stdout, [`reference number ${options.ref} unlocked`]);
     });
 
   ca.command('register')
@@ -158,6 +193,16 @@ function parseListen(text: string): { host: string; port: number } {
   if (match?.[1] === undefined || port > 65535)
     throw new UsageError(`--listen must be HOST:PORT, not ${text}`);
   return { host: match[1], port };
+}
+
+/** An address that means "every interface": no URL a client could be given. */
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]' || host === '*';
+}
+
+/** A bound address as the host of a URL (IPv6 in brackets, RFC 3986 §3.2.2). */
+function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
 }
 
 async function writeOut(path: string, data: string | Buffer): Promise<void> {

@@ -3,11 +3,28 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CaMaterial } from '../../../src/ca/caFiles.js';
 import { registrationLifetimeMs } from '../../../src/ca/database.js';
 import { CmpClient } from '../../../src/cmp/client.js';
+import { defaultPbmSettings } from '../../../src/cmp/pbm.js';
 import { softwareSigner } from '../../../src/crypto/signer.js';
 import { CmpRejectedError } from '../../../src/errors/index.js';
 import { FakeCa } from '../../support/fakeCa.js';
 
 const signer = () => softwareSigner(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+
+/** One key for every attempt: twenty RSA key generations made a test time out on a busy CI. */
+const key = signer();
+
+/** The CA's refusal of an enrolment with this code (an issued certificate fails the test). */
+function refusal(client: CmpClient, ref: string, signerKey: ReturnType<typeof signer>) {
+  return async (secret: string): Promise<CmpRejectedError> => {
+    const error = await client.enrol({ ref, secret: Buffer.from(secret), signer: signerKey }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof CmpRejectedError))
+      throw new Error(`expected a refusal, got ${String(error)}`);
+    return error;
+  };
+}
 
 describe('registrations at the embedded CA', () => {
   let material: CaMaterial;
@@ -38,35 +55,91 @@ describe('registrations at the embedded CA', () => {
     ca.close();
   });
 
-  it('each wrong code doubles the wait; after ten the reference is locked for good', async () => {
+  it('each wrong code doubles the wait up to the longest; the lock is never for good', async () => {
     const start = Date.now();
     let now = new Date(start);
-    const ca = await FakeCa.create({ material, now: () => now });
+    const ca = await FakeCa.create({
+      material,
+      now: () => now,
+      lockout: { baseMs: 1000, maxMs: 60_000 },
+    });
     const { ref, authCode } = ca.register('홍길동', '9001011234568');
     const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
-    // One key for every attempt: twenty RSA key generations made this test time out on a busy CI.
-    const key = signer();
-    /** The CA's refusal of an enrolment with this code (an issued certificate fails the test). */
-    const attempt = async (secret: string): Promise<CmpRejectedError> => {
-      const error = await client.enrol({ ref, secret: Buffer.from(secret), signer: key }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      if (!(error instanceof CmpRejectedError))
-        throw new Error(`expected a refusal, got ${String(error)}`);
-      return error;
-    };
+    const attempt = refusal(client, ref, key);
     const waits: number[] = [];
     for (let i = 0; i < 10; i++) {
-      expect(await attempt('WRONG')).toMatchObject({ failInfo: ['badMessageCheck'] });
+      expect(await attempt('WRONG')).toMatchObject({
+        failInfo: ['badMessageCheck'],
+        statusText: 'wrong authorization code, or the message was altered',
+      });
       const until = ca.db.registration(ref)?.lockedUntil ?? 0;
       waits.push(until - now.getTime());
       // Even the right code waits out the delay: nothing is checked while locked.
-      if (i < 9) expect((await attempt(authCode)).statusText).toMatch(/try again in \d+ s/);
+      expect((await attempt(authCode)).statusText).toMatch(/try again in \d+ s/);
       now = new Date(until + 1);
     }
-    expect(waits.slice(0, 5)).toEqual([1000, 2000, 4000, 8000, 16000]);
-    expect(await attempt(authCode)).toMatchObject({ failInfo: ['notAuthorized'] });
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000]);
+    // Once the wait is over the holder's code works: a stranger can delay, not deny.
+    await client.enrol({ ref, secret: Buffer.from(authCode), signer: key });
+    expect(ca.db.registration(ref)?.usedAt).toBeDefined();
+    ca.close();
+  }, 60_000);
+
+  it('the RA releases a locked reference at once', async () => {
+    const now = new Date();
+    const ca = await FakeCa.create({ material, now: () => now });
+    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
+    const attempt = refusal(client, ref, key);
+    await attempt('WRONG');
+    expect((await attempt(authCode)).statusText).toMatch(/try again in \d+ s/);
+    expect(ca.db.unlock(ref)).toBe(true);
+    expect(ca.db.unlock('00000000')).toBe(false);
+    await client.enrol({ ref, secret: Buffer.from(authCode), signer: key });
+    ca.close();
+  }, 60_000);
+
+  it('an unknown reference is answered, and locks, exactly as a known one with a wrong code', async () => {
+    let now = new Date();
+    const ca = await FakeCa.create({ material, now: () => now });
+    const known = ca.register('홍길동', '9001011234568').ref;
+    const unknown = known === '12345678' ? '87654321' : '12345678';
+    const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
+    const answers = async (ref: string) => {
+      const first = await refusal(client, ref, key)('WRONG');
+      const second = await refusal(client, ref, key)('WRONG');
+      now = new Date(now.getTime() + 1001);
+      const third = await refusal(client, ref, key)('WRONG');
+      return [first, second, third].map((e) => [e.failInfo, e.statusText]);
+    };
+    const knownAnswers = await answers(known);
+    now = new Date();
+    const unknownAnswers = await answers(unknown);
+    expect(unknownAnswers).toEqual(knownAnswers);
+    expect(knownAnswers.map(([, text]) => text)).toEqual([
+      'wrong authorization code, or the message was altered',
+      'too many failed attempts; try again in 1 s',
+      'wrong authorization code, or the message was altered',
+    ]);
+    ca.close();
+  }, 60_000);
+
+  it('a PBM iteration count above ca.pbmMaxIterations is refused without computing it', async () => {
+    const now = new Date();
+    const ca = await FakeCa.create({ material, now: () => now, pbmMaxIterations: 1000 });
+    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const greedy = new CmpClient({
+      transport: ca,
+      anchors: ca.trust.anchors,
+      now: () => now,
+      pbmSettings: { ...defaultPbmSettings, iterations: 1001 },
+    });
+    // The right code, but parameters the CA will not compute: a failure that counts.
+    expect(await refusal(greedy, ref, key)(authCode)).toMatchObject({
+      failInfo: ['badMessageCheck'],
+    });
+    expect(ca.db.registration(ref)?.failures).toBe(1);
+    expect(ca.db.registration(ref)?.usedAt).toBeUndefined();
     ca.close();
   }, 60_000);
 });
