@@ -22,6 +22,22 @@ export class WrongPasswordError extends RetriableError {
   }
 }
 
+/**
+ * signPri.key decrypts (the password is right) to a PKCS#1 RSAPrivateKey instead of the PKCS#8
+ * PrivateKeyInfo NPKI requires: a file some tools wrote, which the kiosk does not convert.
+ */
+export class Pkcs1KeyError extends RetriableError {
+  readonly code = 'NPKI_KEY_PKCS1';
+  readonly reason: Reason = 'malformedInput';
+  readonly visitor = {
+    ko: '개인키 파일이 표준 형식(PKCS#8)이 아닙니다. 인증서를 재발급 받으세요.',
+    en: 'The private key file is not in the standard format (PKCS#8). Please have the certificate reissued.',
+  };
+  constructor(options?: { cause?: unknown }) {
+    super('signPri.key holds a PKCS#1 RSAPrivateKey, not a PKCS#8 PrivateKeyInfo', options);
+  }
+}
+
 /** The file ends before its DER structure does (a copy cut short, a drive pulled mid-write). */
 export class TruncatedFileError extends RetriableError {
   readonly code = 'NPKI_TRUNCATED';

@@ -1,10 +1,11 @@
-import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { AsnConvert, AsnSerializer, OctetString } from '@peculiar/asn1-schema';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import {
   MalformedFileError,
   UnsupportedAlgorithmError,
+  Pkcs1KeyError,
   WrongPasswordError,
 } from '../errors/index.js';
 import { Pbes2Params, Pbkdf2Params, SaltAndIterations } from './asn1/pbe.js';
@@ -103,10 +104,25 @@ export function decryptSignPriKey(file: Uint8Array, password: Uint8Array): Decry
   try {
     parsePrivateKeyInfo(privateKeyInfo);
   } catch (cause) {
+    // Some issuers' tools wrote a bare PKCS#1 RSAPrivateKey (RFC 8017 A.1.2) where PKCS#8
+    // belongs. The password was right then (a random decryption is no valid RSA key), and saying
+    // otherwise would have the visitor retype it for ever.
+    const pkcs1 = isPkcs1RsaKey(privateKeyInfo);
     privateKeyInfo.fill(0);
+    if (pkcs1) throw new Pkcs1KeyError({ cause });
     throw new WrongPasswordError({ cause });
   }
   return { format, iterations, privateKeyInfo };
+}
+
+/** Whether `der` is a PKCS#1 RSAPrivateKey that OpenSSL accepts (n, e, d, primes consistent). */
+function isPkcs1RsaKey(der: Buffer): boolean {
+  try {
+    createPrivateKey({ key: der, format: 'der', type: 'pkcs1' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Encrypts a PrivateKeyInfo (DER) into the bytes of a signPri.key. */
