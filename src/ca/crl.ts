@@ -50,6 +50,39 @@ export async function generateCrl(ca: CaMaterial, db: CaDatabase, now: Date): Pr
   return Buffer.from(crl.rawData);
 }
 
+/**
+ * The CRL `GET /crl` serves (issue 11 item 8): signed once and served as is until a revocation
+ * changes the list or half its lifetime has passed (well before nextUpdate), so requests cost
+ * neither a signature nor a database write. Concurrent requests share one signing.
+ */
+export class CrlCache {
+  private current: { der: Buffer; revocations: number; refreshAt: number } | undefined;
+  private pending: Promise<Buffer> | undefined;
+
+  constructor(
+    private readonly ca: CaMaterial,
+    private readonly db: CaDatabase,
+    private readonly now: () => Date,
+  ) {}
+
+  async crl(): Promise<Buffer> {
+    const revocations = this.db.revocationCount();
+    const now = this.now();
+    const current = this.current;
+    if (current?.revocations === revocations && now.getTime() < current.refreshAt)
+      return current.der;
+    this.pending ??= generateCrl(this.ca, this.db, now)
+      .then((der) => {
+        this.current = { der, revocations, refreshAt: now.getTime() + crlLifetimeMs / 2 };
+        return der;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
+    return this.pending;
+  }
+}
+
 function reasonOf(code: number): { reason?: x509.X509CrlReason } {
   const reason = crlReasons.get(code);
   return reason === undefined ? {} : { reason };

@@ -277,6 +277,11 @@ export class CaDatabase {
     })();
   }
 
+  /** How many certificates are revoked: revocations are only ever added, so this dates a CRL. */
+  revocationCount(): number {
+    return (this.db.prepare('select count(*) as n from revocations').get() as { n: number }).n;
+  }
+
   revocations(): Revocation[] {
     return (
       this.db

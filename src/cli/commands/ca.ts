@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { chainPem, initCa, loadCa } from '../../ca/caFiles.js';
-import { generateCrl } from '../../ca/crl.js';
+import { CrlCache, generateCrl } from '../../ca/crl.js';
 import { CaDatabase } from '../../ca/database.js';
 import { CmpResponder } from '../../ca/responder.js';
 import { createCaServer, listen } from '../../ca/server.js';
@@ -55,6 +55,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       // The responder is made once the port is bound: certificates name the CRL at the address
       // clients reach (ca.publicUrl, else the bound one), never a requested port 0 (item 9).
       const bound: { responder?: CmpResponder } = {};
+      const crlCache = new CrlCache(material, db, ctx.now);
       const server = createCaServer({
         responder: {
           handle: (body) => {
@@ -62,7 +63,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
             return bound.responder.handle(body);
           },
         },
-        crl: () => generateCrl(material, db, ctx.now()),
+        crl: () => crlCache.crl(),
         log: ctx.log,
       });
       const address = await listen(server, host, port);
