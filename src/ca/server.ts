@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { maxPkiMessageBytes } from '../cmp/message.js';
 import { CmpMalformedError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
@@ -12,10 +12,28 @@ export interface CaHttpHandlers {
   readonly log?: Logger;
   /** Path of the CMP endpoint (DESIGN §5: `/pkix/`, configurable). */
   readonly cmpPath?: string;
+  /** Connection bounds (`ca.*` in the configuration); the defaults are the configuration's. */
+  readonly limits?: Partial<ConnectionLimits>;
 }
 
-/** Requests that take longer than this are cut off (a stalled client must not hold a socket). */
-const requestTimeoutMs = 30_000;
+/** What one client, or all of them, may hold of the server (issue 11 item 7). */
+export interface ConnectionLimits {
+  /** Open connections at once; the kernel's descriptor limit must stay above it. */
+  readonly maxConnections: number;
+  /** Open connections from one address at once. */
+  readonly maxPerAddress: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+const defaultLimits: ConnectionLimits = {
+  maxConnections: 512,
+  maxPerAddress: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5000,
+};
 
 /**
  * CMP over HTTP (RFC 6712): POST `application/pkixcmp` to the CMP path, answer 200 with the
@@ -24,14 +42,22 @@ const requestTimeoutMs = 30_000;
  */
 export function createCaServer(handlers: CaHttpHandlers): Server {
   const cmpPath = (handlers.cmpPath ?? '/pkix/').replace(/\/?$/, '/');
-  const server = createServer((req, res) => {
+  const limits = { ...defaultLimits, ...handlers.limits };
+  // Node checks the header and request timeouts every connectionsCheckingInterval (30 s by
+  // default): a client holding half-sent requests would outlive the timeouts by that much.
+  const checkEveryMs = Math.max(250, Math.min(1000, limits.headersTimeoutMs / 4));
+  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
     void route(req, res).catch((error: unknown) => {
       handlers.log?.error({ err: error }, 'CA request failed');
       reply(res, 500, 'text/plain', 'internal error\n');
     });
   });
-  server.requestTimeout = requestTimeoutMs;
-  server.headersTimeout = requestTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // Past maxConnections Node closes new connections at once and goes on serving the others.
+  server.maxConnections = limits.maxConnections;
+  capPerAddress(server, limits.maxPerAddress, handlers.log);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -66,6 +92,31 @@ export function createCaServer(handlers: CaHttpHandlers): Server {
     }
   }
   return server;
+}
+
+/**
+ * Closes a new connection at once when its address already holds `max`: one client cannot take
+ * every connection the server allows and shut the others out.
+ */
+function capPerAddress(server: Server, max: number, log: Logger | undefined): void {
+  const open = new Map<string, number>();
+  let refused = 0;
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = open.get(address) ?? 0;
+    if (count >= max) {
+      // Logged once per hundred: a flood must not become a flood of log lines.
+      if (refused++ % 100 === 0) log?.warn({ address, refused }, 'connection cap per address');
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }
 
 /** Starts listening; resolves with the address actually bound (port 0 picks a free one). */

@@ -17,7 +17,10 @@ export interface RunningCa {
 }
 
 /** Creates a CA with `kiosk ca init` and serves it on a free loopback port. */
-export async function startCa(caName = 'yessign'): Promise<RunningCa> {
+export async function startCa(
+  caName = 'yessign',
+  caConfig: Record<string, unknown> = {},
+): Promise<RunningCa> {
   const dir = join(tempDir('ca-'), 'ca');
   const home = tempDir('ca-home-');
   expectOk(runKiosk(['ca', 'init', '--dir', dir, '--ca-name', caName], home));
@@ -27,7 +30,7 @@ export async function startCa(caName = 'yessign'): Promise<RunningCa> {
   // CLI run (node start-up and an RSA key generation, ~1 s, more on a busy machine) is then
   // surely inside it (issue 11 item 22). Tests that need the reference again use `ca unlock`.
   const config = join(home, 'ca-config.json');
-  writeFileSync(config, JSON.stringify({ ca: { lockoutBaseMs: 600_000 } }));
+  writeFileSync(config, JSON.stringify({ ca: { lockoutBaseMs: 600_000, ...caConfig } }));
   const serve = await startKiosk(
     ['--config', config, 'ca', 'serve', '--dir', dir, '--listen', '127.0.0.1:0'],
     /listening on http:\/\/([\d.]+:\d+)\/pkix\//,

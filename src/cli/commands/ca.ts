@@ -65,6 +65,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         },
         crl: () => crlCache.crl(),
         log: ctx.log,
+        limits: ctx.config.ca,
       });
       const address = await listen(server, host, port);
       const base = publicUrl ?? `http://${urlHost(address.address)}:${address.port}`;
