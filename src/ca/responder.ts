@@ -295,10 +295,14 @@ export class CmpResponder {
     const serialBytes = detail.certDetails.serialNumber;
     if (serialBytes === undefined)
       throw new Refusal(['badCertId'], 'the serial number to revoke is missing');
+    // RFC 5280 §4.1.2.2: serials are at most 20 octets (one more for a sign byte); anything
+    // longer was not issued here and is not echoed back.
+    if (serialBytes.byteLength > 21)
+      throw new Refusal(['badCertId'], 'the serial number to revoke was not issued here');
     const serial = hexSerial(new Uint8Array(serialBytes));
     const record = this.db.certificate(serial);
     if (record === undefined)
-      throw new Refusal(['badCertId'], `serial ${serial} was not issued here`);
+      throw new Refusal(['badCertId'], 'the serial number to revoke was not issued here');
     let protector: Protector;
     if (decoded.message.header.protectionAlg?.algorithm === '1.2.840.113533.7.66.13') {
       const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now);
