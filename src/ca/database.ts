@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { seal, unseal } from './seal.js';
 import { defaultLockout, lockoutDelay, type LockoutPolicy } from './lockout.js';
@@ -38,6 +38,8 @@ export interface CertificateRecord {
   readonly der: Buffer;
   readonly status: CertificateStatus;
   readonly notAfter: number;
+  /** holderTag of the IDN the certificate was issued for; absent if none was known. */
+  readonly holder: string | undefined;
 }
 
 /** An open CMP transaction: what the CA remembers between ip/kup and certConf. */
@@ -114,6 +116,18 @@ export class CaDatabase {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(schema);
+    // Databases made before holders were recorded (issue 11 item 1) gain the column.
+    const columns = this.db.prepare('pragma table_info(certificates)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'holder'))
+      this.db.exec('alter table certificates add column holder text');
+  }
+
+  /**
+   * Who a certificate belongs to, without keeping the IDN: an HMAC of it under the CA's seal key.
+   * A PBM-protected rr is accepted only from a registration with the same tag (item 1).
+   */
+  holderTag(idn: string): string {
+    return createHmac('sha256', this.sealKey).update(`holder:${idn}`).digest('hex');
   }
 
   close(): void {
@@ -235,12 +249,13 @@ export class CaDatabase {
     der: Uint8Array,
     notAfter: number,
     now: number,
+    holder?: string,
   ): void {
     this.db
       .prepare(
-        `insert into certificates (serial, ref, der, status, not_after, created_at) values (?, ?, ?, 'pending', ?, ?)`,
+        `insert into certificates (serial, ref, der, status, not_after, created_at, holder) values (?, ?, ?, 'pending', ?, ?, ?)`,
       )
-      .run(serial, ref ?? null, Buffer.from(der), notAfter, now);
+      .run(serial, ref ?? null, Buffer.from(der), notAfter, now, holder ?? null);
   }
 
   certificate(serial: string): CertificateRecord | undefined {
@@ -254,6 +269,7 @@ export class CaDatabase {
           der: row.der,
           status: row.status,
           notAfter: row.not_after,
+          holder: row.holder ?? undefined,
         };
   }
 
@@ -351,6 +367,7 @@ interface CertificateRow {
   der: Buffer;
   status: CertificateStatus;
   not_after: number;
+  holder: string | null;
 }
 
 interface RevocationRow {

@@ -172,6 +172,7 @@ export class CmpResponder {
       new Uint8Array(certificate.rawData),
       certificate.notAfter.getTime(),
       now,
+      registration.idn === undefined ? undefined : this.db.holderTag(registration.idn),
     );
     const body = decoded.bodyType === 'cr' ? 'cp' : 'ip';
     return this.certificateResponse(
@@ -212,6 +213,7 @@ export class CmpResponder {
       new Uint8Array(certificate.rawData),
       certificate.notAfter.getTime(),
       now,
+      old.record.holder,
     );
     return this.certificateResponse(
       decoded,
@@ -308,7 +310,14 @@ export class CmpResponder {
       const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now);
       const cn =
         new x509.X509Certificate(new Uint8Array(record.der)).subjectName.getField('CN')[0] ?? '';
-      if (!cn.startsWith(`${registration.name}(`))
+      // The same name is not the same person (two 홍길동): the registration's IDN must be the
+      // one the certificate was issued for. A certificate with no recorded holder is revoked by
+      // its own signature only.
+      const sameHolder =
+        registration.idn !== undefined &&
+        record.holder !== undefined &&
+        this.db.holderTag(registration.idn) === record.holder;
+      if (!cn.startsWith(`${registration.name}(`) || !sameHolder)
         throw new Refusal(['notAuthorized'], 'the registration is for another holder', secret);
       if (!this.db.markUsed(ref, now))
         throw new Refusal(['badRequest'], 'the reference number was already used', secret);

@@ -102,6 +102,48 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     expect(unknown.status).not.toBe(0);
   });
 
+  it('rr by PBM: another holder of the same name is refused, the same person accepted', () => {
+    // Issue 11 item 1, its reproduction: a second 홍길동 with another IDN revoked the first one's
+    // certificate with their own reference and code.
+    const victimIdn = '6001011234563';
+    const issued = register(ca, '홍길동', victimIdn, 'general');
+    const key = newKey(work, 'victim.key.pem');
+    const victim = join(work, 'victim.pem');
+    const ir = opensslCmp(
+      ca,
+      cmpIrArgs({ ref: issued.ref, secret: issued.authCode, newKey: key, certOut: victim }),
+    );
+    expect(ir.status, ir.output).toBe(0);
+    const serial = opensslOk(['x509', '-in', victim, '-noout', '-serial'])
+      .trim()
+      .replace('serial=', '');
+    const rrWith = (registration: { ref: string; authCode: string }) =>
+      opensslCmp(ca, [
+        '-cmd',
+        'rr',
+        '-ref',
+        registration.ref,
+        '-secret',
+        `pass:${registration.authCode}`,
+        '-oldcert',
+        victim,
+      ]);
+    const crlText = (): string => {
+      const crl = join(work, `crl-${Date.now()}.der`);
+      expect(runKiosk(['ca', 'crl', '--dir', ca.dir, '--out', crl], ca.home).status).toBe(0);
+      return opensslOk(['crl', '-inform', 'DER', '-in', crl, '-noout', '-text']);
+    };
+
+    const stranger = rrWith(register(ca, '홍길동', '7002022234561', 'general'));
+    expect(stranger.status).not.toBe(0);
+    expect(stranger.output).toContain('the registration is for another holder');
+    expect(crlText()).not.toContain(`Serial Number: ${serial}`);
+
+    const holder = rrWith(register(ca, '홍길동', victimIdn, 'general'));
+    expect(holder.output).toContain('revocation accepted');
+    expect(crlText()).toContain(`Serial Number: ${serial}`);
+  });
+
   it('kur with the current certificate renews it; rr revokes it and the serial is on the CRL', () => {
     const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general');
     const key = newKey(work, 'kur-old.key.pem');
