@@ -46,7 +46,9 @@ describe('the CRL cache', () => {
     now = new Date(now.getTime() + 12 * 3_600_000 + 1000);
     const later = await cache.crl();
     expect(BigInt(`0x${crlNumber(later).slice(4)}`)).toBe(number + 2n);
-    expect(new x509.X509Crl(new Uint8Array(later)).nextUpdate?.getTime()).toBeGreaterThan(now.getTime());
+    expect(new x509.X509Crl(new Uint8Array(later)).nextUpdate?.getTime()).toBeGreaterThan(
+      now.getTime(),
+    );
     ca.close();
   }, 60_000);
 });
