@@ -28,6 +28,23 @@ export default tseslint.config(
     },
   },
   { files: ['drivers/**'], rules: { 'no-restricted-imports': 'off' } },
+  // What the CLI prints comes from media, chips and CAs: it goes through src/cli/output.ts, which
+  // makes it display-safe (issue 11 item 16), never straight to a stream.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/output.ts', 'src/cli/main.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='write'][callee.object.property.name=/^std(out|err)$/]",
+          message:
+            'Print through src/cli/output.ts (writeLines, writeJson), which is display-safe.',
+        },
+      ],
+    },
+  },
   { files: ['test/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },

@@ -3,7 +3,7 @@ import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
 import { TokenModuleError, UsageError } from '../errors/index.js';
 import type { CliContext } from './context.js';
-import { writeJson, writeLines } from './output.js';
+import { writeJson, writeJsonLine, writeLines } from './output.js';
 import { withSecretFiles } from './secretFiles.js';
 import { RealUsbHotplug } from '../../drivers/usb/realUsbHotplug.js';
 import { TokenDiscovery } from '../tokens/discovery.js';
@@ -156,7 +156,7 @@ function registerTokenWatch(token: Command, context: () => Promise<CliContext>):
             { event: event.type, label: event.token.label, module: event.module },
             'token',
           );
-          if (options.json === true) ctx.stdout.write(`${JSON.stringify(event)}\n`);
+          if (options.json === true) writeJsonLine(ctx.stdout, event);
           else
             writeLines(ctx.stdout, [
               `${event.type} ${event.token.label} (serial ${event.token.serial}) [${event.module}]`,

@@ -14,3 +14,15 @@ const unsafe =
 export function displaySafe(text: string): string {
   return text.replace(unsafe, '\ufffd').normalize('NFC');
 }
+
+/**
+ * The same characters as JSON escapes (`\uXXXX`), for JSON text: JSON.stringify escapes only C0
+ * (RFC 8259 §7), leaving C1, bidi and format characters raw for the terminal that shows the
+ * output; escaped, a JSON parser still reads exactly the same value.
+ */
+export function jsonEscapeUnsafe(json: string): string {
+  // A raw C0 character in JSON.stringify's output is its own indentation newline, never data.
+  return json.replace(unsafe, (c) =>
+    c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issueArgs, register, startCa, type RunningCa } from '../support/caServer.js';
@@ -126,6 +126,36 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     expect(unlock.status, unlock.stderr).toBe(0);
     json(issue(ref, authCode, medium));
     expect(readdirSync(medium)).not.toEqual([]);
+  });
+
+  it('a folder name with a bidi override and a C1 control never reaches the terminal raw', () => {
+    // Issue 11 item 16: the "stored in" line printed such names unsanitised.
+    const crafted = join(tempDir('medium-'), 'evil\u202egpj.exe\u0085\u009b2J');
+    mkdirSync(crafted);
+    const raw = /[\u202e\u0085\u009b]/;
+    const first = register(ca, '정하나', '9202022234560', 'general');
+    const text = runKiosk(
+      [
+        ...issueArgs(ca, first.ref, first.authCode),
+        '--password-file',
+        inputFile(holder.password),
+        '--storage',
+        `dir:${crafted}`,
+      ],
+      home,
+    );
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/stored in .*evil\ufffdgpj\.exe\ufffd\ufffd2J/);
+    expect(text.stdout).not.toMatch(raw);
+
+    const second = tempDir('medium-');
+    const other = join(second, 'x\u202ey');
+    mkdirSync(other);
+    const { ref, authCode } = register(ca, '정두리', '9303032234568', 'general');
+    const run = issue(ref, authCode, other);
+    expect(run.stdout).not.toMatch(raw);
+    // Escaped, not altered: the JSON still names the real folder.
+    expect(JSON.stringify(json(run))).toContain('x\u202ey');
   });
 
   it('a weak password is refused before the CA is asked; the reference stays usable', () => {
