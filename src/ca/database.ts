@@ -40,7 +40,22 @@ export interface CertificateRecord {
   readonly notAfter: number;
   /** holderTag of the IDN the certificate was issued for; absent if none was known. */
   readonly holder: string | undefined;
+  /** The certificate this one renewed (kur), superseded once this one is confirmed. */
+  readonly predecessor: string | undefined;
 }
+
+/** A certificate signed for a request, before it is sent (see recordIssued). */
+export interface IssuedRecord {
+  readonly serial: string;
+  readonly ref: string | undefined;
+  readonly der: Uint8Array;
+  readonly notAfter: number;
+  readonly holder?: string | undefined;
+  readonly predecessor?: string | undefined;
+}
+
+/** Why recordIssued recorded nothing: the checks made before signing lost a race. */
+export type IssueConflict = 'referenceUsed' | 'alreadyRenewed' | 'transactionIdInUse';
 
 /** An open CMP transaction: what the CA remembers between ip/kup and certConf. */
 export interface TransactionRecord {
@@ -49,6 +64,8 @@ export interface TransactionRecord {
   readonly ref: string | undefined;
   readonly protection: 'pbm' | 'signature';
   readonly certSerial: string;
+  /** For a signed request (kur): the serial of the certificate that signed it. */
+  readonly signerSerial?: string | undefined;
   readonly senderNonce: Buffer;
   readonly createdAt: number;
 }
@@ -97,6 +114,7 @@ create table if not exists transactions (
   sender_nonce blob not null,
   created_at integer not null
 );
+create index if not exists transactions_created on transactions(created_at);
 create table if not exists counters (name text primary key, value integer not null);
 `;
 
@@ -116,10 +134,21 @@ export class CaDatabase {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(schema);
-    // Databases made before holders were recorded (issue 11 item 1) gain the column.
-    const columns = this.db.prepare('pragma table_info(certificates)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'holder'))
-      this.db.exec('alter table certificates add column holder text');
+    // Databases made before these were recorded (issue 11 items 1-3) gain the columns.
+    this.addColumn('certificates', 'holder');
+    this.addColumn('certificates', 'predecessor');
+    this.addColumn('transactions', 'signer_serial');
+    // One renewal per certificate (item 3): a refused or expired one does not count.
+    this.db.exec(
+      `create unique index if not exists one_successor on certificates(predecessor)
+       where predecessor is not null and status != 'rejected'`,
+    );
+  }
+
+  private addColumn(table: string, column: string): void {
+    const columns = this.db.prepare(`pragma table_info(${table})`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === column))
+      this.db.exec(`alter table ${table} add column ${column} text`);
   }
 
   /**
@@ -243,6 +272,49 @@ export class CaDatabase {
     this.db.prepare('update registrations set idn_sealed = null where ref = ?').run(ref);
   }
 
+  /**
+   * Records, in one SQLite transaction, what a certificate response commits the CA to: the
+   * reference spent (enrolment), the certificate (pending), the open transaction. Requests
+   * checked the same conditions before signing; this is where concurrent ones are decided.
+   */
+  recordIssued(
+    certificate: IssuedRecord,
+    transaction: TransactionRecord,
+    now: number,
+    spendRef: string | undefined,
+  ): IssueConflict | undefined {
+    return this.db.transaction((): IssueConflict | undefined => {
+      if (this.transaction(transaction.id) !== undefined) return 'transactionIdInUse';
+      if (spendRef !== undefined && !this.markUsed(spendRef, now)) return 'referenceUsed';
+      if (
+        certificate.predecessor !== undefined &&
+        this.successorOf(certificate.predecessor) !== undefined
+      )
+        return 'alreadyRenewed';
+      this.insertCertificate(
+        certificate.serial,
+        certificate.ref,
+        certificate.der,
+        certificate.notAfter,
+        now,
+        certificate.holder,
+        certificate.predecessor,
+      );
+      this.openTransaction(transaction);
+      return undefined;
+    })();
+  }
+
+  /** The renewal of a certificate that is pending or was confirmed (not a refused one). */
+  successorOf(serial: string): string | undefined {
+    const row = this.db
+      .prepare(
+        "select serial from certificates where predecessor = ? and status != 'rejected' limit 1",
+      )
+      .get(serial) as { serial: string } | undefined;
+    return row?.serial;
+  }
+
   insertCertificate(
     serial: string,
     ref: string | undefined,
@@ -250,12 +322,21 @@ export class CaDatabase {
     notAfter: number,
     now: number,
     holder?: string,
+    predecessor?: string,
   ): void {
     this.db
       .prepare(
-        `insert into certificates (serial, ref, der, status, not_after, created_at, holder) values (?, ?, ?, 'pending', ?, ?, ?)`,
+        `insert into certificates (serial, ref, der, status, not_after, created_at, holder, predecessor) values (?, ?, ?, 'pending', ?, ?, ?, ?)`,
       )
-      .run(serial, ref ?? null, Buffer.from(der), notAfter, now, holder ?? null);
+      .run(
+        serial,
+        ref ?? null,
+        Buffer.from(der),
+        notAfter,
+        now,
+        holder ?? null,
+        predecessor ?? null,
+      );
   }
 
   certificate(serial: string): CertificateRecord | undefined {
@@ -270,6 +351,7 @@ export class CaDatabase {
           status: row.status,
           notAfter: row.not_after,
           holder: row.holder ?? undefined,
+          predecessor: row.predecessor ?? undefined,
         };
   }
 
@@ -309,29 +391,46 @@ export class CaDatabase {
   openTransaction(t: TransactionRecord): void {
     this.db
       .prepare(
-        'insert into transactions (id, kind, ref, protection, cert_serial, sender_nonce, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+        'insert into transactions (id, kind, ref, protection, cert_serial, signer_serial, sender_nonce, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(t.id, t.kind, t.ref ?? null, t.protection, t.certSerial, t.senderNonce, t.createdAt);
+      .run(
+        t.id,
+        t.kind,
+        t.ref ?? null,
+        t.protection,
+        t.certSerial,
+        t.signerSerial ?? null,
+        t.senderNonce,
+        t.createdAt,
+      );
   }
 
   transaction(id: string): TransactionRecord | undefined {
     const row = this.db.prepare('select * from transactions where id = ?').get(id) as
       TransactionRow | undefined;
-    return row === undefined
-      ? undefined
-      : {
-          id: row.id,
-          kind: row.kind,
-          ref: row.ref ?? undefined,
-          protection: row.protection,
-          certSerial: row.cert_serial,
-          senderNonce: row.sender_nonce,
-          createdAt: row.created_at,
-        };
+    return row === undefined ? undefined : transactionRecord(row);
   }
 
-  closeTransaction(id: string): void {
-    this.db.prepare('delete from transactions where id = ?').run(id);
+  /** The open transaction that awaits the confirmation of a certificate, if any. */
+  transactionFor(certSerial: string): TransactionRecord | undefined {
+    const row = this.db
+      .prepare('select * from transactions where cert_serial = ?')
+      .get(certSerial) as TransactionRow | undefined;
+    return row === undefined ? undefined : transactionRecord(row);
+  }
+
+  /** Transactions opened before `before`: their certConf is overdue. */
+  transactionsOpenedBefore(before: number): TransactionRecord[] {
+    return (
+      this.db
+        .prepare('select * from transactions where created_at < ? order by created_at')
+        .all(before) as TransactionRow[]
+    ).map(transactionRecord);
+  }
+
+  /** Closes an open transaction; false if it was not open (closed meanwhile, or never). */
+  closeTransaction(id: string): boolean {
+    return this.db.prepare('delete from transactions where id = ?').run(id).changes === 1;
   }
 
   /** The next CRL number (RFC 5280 §5.2.3: monotonically increasing). */
@@ -368,6 +467,7 @@ interface CertificateRow {
   status: CertificateStatus;
   not_after: number;
   holder: string | null;
+  predecessor: string | null;
 }
 
 interface RevocationRow {
@@ -382,8 +482,22 @@ interface TransactionRow {
   ref: string | null;
   protection: 'pbm' | 'signature';
   cert_serial: string;
+  signer_serial: string | null;
   sender_nonce: Buffer;
   created_at: number;
+}
+
+function transactionRecord(row: TransactionRow): TransactionRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    ref: row.ref ?? undefined,
+    protection: row.protection,
+    certSerial: row.cert_serial,
+    signerSerial: row.signer_serial ?? undefined,
+    senderNonce: row.sender_nonce,
+    createdAt: row.created_at,
+  };
 }
 
 /** 16 characters from an alphabet without look-alikes (0/O, 1/I/L), in groups of four. */

@@ -37,7 +37,7 @@ import type { Logger } from '../log/logger.js';
 import { policyOidFor } from '../npki/policies.js';
 import { computeVid, identifyDataGeneralName } from '../npki/vid.js';
 import type { CaMaterial } from './caFiles.js';
-import type { CaDatabase } from './database.js';
+import type { CaDatabase, CertificateRecord, TransactionRecord } from './database.js';
 import { defaultLockout, UnknownReferenceLockouts, type LockoutPolicy } from './lockout.js';
 import { commonNameFor, issueEndEntity, subjectAltNameOf } from './profile.js';
 import { Refusal } from './refusal.js';
@@ -51,12 +51,23 @@ export interface ResponderOptions {
   readonly lockout?: LockoutPolicy;
   /** Highest PBM iteration count computed (`ca.pbmMaxIterations`); more is refused unread. */
   readonly pbmMaxIterations?: number;
+  /** A kur is served only this close to the certificate's expiry (`npki.renewalWindowDays`). */
+  readonly renewalWindowDays?: number;
+  /** How long a certConf is awaited (`ca.transactionTimeoutMs`); then the certificate is void. */
+  readonly transactionTimeoutMs?: number;
   readonly now?: () => Date;
   readonly log?: Logger;
 }
 
 /** `ca.pbmMaxIterations`' default: OpenSSL sends 500, the kiosk's client 500 too (pbm.ts). */
 const defaultPbmMaxIterations = 2000;
+/** The configuration's defaults (src/config/schema.ts), for a responder made without one. */
+const defaultRenewalWindowDays = 30;
+const defaultTransactionTimeoutMs = 300_000;
+const dayMs = 86_400_000;
+/** RFC 5280 §5.3.1 CRLReason values used here. */
+const reasonUnspecified = 0;
+const reasonSuperseded = 4;
 
 /** The one answer to a PBM that does not verify, whether or not the reference exists (item 5). */
 const wrongCodeText = 'wrong authorization code, or the message was altered';
@@ -98,6 +109,7 @@ export class CmpResponder {
 
   /** Answers one request. Throws CmpMalformedError only when the bytes are no PKIMessage at all. */
   async handle(bytes: Uint8Array): Promise<Buffer> {
+    this.expireTransactions();
     const decoded = decodePkiMessage(bytes);
     const header = decoded.message.header;
     try {
@@ -162,28 +174,15 @@ export class CmpResponder {
       ...(this.options.crlUrl === undefined ? {} : { crlUrl: this.options.crlUrl }),
       now: new Date(now),
     });
-    const serial = serialOf(certificate);
-    // A reference number works once: whoever marks it used first gets the certificate.
-    if (!this.db.markUsed(ref, now))
-      throw new Refusal(['badRequest'], 'the reference number was already used', secret);
-    this.db.insertCertificate(
-      serial,
-      ref,
-      new Uint8Array(certificate.rawData),
-      certificate.notAfter.getTime(),
-      now,
-      registration.idn === undefined ? undefined : this.db.holderTag(registration.idn),
-    );
     const body = decoded.bodyType === 'cr' ? 'cp' : 'ip';
-    return this.certificateResponse(
-      decoded,
-      body,
-      request,
-      certificate,
-      { kind: 'pbm', secret },
-      'enrol',
+    return this.certificateResponse(decoded, body, request, certificate, {
+      protector: { kind: 'pbm', secret },
+      kind: 'enrol',
       ref,
-    );
+      // A reference number works once: whoever spends it first gets the certificate.
+      spendRef: ref,
+      holder: registration.idn === undefined ? undefined : this.db.holderTag(registration.idn),
+    });
   }
 
   private async keyUpdate(decoded: DecodedMessage): Promise<Buffer> {
@@ -196,6 +195,7 @@ export class CmpResponder {
     );
     if (Buffer.from(oldKey).equals(Buffer.from(publicKey)))
       throw new Refusal(['badCertTemplate'], 'key update with the same key');
+    this.checkRenewable(old.record, now);
     const cn = old.x509.subjectName.getField('CN')[0] ?? 'unknown';
     const san = subjectAltNameOf(old.asn);
     const policy = policyOidOf(old.asn) ?? this.policyOid('general');
@@ -207,23 +207,77 @@ export class CmpResponder {
       ...(this.options.crlUrl === undefined ? {} : { crlUrl: this.options.crlUrl }),
       now: new Date(now),
     });
-    this.db.insertCertificate(
-      serialOf(certificate),
-      old.record.ref,
-      new Uint8Array(certificate.rawData),
-      certificate.notAfter.getTime(),
-      now,
-      old.record.holder,
-    );
-    return this.certificateResponse(
-      decoded,
-      'kup',
-      request,
-      certificate,
-      this.signatureProtector(),
-      'keyUpdate',
-      old.record.ref,
-    );
+    return this.certificateResponse(decoded, 'kup', request, certificate, {
+      protector: this.signatureProtector(),
+      kind: 'keyUpdate',
+      ref: old.record.ref,
+      holder: old.record.holder,
+      predecessor: old.record.serial,
+      signerSerial: old.record.serial,
+    });
+  }
+
+  /**
+   * What the CA itself requires of a key update (item 3), whatever the client checked: the
+   * renewal window (`npki.renewalWindowDays` before expiry) and one renewal per certificate.
+   */
+  private checkRenewable(old: CertificateRecord, now: number): void {
+    const windowDays = this.options.renewalWindowDays ?? defaultRenewalWindowDays;
+    if (old.notAfter - now > windowDays * dayMs) {
+      const opens = new Date(old.notAfter - windowDays * dayMs).toISOString().slice(0, 10);
+      throw new Refusal(
+        ['notAuthorized'],
+        `renewal opens ${windowDays} days before expiry (on ${opens})`,
+      );
+    }
+    const successor = this.db.successorOf(old.serial);
+    if (successor === undefined) return;
+    // A renewal still awaiting its certConf was abandoned (a token pulled before the rejection
+    // could be signed): the new request voids it. A confirmed one stands, and only one does.
+    const open = this.db.transactionFor(successor);
+    if (open === undefined || !this.db.closeTransaction(open.id))
+      throw new Refusal(['duplicateCertReq'], 'this certificate was already renewed');
+    this.options.log?.warn({ serial: successor }, 'unconfirmed renewal voided by a new one');
+    this.discard(open, now);
+  }
+
+  /**
+   * Voids every certificate whose transaction waited longer than `ca.transactionTimeoutMs` for
+   * its certConf (RFC 4210 §5.3.18: the CA need not wait for ever): revoked, and for an
+   * enrolment the reference reopened as after a rejection. Called on every request and before a
+   * CRL is served, so the CRL lists them without a timer.
+   */
+  expireTransactions(): void {
+    const now = this.now().getTime();
+    const timeout = this.options.transactionTimeoutMs ?? defaultTransactionTimeoutMs;
+    for (const transaction of this.db.transactionsOpenedBefore(now - timeout)) {
+      this.options.log?.warn(
+        { serial: transaction.certSerial, kind: transaction.kind },
+        'certificate never confirmed: transaction expired, certificate revoked',
+      );
+      if (this.db.closeTransaction(transaction.id)) this.discard(transaction, now);
+    }
+  }
+
+  /**
+   * A certificate the client refused or never confirmed (its transaction closed by the caller):
+   * revoked, never usable. Only what its own
+   * transaction spent comes back (item 2): an enrolment's reference, within the refusal limit; a
+   * key update spent no reference (its record names the original enrolment's, which stays used),
+   * and its certificate may be renewed again since the refused renewal no longer counts.
+   */
+  private discard(transaction: TransactionRecord, now: number): void {
+    this.db.revoke(transaction.certSerial, reasonUnspecified, now);
+    this.db.setCertificateStatus(transaction.certSerial, 'rejected');
+    if (
+      transaction.kind === 'enrol' &&
+      transaction.ref !== undefined &&
+      !this.db.reopen(transaction.ref)
+    )
+      this.options.log?.warn(
+        { ref: transaction.ref },
+        'registration not reopened: too many refusals',
+      );
   }
 
   private async confirm(decoded: DecodedMessage): Promise<Buffer> {
@@ -242,16 +296,26 @@ export class CmpResponder {
     const ref = secret === undefined ? undefined : transaction.ref;
     // A certConf MAC costs a PBM computation too: it is bounded and throttled like the request.
     if (ref !== undefined) refuseWhileLocked(this.db.registration(ref)?.lockedUntil ?? 0, now);
+    // A certConf is protected by the credential of the transaction it confirms (item 2): the
+    // same reference's code, or the very certificate that signed the kur, not any we issued.
+    let signer: string | undefined;
     try {
       await verifyProtection(
         decoded,
         secret === undefined
-          ? { trust: (c) => this.trusted(c, now) }
+          ? {
+              trust: async (c) => {
+                signer = hexSerial(new Uint8Array(c.tbsCertificate.serialNumber));
+                return signer === transaction.signerSerial && (await this.trusted(c, now));
+              },
+            }
           : { secret, maxPbmIterations: this.pbmMaxIterations },
       );
     } catch (error) {
       if (!(error instanceof CmpProtectionError)) throw error;
       if (ref !== undefined) this.db.recordFailure(ref, now, this.lockout);
+      if (signer !== undefined && signer !== transaction.signerSerial)
+        throw new Refusal(['notAuthorized'], 'the certConf is not signed by the requester');
       throw new Refusal(['badMessageCheck'], error.message, secret);
     }
     if (!equalBytes(header.recipNonce, transaction.senderNonce)) {
@@ -268,23 +332,27 @@ export class CmpResponder {
     const hash = createHash('sha256').update(record.der).digest();
     if (!equalBytes(status.certHash, hash))
       throw new Refusal(['badCertId'], 'certHash is not that of the certificate issued', secret);
+    // Two certConfs for one transaction may both have passed the checks above while their
+    // protection was verified: the one that closes the transaction decides (item 19).
+    if (!this.db.closeTransaction(id))
+      throw new Refusal(['badRequest'], 'no transaction is waiting for this certConf', secret);
     if (status.statusInfo !== undefined && status.statusInfo.status !== pkiStatus.accepted) {
       // The client refused the certificate: it must never be usable.
-      this.db.revoke(record.serial, 0, this.now().getTime());
-      this.db.setCertificateStatus(record.serial, 'rejected');
       this.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
-      // The visitor still has no certificate: the reference works again (and keeps its IDN), up
-      // to a limit.
-      if (transaction.ref !== undefined && !this.db.reopen(transaction.ref))
-        this.options.log?.warn(
-          { ref: transaction.ref },
-          'registration not reopened: too many refusals',
-        );
+      this.discard(transaction, now);
     } else {
       this.db.setCertificateStatus(record.serial, 'issued');
-      if (transaction.ref !== undefined) this.db.forgetIdn(transaction.ref);
+      if (transaction.kind === 'enrol' && transaction.ref !== undefined)
+        this.db.forgetIdn(transaction.ref);
+      // A confirmed renewal supersedes the certificate it renews (RFC 5280 §5.3.1).
+      if (record.predecessor !== undefined) {
+        this.db.revoke(record.predecessor, reasonSuperseded, now);
+        this.options.log?.info(
+          { serial: record.predecessor, by: record.serial },
+          'certificate superseded',
+        );
+      }
     }
-    this.db.closeTransaction(id);
     return this.respond(decoded, new PkiBody({ pkiconf: null }), protector);
   }
 
@@ -321,6 +389,8 @@ export class CmpResponder {
         throw new Refusal(['notAuthorized'], 'the registration is for another holder', secret);
       if (!this.db.markUsed(ref, now))
         throw new Refusal(['badRequest'], 'the reference number was already used', secret);
+      // The IDN was kept for this one check (item 17).
+      this.db.forgetIdn(ref);
       protector = { kind: 'pbm', secret };
     } else {
       const signer = await this.signerCertificate(decoded, now, true);
@@ -476,9 +546,15 @@ export class CmpResponder {
     body: 'ip' | 'cp' | 'kup',
     request: ReceivedCertRequest,
     certificate: x509.X509Certificate,
-    protector: Protector,
-    kind: 'enrol' | 'keyUpdate',
-    ref: string | undefined,
+    issue: {
+      readonly protector: Protector;
+      readonly kind: 'enrol' | 'keyUpdate';
+      readonly ref: string | undefined;
+      readonly spendRef?: string;
+      readonly holder: string | undefined;
+      readonly predecessor?: string;
+      readonly signerSerial?: string;
+    },
   ): Promise<Buffer> {
     const rep = new CertRepMessage({
       response: [
@@ -494,16 +570,39 @@ export class CmpResponder {
       ],
     });
     const header = this.responseHeader(decoded);
-    this.db.openTransaction({
-      id: hex(decoded.message.header.transactionID),
-      kind,
-      ref,
-      protection: protector.kind,
-      certSerial: serialOf(certificate),
-      senderNonce: Buffer.from(header.senderNonce ?? new ArrayBuffer(0)),
-      createdAt: this.now().getTime(),
-    });
-    return this.send(header, new PkiBody({ [body]: rep }), protector);
+    const now = this.now().getTime();
+    const serial = serialOf(certificate);
+    const secret = issue.protector.kind === 'pbm' ? issue.protector.secret : undefined;
+    const conflict = this.db.recordIssued(
+      {
+        serial,
+        ref: issue.ref,
+        der: new Uint8Array(certificate.rawData),
+        notAfter: certificate.notAfter.getTime(),
+        holder: issue.holder,
+        predecessor: issue.predecessor,
+      },
+      {
+        id: hex(decoded.message.header.transactionID),
+        kind: issue.kind,
+        ref: issue.ref,
+        protection: issue.protector.kind,
+        certSerial: serial,
+        signerSerial: issue.signerSerial,
+        senderNonce: Buffer.from(header.senderNonce ?? new ArrayBuffer(0)),
+        createdAt: now,
+      },
+      now,
+      issue.spendRef,
+    );
+    // The checks made before signing lost a race: the certificate is dropped unsent.
+    if (conflict === 'referenceUsed')
+      throw new Refusal(['badRequest'], 'the reference number was already used', secret);
+    if (conflict === 'alreadyRenewed')
+      throw new Refusal(['duplicateCertReq'], 'this certificate was already renewed', secret);
+    if (conflict === 'transactionIdInUse')
+      throw new Refusal(['transactionIdInUse'], 'the transactionID is in use', secret);
+    return this.send(header, new PkiBody({ [body]: rep }), issue.protector);
   }
 
   private refuse(decoded: DecodedMessage, refusal: Refusal): Promise<Buffer> {

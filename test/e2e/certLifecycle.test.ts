@@ -52,7 +52,9 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     );
 
   beforeAll(async () => {
-    ca = await startCa();
+    // Renewal tests widen the client's window to renew a fresh certificate; the CA keeps its
+    // own window (issue 11 item 3), widened here alike.
+    ca = await startCa('yessign', {}, { npki: { renewalWindowDays: 365 } });
     home = tempDir('kiosk-home-');
   });
 
@@ -217,6 +219,12 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     }).stdout;
     expect(text.toLowerCase()).toContain(renewed.facts.serial.replace(/^0+/, ''));
     expect(text).toContain('Key Compromise');
+    // The renewal superseded the first certificate once it was confirmed.
+    const entry = new RegExp(
+      `${first.facts.serial.replace(/^0+/, '')}\\s+Revocation Date:[^\\n]*\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Superseded`,
+      'i',
+    );
+    expect(text).toMatch(entry);
   });
 
   it('no password, authorization code or resident number reaches the kiosk log or the CA log', () => {

@@ -40,7 +40,8 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
   let ca: RunningCa;
   let work: string;
   beforeAll(async () => {
-    ca = await startCa();
+    // openssl renews certificates just issued: the CA's renewal window (item 3) covers them.
+    ca = await startCa('yessign', {}, { npki: { renewalWindowDays: 365 } });
     work = tempDir('openssl-client-');
   });
 
@@ -170,6 +171,22 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     const subject = (file: string): string =>
       opensslOk(['x509', '-in', file, '-noout', '-subject']);
     expect(subject(renewed)).toBe(subject(cert));
+    // Issue 11 item 3, its reproduction: a second kur from the same certificate. The first one
+    // superseded it, so it is refused and no third certificate exists.
+    const again = opensslCmp(ca, [
+      '-cmd',
+      'kur',
+      '-key',
+      key,
+      '-cert',
+      cert,
+      '-newkey',
+      newKey(work, 'kur-again.key.pem'),
+      '-certout',
+      join(work, 'kur-again.pem'),
+    ]);
+    expect(again.status).not.toBe(0);
+    expect(again.output).toMatch(/signerNotTrusted|not trusted/);
 
     const rr = opensslCmp(ca, [
       '-cmd',
@@ -189,6 +206,14 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
       .replace('serial=', '');
     const crlText = opensslOk(['crl', '-inform', 'DER', '-in', crl, '-noout', '-text']);
     expect(crlText).toContain(`Serial Number: ${serial}`);
+    const oldSerial = opensslOk(['x509', '-in', cert, '-noout', '-serial'])
+      .trim()
+      .replace('serial=', '');
+    expect(crlText).toMatch(
+      new RegExp(
+        `Serial Number: ${oldSerial}\\s+Revocation Date:[^\\n]*\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Superseded`,
+      ),
+    );
     // The CRL is the issuing CA's, and verifies with it.
     expect(
       spawnSync('openssl', ['crl', '-inform', 'DER', '-in', crl, '-CAfile', ca.chain, '-noout'], {
@@ -221,6 +246,30 @@ describe('kiosk ca serve refuses what it must', () => {
       expect(answer.bodyType).toBe('error');
     },
   );
+
+  it('kur before the renewal window opens is refused (openssl does not check the window)', () => {
+    const work = tempDir('openssl-early-');
+    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general');
+    const key = newKey(work, 'old.key.pem');
+    const cert = join(work, 'old.pem');
+    expect(
+      opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
+    ).toBe(0);
+    const kur = opensslCmp(ca, [
+      '-cmd',
+      'kur',
+      '-key',
+      key,
+      '-cert',
+      cert,
+      '-newkey',
+      newKey(work, 'new.key.pem'),
+      '-certout',
+      join(work, 'new.pem'),
+    ]);
+    expect(kur.status).not.toBe(0);
+    expect(kur.output).toContain('renewal opens 30 days before expiry');
+  });
 
   it('bytes that are no PKIMessage get 400, a huge body 413, another content type 415', async () => {
     expect((await post(Buffer.from('hello'))).status).toBe(400);

@@ -20,6 +20,7 @@ export interface RunningCa {
 export async function startCa(
   caName = 'yessign',
   caConfig: Record<string, unknown> = {},
+  otherConfig: Record<string, unknown> = {},
 ): Promise<RunningCa> {
   const dir = join(tempDir('ca-'), 'ca');
   const home = tempDir('ca-home-');
@@ -30,7 +31,10 @@ export async function startCa(
   // CLI run (node start-up and an RSA key generation, ~1 s, more on a busy machine) is then
   // surely inside it (issue 11 item 22). Tests that need the reference again use `ca unlock`.
   const config = join(home, 'ca-config.json');
-  writeFileSync(config, JSON.stringify({ ca: { lockoutBaseMs: 600_000, ...caConfig } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ ...otherConfig, ca: { lockoutBaseMs: 600_000, ...caConfig } }),
+  );
   const serve = await startKiosk(
     ['--config', config, 'ca', 'serve', '--dir', dir, '--listen', '127.0.0.1:0'],
     /listening on http:\/\/([\d.]+:\d+)\/pkix\//,

@@ -77,6 +77,10 @@ export interface FakeCaOptions {
   /** Responder settings the configuration carries (`ca.lockout*`, `ca.pbmMaxIterations`). */
   readonly lockout?: LockoutPolicy;
   readonly pbmMaxIterations?: number;
+  /** The CA's renewal window (`npki.renewalWindowDays`, default 30 as configured). */
+  readonly renewalWindowDays?: number;
+  /** `ca.transactionTimeoutMs` (default five minutes). */
+  readonly transactionTimeoutMs?: number;
 }
 
 /** One request the fake CA received. */
@@ -134,11 +138,13 @@ export class FakeCa implements CmpTransport {
     const now = options.now ?? (() => new Date());
     const material = options.material ?? (await FakeCa.newMaterial(options.caName, now()));
     const db = new CaDatabase(':memory:', material.sealKey);
-    const { lockout, pbmMaxIterations } = options;
+    const { lockout, pbmMaxIterations, renewalWindowDays, transactionTimeoutMs } = options;
     const responder = new CmpResponder(material, db, {
       now,
       ...(lockout === undefined ? {} : { lockout }),
       ...(pbmMaxIterations === undefined ? {} : { pbmMaxIterations }),
+      ...(renewalWindowDays === undefined ? {} : { renewalWindowDays }),
+      ...(transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs }),
     });
     return new FakeCa(material, db, responder, now);
   }

@@ -63,7 +63,11 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
             return bound.responder.handle(body);
           },
         },
-        crl: () => crlCache.crl(),
+        crl: () => {
+          // Overdue transactions' certificates belong on the CRL before it is served.
+          bound.responder?.expireTransactions();
+          return crlCache.crl();
+        },
         log: ctx.log,
         limits: ctx.config.ca,
       });
@@ -73,6 +77,8 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         crlUrl: `${base}/crl`,
         lockout: { baseMs: ctx.config.ca.lockoutBaseMs, maxMs: ctx.config.ca.lockoutMaxMs },
         pbmMaxIterations: ctx.config.ca.pbmMaxIterations,
+        renewalWindowDays: ctx.config.npki.renewalWindowDays,
+        transactionTimeoutMs: ctx.config.ca.transactionTimeoutMs,
         now: ctx.now,
         log: ctx.log,
       });

@@ -5,17 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { CaDatabase } from '../../../src/ca/database.js';
 import { tempDir } from '../../support/tempDir.js';
 
-// A ca.sqlite made before certificates recorded their holder (issue 11 item 1) still opens.
+// A ca.sqlite made before certificates recorded their holder and predecessor and transactions
+// their signer (issue 11 items 1-3) still opens.
 
 describe('CA database made by an earlier version', () => {
-  it('gains the holder column and keeps its certificates', () => {
+  it('gains the new columns and keeps its certificates', () => {
     const path = join(tempDir('ca-db-'), 'ca.sqlite');
     const key = randomBytes(32);
     const first = new CaDatabase(path, key);
     first.insertCertificate('01', undefined, Buffer.from([0x30, 0x00]), 1, 1);
     first.close();
     const raw = new Database(path);
-    raw.exec('alter table certificates drop column holder');
+    raw.exec(`drop index one_successor;
+      alter table certificates drop column holder;
+      alter table certificates drop column predecessor;
+      alter table transactions drop column signer_serial;`);
     raw.close();
 
     const db = new CaDatabase(path, key);
@@ -30,6 +34,8 @@ describe('CA database made by an earlier version', () => {
     );
     expect(db.certificate('02')?.holder).toBe(db.holderTag('9001011234568'));
     expect(db.holderTag('9001011234568')).not.toBe(db.holderTag('9001011234567'));
+    db.insertCertificate('03', undefined, Buffer.from([0x30, 0x00]), 1, 1, undefined, '02');
+    expect(db.successorOf('02')).toBe('03');
     db.close();
   });
 });

@@ -52,7 +52,13 @@ interface World {
 }
 
 async function world(options: { maxObjects?: number; now?: () => Date } = {}): Promise<World> {
-  const ca = await FakeCa.create({ material, ...(options.now ? { now: options.now } : {}) });
+  // The renewals here move the kiosk's clock into the window, not the CA's: the CA's window
+  // (item 3, checked on its own clock) is opened to cover a fresh certificate.
+  const ca = await FakeCa.create({
+    material,
+    renewalWindowDays: 366,
+    ...(options.now ? { now: options.now } : {}),
+  });
   cas.push(ca);
   const driver = new FakeTokenDriver();
   driver.addToken({

@@ -45,7 +45,8 @@ interface World {
 }
 
 async function world(options: { maxPolls?: number } = {}): Promise<World> {
-  const ca = await FakeCa.create({ material });
+  // Key updates here renew a certificate just issued: the CA's renewal window covers it.
+  const ca = await FakeCa.create({ material, renewalWindowDays: 366 });
   opened.push(ca);
   const sleep = vi.fn<(ms: number) => Promise<void>>(() => Promise.resolve());
   const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, sleep, ...options });
