@@ -21,6 +21,11 @@ export interface RegistrationRecord {
   /** Until the certificate is confirmed, then forgotten (DESIGN §5). */
   readonly idn: string | undefined;
   readonly profile: Profile;
+  /**
+   * Whether the certificate must carry the holder's VID, so the request must bring R (item 4).
+   * Not for standard CMP clients (`openssl cmp`), which cannot send R.
+   */
+  readonly vidRequired: boolean;
   readonly expiresAt: number;
   readonly usedAt: number | undefined;
   readonly failures: number;
@@ -138,6 +143,7 @@ export class CaDatabase {
     this.addColumn('certificates', 'holder');
     this.addColumn('certificates', 'predecessor');
     this.addColumn('transactions', 'signer_serial');
+    this.addColumn('registrations', 'vid_required', 'integer not null default 1');
     // One renewal per certificate (item 3): a refused or expired one does not count.
     this.db.exec(
       `create unique index if not exists one_successor on certificates(predecessor)
@@ -145,10 +151,10 @@ export class CaDatabase {
     );
   }
 
-  private addColumn(table: string, column: string): void {
+  private addColumn(table: string, column: string, type = 'text'): void {
     const columns = this.db.prepare(`pragma table_info(${table})`).all() as { name: string }[];
     if (!columns.some((c) => c.name === column))
-      this.db.exec(`alter table ${table} add column ${column} text`);
+      this.db.exec(`alter table ${table} add column ${column} ${type}`);
   }
 
   /**
@@ -164,15 +170,21 @@ export class CaDatabase {
   }
 
   /** Registers a visitor after the identity check; the code is shown once and stored sealed. */
-  register(name: string, idn: string, profile: Profile, now: number): Registration {
+  register(
+    name: string,
+    idn: string,
+    profile: Profile,
+    now: number,
+    vidRequired = true,
+  ): Registration {
     this.forgetExpiredIdns(now);
     const authCode = newAuthCode();
     for (;;) {
       const ref = String(randomInt(10_000_000, 100_000_000));
       const result = this.db
         .prepare(
-          `insert or ignore into registrations (ref, auth_sealed, name, idn_sealed, profile, created_at, expires_at)
-           values (?, ?, ?, ?, ?, ?, ?)`,
+          `insert or ignore into registrations (ref, auth_sealed, name, idn_sealed, profile, vid_required, created_at, expires_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           ref,
@@ -180,6 +192,7 @@ export class CaDatabase {
           name,
           seal(this.sealKey, Buffer.from(idn), `idn:${ref}`),
           profile,
+          vidRequired ? 1 : 0,
           now,
           now + registrationLifetimeMs,
         );
@@ -201,6 +214,7 @@ export class CaDatabase {
           ? undefined
           : unseal(this.sealKey, row.idn_sealed, `idn:${row.ref}`).toString(),
       profile: row.profile,
+      vidRequired: row.vid_required !== 0,
       expiresAt: row.expires_at,
       usedAt: row.used_at ?? undefined,
       failures: row.failures,
@@ -454,6 +468,7 @@ interface RegistrationRow {
   name: string;
   idn_sealed: Buffer | null;
   profile: Profile;
+  vid_required: number;
   expires_at: number;
   used_at: number | null;
   failures: number;

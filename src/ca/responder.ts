@@ -157,6 +157,16 @@ export class CmpResponder {
     const request = this.singleRequest(decoded, secret);
     const publicKey = this.checkedPublicKey(request, secret);
     const r = this.randomNum(request, secret);
+    // A personal certificate identifies its holder by the VID (DESIGN §4.2); a request without R
+    // would get one that does not (item 4). Standard clients register without that need.
+    if (registration.vidRequired && (r === undefined || registration.idn === undefined))
+      throw new Refusal(
+        ['badRequest'],
+        r === undefined
+          ? 'R (the VID random number, regInfo randomNum) is missing: this registration requires a VID'
+          : 'the registration no longer holds the IDN for the VID',
+        secret,
+      );
     const subjectAltName =
       r !== undefined && registration.idn !== undefined
         ? AsnConvert.serialize(

@@ -46,7 +46,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
   });
 
   it('ir with -ref/-secret from kiosk ca register: issued, confirmed, verifies against the export', () => {
-    const { ref, authCode } = register(ca, '홍길동', '9001011234568');
+    const { ref, authCode } = register(ca, '홍길동', '9001011234568', 'restricted', 'optional');
     const key = newKey(work, 'ir.key.pem');
     const cert = join(work, 'ir.crt.pem');
     const run = opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert }));
@@ -70,8 +70,21 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     expect(text).toMatch(/Digital Signature, Non Repudiation/);
   });
 
+  it('ir without R on a registration that requires a VID is refused, naming R', () => {
+    // Issue 11 item 4, its reproduction: openssl cmp cannot send R and got a personal
+    // certificate without identifyData. Standard clients register with --vid optional (above).
+    const { ref, authCode } = register(ca, '최지우', '0103154234567', 'general');
+    const key = newKey(work, 'no-r.key.pem');
+    const run = opensslCmp(
+      ca,
+      cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: join(work, 'no-r.pem') }),
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain('R (the VID random number, regInfo randomNum) is missing');
+  });
+
   it('a reference number works once; a wrong secret and an unknown reference get CMP errors', () => {
-    const { ref, authCode } = register(ca, '김철수', '8501012234565', 'general');
+    const { ref, authCode } = register(ca, '김철수', '8501012234565', 'general', 'optional');
     const key = newKey(work, 'once.key.pem');
     const first = opensslCmp(
       ca,
@@ -107,7 +120,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     // Issue 11 item 1, its reproduction: a second 홍길동 with another IDN revoked the first one's
     // certificate with their own reference and code.
     const victimIdn = '6001011234563';
-    const issued = register(ca, '홍길동', victimIdn, 'general');
+    const issued = register(ca, '홍길동', victimIdn, 'general', 'optional');
     const key = newKey(work, 'victim.key.pem');
     const victim = join(work, 'victim.pem');
     const ir = opensslCmp(
@@ -146,7 +159,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
   });
 
   it('kur with the current certificate renews it; rr revokes it and the serial is on the CRL', () => {
-    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general');
+    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general', 'optional');
     const key = newKey(work, 'kur-old.key.pem');
     const cert = join(work, 'kur-old.pem');
     expect(
@@ -249,7 +262,7 @@ describe('kiosk ca serve refuses what it must', () => {
 
   it('kur before the renewal window opens is refused (openssl does not check the window)', () => {
     const work = tempDir('openssl-early-');
-    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general');
+    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general', 'optional');
     const key = newKey(work, 'old.key.pem');
     const cert = join(work, 'old.pem');
     expect(

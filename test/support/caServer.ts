@@ -51,6 +51,7 @@ export function register(
   name: string,
   idn: string,
   profile: 'restricted' | 'general' = 'restricted',
+  vid: 'required' | 'optional' = 'required',
 ): { ref: string; authCode: string } {
   const idnFile = inputFile(idn);
   const run = runKiosk(
@@ -65,6 +66,8 @@ export function register(
       idnFile,
       '--profile',
       profile,
+      '--vid',
+      vid,
       '--json',
     ],
     ca.home,

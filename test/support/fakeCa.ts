@@ -161,8 +161,10 @@ export class FakeCa implements CmpTransport {
     name: string,
     idn: string,
     profile: Profile = 'restricted',
+    vid: 'required' | 'optional' = 'required',
   ): { ref: string; authCode: string } {
-    const { ref, authCode } = this.db.register(name, idn, profile, this.now().getTime());
+    const now = this.now().getTime();
+    const { ref, authCode } = this.db.register(name, idn, profile, now, vid === 'required');
     return { ref, authCode };
   }
 

@@ -127,6 +127,11 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       'file holding the resident registration number (for the VID)',
     )
     .option('--profile <profile>', 'restricted (bank/insurance) or general', 'restricted')
+    .option(
+      '--vid <need>',
+      'required (the kiosk sends R) or optional (standard CMP clients such as openssl cmp)',
+      'required',
+    )
     .option('--json', 'print one JSON document')
     .action(
       async (options: {
@@ -134,12 +139,15 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         name: string;
         idnFile: string;
         profile: string;
+        vid: string;
         json?: boolean;
       }) => {
         const ctx = await context();
         if (options.profile !== 'restricted' && options.profile !== 'general') {
           throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
         }
+        if (options.vid !== 'required' && options.vid !== 'optional')
+          throw new UsageError(`--vid must be required or optional, not ${options.vid}`);
         const name = options.name.normalize('NFC').trim();
         if (name === '' || name.length > 64 || /[(),=+/\\\p{Cc}]/u.test(name)) {
           throw new UsageError(
@@ -150,8 +158,17 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         const material = await loadCa(resolve(options.dir));
         const db = new CaDatabase(material.databasePath, material.sealKey);
         try {
-          const registration = db.register(name, idn, options.profile, ctx.now().getTime());
-          ctx.log.info({ ref: registration.ref, profile: options.profile }, 'registered');
+          const registration = db.register(
+            name,
+            idn,
+            options.profile,
+            ctx.now().getTime(),
+            options.vid === 'required',
+          );
+          ctx.log.info(
+            { ref: registration.ref, profile: options.profile, vid: options.vid },
+            'registered',
+          );
           const doc = {
             ref: registration.ref,
             authCode: registration.authCode,

@@ -55,7 +55,7 @@ async function world(options: { transactionTimeoutMs?: number } = {}) {
   const client = (transport: CmpTransport = ca) =>
     new CmpClient({ transport, anchors: ca.trust.anchors });
   const enrol = async (name: string, idn: string, s = signer()) => {
-    const { ref, authCode } = ca.register(name, idn, 'general');
+    const { ref, authCode } = ca.register(name, idn, 'general', 'optional');
     const certificate = await client().enrol({ ref, secret: Buffer.from(authCode), signer: s });
     return { ref, authCode, certificate, signer: s };
   };
@@ -164,7 +164,7 @@ describe('certConf bound to its transaction (item 2)', () => {
 
   it('an enrolment never confirmed is revoked when its transaction expires, and the reference reopens', async () => {
     const w = await world({ transactionTimeoutMs: 60_000 });
-    const { ref, authCode } = w.ca.register('홍길동', '9001011234568', 'general');
+    const { ref, authCode } = w.ca.register('홍길동', '9001011234568', 'general', 'optional');
     await expect(
       w.client(w.lossy).enrol({ ref, secret: Buffer.from(authCode), signer: signer() }),
     ).rejects.toThrow();

@@ -26,7 +26,7 @@ describe('the CRL cache', () => {
     // A database write would show as the next CRL number being higher than one past ours.
     const number = BigInt(`0x${crlNumber(first).slice(4)}`);
 
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     const key = softwareSigner(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
     const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
     const certificate = await client.enrol({ ref, secret: Buffer.from(authCode), signer: key });

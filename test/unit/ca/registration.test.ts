@@ -35,7 +35,7 @@ describe('registrations at the embedded CA', () => {
   it('an expired registration is refused and nothing is issued', async () => {
     let now = new Date();
     const ca = await FakeCa.create({ material, now: () => now });
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     now = new Date(now.getTime() + registrationLifetimeMs + 1000);
     const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
     const error = await client
@@ -63,7 +63,7 @@ describe('registrations at the embedded CA', () => {
       now: () => now,
       lockout: { baseMs: 1000, maxMs: 60_000 },
     });
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
     const attempt = refusal(client, ref, key);
     const waits: number[] = [];
@@ -88,7 +88,7 @@ describe('registrations at the embedded CA', () => {
   it('the RA releases a locked reference at once', async () => {
     const now = new Date();
     const ca = await FakeCa.create({ material, now: () => now });
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
     const attempt = refusal(client, ref, key);
     await attempt('WRONG');
@@ -102,7 +102,7 @@ describe('registrations at the embedded CA', () => {
   it('an unknown reference is answered, and locks, exactly as a known one with a wrong code', async () => {
     let now = new Date();
     const ca = await FakeCa.create({ material, now: () => now });
-    const known = ca.register('홍길동', '9001011234568').ref;
+    const known = ca.register('홍길동', '9001011234568', 'restricted', 'optional').ref;
     const unknown = known === '12345678' ? '87654321' : '12345678';
     const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
     const answers = async (ref: string) => {
@@ -127,7 +127,7 @@ describe('registrations at the embedded CA', () => {
   it('a PBM iteration count above ca.pbmMaxIterations is refused without computing it', async () => {
     const now = new Date();
     const ca = await FakeCa.create({ material, now: () => now, pbmMaxIterations: 1000 });
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     const greedy = new CmpClient({
       transport: ca,
       anchors: ca.trust.anchors,
@@ -140,6 +140,33 @@ describe('registrations at the embedded CA', () => {
     });
     expect(ca.db.registration(ref)?.failures).toBe(1);
     expect(ca.db.registration(ref)?.usedAt).toBeUndefined();
+    ca.close();
+  }, 60_000);
+
+  it('a request without R is refused on a registration that requires a VID; optional ones issue without it', async () => {
+    // Issue 11 item 4: any standard CMP client got a personal certificate with no identifyData.
+    const now = new Date();
+    const ca = await FakeCa.create({ material, now: () => now });
+    const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, now: () => now });
+    const required = ca.register('홍길동', '9001011234568');
+    expect(await refusal(client, required.ref, key)(required.authCode)).toMatchObject({
+      failInfo: ['badRequest'],
+      statusText:
+        'R (the VID random number, regInfo randomNum) is missing: this registration requires a VID',
+    });
+    expect(ca.certificatesSent).toEqual([]);
+    // The refusal spends nothing: the kiosk, which sends R, can still use the reference.
+    expect(ca.db.registration(required.ref)?.usedAt).toBeUndefined();
+
+    const optional = ca.register('김철수', '8501012234565', 'general', 'optional');
+    const certificate = await client.enrol({
+      ref: optional.ref,
+      secret: Buffer.from(optional.authCode),
+      signer: key,
+    });
+    const ids = certificate.tbsCertificate.extensions?.map((e) => e.extnID);
+    expect(ids).toContain('2.5.29.32'); // certificate policies: the extensions were read
+    expect(ids).not.toContain('2.5.29.17'); // no subjectAltName, so no identifyData
     ca.close();
   }, 60_000);
 });

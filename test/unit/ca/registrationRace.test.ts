@@ -19,7 +19,7 @@ const signer = () => softwareSigner(generateKeyPairSync('rsa', { modulusLength: 
 describe('two enrolments racing on one reference', () => {
   it('exactly one gets a certificate; the other is refused and nothing else is issued', async () => {
     const ca = await FakeCa.create();
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     const enrol = () =>
       new CmpClient({ transport: ca, anchors: ca.trust.anchors }).enrol({
         ref,
@@ -47,7 +47,7 @@ describe('two enrolments racing on one reference', () => {
 describe('two certConfs racing on one transaction', () => {
   it('one decides: an acceptance and a rejection sent at once never both take effect', async () => {
     const ca = await FakeCa.create();
-    const { ref, authCode } = ca.register('홍길동', '9001011234568');
+    const { ref, authCode } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
     const secret = Buffer.from(authCode);
     let certConf: Uint8Array | undefined;
     const enrolment = new CmpClient({

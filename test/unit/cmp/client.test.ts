@@ -50,7 +50,7 @@ async function world(options: { maxPolls?: number } = {}): Promise<World> {
   opened.push(ca);
   const sleep = vi.fn<(ms: number) => Promise<void>>(() => Promise.resolve());
   const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors, sleep, ...options });
-  const { ref, authCode } = ca.register('홍길동', '8001011234567', 'restricted');
+  const { ref, authCode } = ca.register('홍길동', '8001011234567', 'restricted', 'optional');
   return { ca, client, sleep, ref, secret: Buffer.from(authCode, 'utf8'), signer: newSigner() };
 }
 
@@ -223,7 +223,7 @@ describe('CmpClient against the fake CA: enrolment', () => {
       const ca = await FakeCa.create({ material });
       opened.push(ca);
       const client = new CmpClient({ transport: ca, anchors: ca.trust.anchors });
-      const { ref, authCode } = ca.register('홍길동', '8001011234567');
+      const { ref, authCode } = ca.register('홍길동', '8001011234567', 'restricted', 'optional');
       ca.failNext('waiting', { checkAfter: 30 });
       const controller = new AbortController();
       const pending = client.enrol({
