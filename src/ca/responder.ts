@@ -22,7 +22,10 @@ import {
   receivedCertRequests,
   type ReceivedCertRequest,
 } from '../cmp/certRequests.js';
+import { encodeTlv } from '../asn1/der.js';
+import { TypeAndValue } from '../cmp/asn1/crmf.js';
 import { decodePkiMessage, encodePkiMessage, type DecodedMessage } from '../cmp/message.js';
+import { cmpOid } from '../cmp/oids.js';
 import { protectMessage, verifyProtection, type Protector } from '../cmp/protection.js';
 import {
   defaultRandomNumRegInfoType,
@@ -129,7 +132,11 @@ export class CmpResponder {
         case 'rr':
           return await this.revoke(decoded);
         case 'genm':
-          return await this.respond(decoded, new PkiBody({ genp: [] }), this.signatureProtector());
+          return await this.respond(
+            decoded,
+            this.generalResponse(decoded),
+            this.signatureProtector(),
+          );
         default:
           throw new Refusal(['badRequest'], `${decoded.bodyType} is not served here`);
       }
@@ -147,6 +154,24 @@ export class CmpResponder {
       );
       return this.refuse(decoded, error);
     }
+  }
+
+  /**
+   * genp to a genm (RFC 4210 §5.3.19, RFC 9483 §4.3): the CA certificates (id-it-caCerts, RFC
+   * 9480 §4.3.1) when asked for them or for anything at all (an empty genm); other info types
+   * are not served and left out of the answer. Nothing secret: no authentication needed.
+   */
+  private generalResponse(decoded: DecodedMessage): PkiBody {
+    const asked = decoded.message.body.genm ?? [];
+    if (asked.length > 0 && !asked.some((itav) => itav.type === cmpOid.itCaCerts))
+      return new PkiBody({ genp: [] });
+    const caCerts = encodeTlv(0x30, [
+      new Uint8Array(this.ca.issuing.certificate.rawData),
+      new Uint8Array(this.ca.root.certificate.rawData),
+    ]);
+    return new PkiBody({
+      genp: [new TypeAndValue({ type: cmpOid.itCaCerts, value: new Uint8Array(caCerts).buffer })],
+    });
   }
 
   private async enrol(decoded: DecodedMessage): Promise<Buffer> {

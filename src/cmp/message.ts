@@ -5,6 +5,7 @@ import {
   parseDer,
   readChildren,
   type DerContext,
+  type Tlv,
 } from '../asn1/der.js';
 import { CmpMalformedError } from '../errors/index.js';
 import { PkiBody, PkiMessage, type PkiHeader } from './asn1/pkiMessage.js';
@@ -46,6 +47,7 @@ export function decodePkiMessage(bytes: Uint8Array): DecodedMessage {
   if (pvno?.tag !== 0x02 || pvno.content.length > 4)
     throw cmpDer.malformed('pvno is not a small INTEGER');
   const message = parseDer(bytes, PkiMessage, cmpDer, 'PKIMessage');
+  restoreEmptySequence(message.body, body);
   return {
     message,
     bodyType: bodyTypeOf(message.body),
@@ -65,6 +67,27 @@ export function protectedPartOf(header: PkiHeader, body: PkiBody): Buffer {
 /** DER of a PKIMessage. */
 export function encodePkiMessage(message: PkiMessage): Buffer {
   return Buffer.from(AsnConvert.serialize(message));
+}
+
+/** The PKIBody alternatives that are a SEQUENCE OF, by context tag number (RFC 4210 §5.1.2). */
+const sequenceOfAlternatives: Readonly<Record<number, BodyType>> = {
+  11: 'rr',
+  21: 'genm',
+  22: 'genp',
+  24: 'certConf',
+};
+
+/**
+ * @peculiar/asn1-schema leaves a CHOICE unset when the chosen alternative is an empty SEQUENCE
+ * OF, yet `[21] {}` is a valid genm (`openssl cmp -cmd genm` sends it: "send me what you have")
+ * and `[24] {}` a valid certConf. Such a body is read here from its tag.
+ */
+function restoreEmptySequence(parsed: PkiBody, body: Tlv): void {
+  if (Object.values(parsed).some((v) => v !== undefined)) return;
+  const name = (body.tag & 0xe0) === 0xa0 ? sequenceOfAlternatives[body.tag & 0x1f] : undefined;
+  const [inner, ...more] = readChildren(body.content, cmpDer);
+  if (name !== undefined && inner?.tag === 0x30 && inner.content.length === 0 && more.length === 0)
+    Object.assign(parsed, { [name]: [] });
 }
 
 /** Which alternative of the PKIBody CHOICE is set. */

@@ -15,6 +15,8 @@ export const cmpOid = {
   sha256WithRsa: '1.2.840.113549.1.1.11',
   rsaEncryption: '1.2.840.113549.1.1.1',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  /** id-it-caCerts (RFC 9480 §4.3.1): the CA certificates a client may trust. */
+  itCaCerts: '1.3.6.1.5.5.7.4.17',
 } as const;
 
 /** Hash names Node's crypto knows, by one-way-function OID. */

@@ -284,6 +284,19 @@ describe('kiosk ca serve refuses what it must', () => {
     expect(kur.output).toContain('renewal opens 30 days before expiry');
   });
 
+  it('genm gets a genp: the CA certificates when asked for anything, nothing for unknown types', () => {
+    // Issue 11 item 13: `openssl cmp -cmd genm` got a plain-text HTTP 400.
+    const genm = (extra: readonly string[]) =>
+      opensslCmp(ca, ['-cmd', 'genm', '-ref', '1234', '-secret', 'pass:any', ...extra]);
+    const all = genm([]);
+    expect(all.output).toContain('received GENP');
+    expect(all.output).toContain('genp contains ITAV of type: id-it-caCerts');
+    expect(all.status).toBe(0);
+    const other = genm(['-infotype', 'signKeyPairTypes']);
+    expect(other.output).toContain('received GENP');
+    expect(other.output).toContain('genp contains no ITAV');
+  });
+
   it('bytes that are no PKIMessage get 400, a huge body 413, another content type 415', async () => {
     expect((await post(Buffer.from('hello'))).status).toBe(400);
     expect((await post(new Uint8Array(300 * 1024))).status).toBe(413);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GeneralName } from '@peculiar/asn1-x509';
-import { PkiBody, PkiHeader } from '../../../src/cmp/asn1/pkiMessage.js';
+import { PkiBody, PkiHeader, PkiMessage } from '../../../src/cmp/asn1/pkiMessage.js';
 import { decodePkiMessage, encodePkiMessage } from '../../../src/cmp/message.js';
 import { protectMessage, verifyProtection } from '../../../src/cmp/protection.js';
 import { pbmKey } from '../../../src/cmp/pbm.js';
@@ -104,7 +104,7 @@ describe('messages the kiosk protects', () => {
     new PkiHeader({
       sender: new GeneralName({ rfc822Name: 'kiosk@branch' }),
       recipient: new GeneralName({ rfc822Name: 'ca@bank' }),
-      senderKID: secret('ref-1').buffer.slice(0) as ArrayBuffer,
+      senderKID: new Uint8Array(secret('ref-1')).buffer,
       transactionID: new Uint8Array(16).fill(7).buffer,
     });
 
@@ -119,6 +119,38 @@ describe('messages the kiosk protects', () => {
     await expect(verifyProtection(decoded, { secret: secret('s3cret!') })).rejects.toBeInstanceOf(
       CmpProtectionError,
     );
+  });
+
+  it.each([
+    ['genm', 'b5'],
+    ['certConf', 'b8'],
+  ] as const)(
+    'an empty %s (an empty SEQUENCE OF, [n] 30 00) decodes as that body, not as none',
+    async (body, tag) => {
+      // Issue 11 item 13: `openssl cmp -cmd genm` sends [21] {} and got a plain-text 400.
+      const message = await protectMessage(header(), new PkiBody({ [body]: [] }), {
+        kind: 'pbm',
+        secret: secret('s3cret'),
+      });
+      const der = encodePkiMessage(message);
+      expect(der.includes(Buffer.from(`${tag}023000`, 'hex'))).toBe(true);
+      const decoded = decodePkiMessage(der);
+      expect(decoded.bodyType).toBe(body);
+      expect(decoded.message.body[body]).toEqual([]);
+      await expect(verifyProtection(decoded, { secret: secret('s3cret') })).resolves.toBe('pbm');
+    },
+  );
+
+  it('a body of no alternative, or an empty SEQUENCE under an unknown tag, stays malformed', () => {
+    const message = encodePkiMessage(
+      new PkiMessage({ header: header(), body: new PkiBody({ genm: [] }) }),
+    );
+    // [21] → [30]: no PKIBody alternative has that number.
+    const bad = Buffer.from(message);
+    const at = bad.lastIndexOf(Buffer.from('b5023000', 'hex'));
+    expect(at).toBe(bad.length - 4);
+    bad[at] = 0xbe;
+    expect(() => decodePkiMessage(bad)).toThrow(CmpMalformedError);
   });
 
   it('signature-protected: the signer certificate travels first in extraCerts', async () => {
