@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } fr
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { issuingPolicyOid } from '../npki/policies.js';
 import { CaExistsError, CaSetupError } from '../errors/index.js';
 import { nodeCrypto, rsaSha256, x509 } from '../crypto/x509.js';
 
@@ -57,14 +58,10 @@ export async function initCa(
   if (existsSync(join(dir, files.config))) throw new CaExistsError(dir);
   await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   const years = (n: number): Date => new Date(now.getTime() + n * 365 * 86_400_000);
-  const root = await selfSigned(
-    `C=KR, O=${caName}, OU=Kiosk Demo, CN=${caName} Kiosk Demo Root CA`,
-    now,
-    years(20),
-  );
+  const root = await selfSigned(demoName(caName, `${caName} Kiosk Demo Root CA`), now, years(20));
   const issuing = await issued(
     root,
-    `C=KR, O=${caName}, OU=Kiosk Demo, CN=${caName} Kiosk Demo Issuing CA`,
+    demoName(caName, `${caName} Kiosk Demo Issuing CA`),
     now,
     years(10),
     {
@@ -73,11 +70,14 @@ export async function initCa(
         x509.KeyUsageFlags.keyCertSign |
         x509.KeyUsageFlags.cRLSign |
         x509.KeyUsageFlags.digitalSignature,
+      // The policies it issues under (RFC 5280 §6.1.3 (d)): a relying party that requires one,
+      // `openssl verify -explicit_policy -policy OID`, accepts the chain (issue 11 item 11).
+      policies: [issuingPolicyOid(caName, 'restricted'), issuingPolicyOid(caName, 'general')],
     },
   );
   const raEncryption = await issued(
     root,
-    `C=KR, O=${caName}, OU=Kiosk Demo, CN=${raName} RA Encryption`,
+    demoName(caName, `${raName} RA Encryption`),
     now,
     years(10),
     {
@@ -170,6 +170,16 @@ function signingKeyOf(privateKey: KeyObject): Promise<CryptoKey> {
   return nodeCrypto.subtle.importKey('pkcs8', der, rsaSha256, false, ['sign']);
 }
 
+/** `C=KR, O=<CA>, OU=Kiosk Demo, CN=…`, C a PrintableString, the rest UTF8String as yessign's. */
+function demoName(caName: string, commonName: string): x509.Name {
+  return new x509.Name([
+    { C: [{ printableString: 'KR' }] },
+    { O: [{ utf8String: caName }] },
+    { OU: [{ utf8String: 'Kiosk Demo' }] },
+    { CN: [{ utf8String: commonName }] },
+  ]);
+}
+
 async function newIdentity(): Promise<{
   privateKey: KeyObject;
   signingKey: CryptoKey;
@@ -183,7 +193,7 @@ async function newIdentity(): Promise<{
   };
 }
 
-async function selfSigned(name: string, notBefore: Date, notAfter: Date): Promise<CaIdentity> {
+async function selfSigned(name: x509.Name, notBefore: Date, notAfter: Date): Promise<CaIdentity> {
   const keys = await newIdentity();
   const publicKey = await nodeCrypto.subtle.importKey(
     'spki',
@@ -216,17 +226,19 @@ async function selfSigned(name: string, notBefore: Date, notAfter: Date): Promis
 
 async function issued(
   issuer: CaIdentity,
-  name: string,
+  name: x509.Name,
   notBefore: Date,
   notAfter: Date,
-  role: { ca: boolean; usages: x509.KeyUsageFlags },
+  role: { ca: boolean; usages: x509.KeyUsageFlags; policies?: readonly string[] },
 ): Promise<CaIdentity> {
   const keys = await newIdentity();
+  const policies =
+    role.policies === undefined ? [] : [new x509.CertificatePolicyExtension([...role.policies])];
   const certificate = await x509.X509CertificateGenerator.create(
     {
       serialNumber: randomSerial(),
       subject: name,
-      issuer: issuer.certificate.subject,
+      issuer: issuer.certificate.subjectName,
       notBefore,
       notAfter,
       publicKey: keys.publicKey,
@@ -237,6 +249,7 @@ async function issued(
         new x509.KeyUsagesExtension(role.usages, true),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, nodeCrypto),
         await x509.AuthorityKeyIdentifierExtension.create(issuer.certificate, false, nodeCrypto),
+        ...policies,
       ],
     },
     nodeCrypto,

@@ -22,7 +22,7 @@ export async function generateCrl(ca: CaMaterial, db: CaDatabase, now: Date): Pr
   const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const crl = await x509.X509CrlGenerator.create(
     {
-      issuer: ca.issuing.certificate.subject,
+      issuer: ca.issuing.certificate.subjectName,
       thisUpdate,
       nextUpdate: new Date(thisUpdate.getTime() + crlLifetimeMs),
       signingKey: ca.issuing.signingKey,

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
+  AuthorityKeyIdentifier,
+  Certificate,
   CertificatePolicies,
   DisplayText,
+  GeneralName,
+  KeyIdentifier,
   PolicyInformation,
   PolicyQualifierInfo,
   UserNotice,
-  type Certificate,
 } from '@peculiar/asn1-x509';
 import { nodeCrypto, rsaSha256, x509 } from '../crypto/x509.js';
 import { randomSerial, type CaMaterial } from './caFiles.js';
@@ -46,7 +49,7 @@ export async function issueEndEntity(
     ),
     new x509.Extension('2.5.29.32', true, policiesDer(request.policyOid)),
     await x509.SubjectKeyIdentifierExtension.create(request.publicKey, false, nodeCrypto),
-    await x509.AuthorityKeyIdentifierExtension.create(ca.issuing.certificate, false, nodeCrypto),
+    new x509.Extension('2.5.29.35', false, authorityKeyIdentifierDer(ca)),
   ];
   if (request.subjectAltName !== undefined) {
     extensions.push(new x509.Extension('2.5.29.17', false, request.subjectAltName));
@@ -54,17 +57,19 @@ export async function issueEndEntity(
   if (request.crlUrl !== undefined) {
     extensions.push(new x509.CRLDistributionPointsExtension([request.crlUrl]));
   }
+  // As the real yessign certificate encodes them: C PrintableString, the rest UTF8String.
+  const subject = new x509.Name([
+    { C: [{ printableString: 'kr' }] },
+    { O: [{ utf8String: ca.caName }] },
+    { OU: [{ utf8String: 'personal4IB' }] },
+    { OU: [{ utf8String: ca.raName }] },
+    { CN: [{ utf8String: request.commonName }] },
+  ]);
   return x509.X509CertificateGenerator.create(
     {
       serialNumber: randomSerial(),
-      subject: [
-        { C: ['kr'] },
-        { O: [ca.caName] },
-        { OU: ['personal4IB'] },
-        { OU: [ca.raName] },
-        { CN: [request.commonName] },
-      ],
-      issuer: ca.issuing.certificate.subject,
+      subject,
+      issuer: ca.issuing.certificate.subjectName,
       notBefore,
       notAfter,
       publicKey: request.publicKey,
@@ -100,6 +105,24 @@ export function subjectAltNameOf(certificate: Certificate): Uint8Array<ArrayBuff
   return ext === undefined ? undefined : new Uint8Array(ext.extnValue.buffer);
 }
 
+/**
+ * The AKI as the real yessign certificate carries it: the issuing CA's key identifier, and its
+ * issuer's name and its serial number (RFC 5280 §4.2.1.1), which @peculiar/x509 builds one or
+ * the other of, not both.
+ */
+function authorityKeyIdentifierDer(ca: CaMaterial): ArrayBuffer {
+  const issuing = AsnConvert.parse(ca.issuing.certificate.rawData, Certificate);
+  const ski = ca.issuing.certificate.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (ski === null) throw new Error('the issuing CA certificate has no subject key identifier');
+  return AsnConvert.serialize(
+    new AuthorityKeyIdentifier({
+      keyIdentifier: new KeyIdentifier(Buffer.from(ski.keyId, 'hex')),
+      authorityCertIssuer: [new GeneralName({ directoryName: issuing.tbsCertificate.issuer })],
+      authorityCertSerialNumber: issuing.tbsCertificate.serialNumber,
+    }),
+  );
+}
+
 function policiesDer(policyOid: string): ArrayBuffer {
   return AsnConvert.serialize(
     new CertificatePolicies([
@@ -109,7 +132,9 @@ function policiesDer(policyOid: string): ArrayBuffer {
           new PolicyQualifierInfo({
             policyQualifierId: '1.3.6.1.5.5.7.2.2',
             qualifier: AsnConvert.serialize(
-              new UserNotice({ explicitText: new DisplayText({ utf8String: userNotice }) }),
+              // BMPString, as the real yessign certificate's (X.509 allows it; RFC 5280 §4.2.1.4
+              // prefers UTF8String, but Korean clients were written against the real ones).
+              new UserNotice({ explicitText: new DisplayText({ bmpString: userNotice }) }),
             ),
           }),
           new PolicyQualifierInfo({

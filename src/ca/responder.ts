@@ -37,7 +37,7 @@ import { softwareSigner } from '../crypto/signer.js';
 import { nodeCrypto, x509 } from '../crypto/x509.js';
 import { CmpProtectionError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
-import { policyOidFor } from '../npki/policies.js';
+import { issuingPolicyOid } from '../npki/policies.js';
 import { computeVid, identifyDataGeneralName } from '../npki/vid.js';
 import type { CaMaterial } from './caFiles.js';
 import type { CaDatabase, CertificateRecord, TransactionRecord } from './database.js';
@@ -568,12 +568,7 @@ export class CmpResponder {
   }
 
   private policyOid(profile: 'restricted' | 'general'): string {
-    // A CA outside the DESIGN §4.4 table issues under yessign's OIDs: this is a demo CA.
-    return (
-      policyOidFor(this.ca.caName, profile) ??
-      policyOidFor('yessign', profile) ??
-      '1.2.410.200005.1.1.1'
-    );
+    return issuingPolicyOid(this.ca.caName, profile);
   }
 
   private async certificateResponse(

@@ -83,3 +83,11 @@ export function policyInfo(policyOid: string): PolicyInfo {
 export function policyOidFor(ca: string, usage: Exclude<Usage, 'unknown'>): string | undefined {
   return table.find((p) => p.ca?.toLowerCase() === ca.toLowerCase() && p.usage === usage)?.oid;
 }
+
+/**
+ * The policy OID the embedded CA issues a profile under: its own CA's when DESIGN §4.4 lists it,
+ * else yessign's (a demo CA under another name still issues what Korean clients recognise).
+ */
+export function issuingPolicyOid(ca: string, usage: Exclude<Usage, 'unknown'>): string {
+  return policyOidFor(ca, usage) ?? policyOidFor('yessign', usage) ?? '1.2.410.200005.1.1.1';
+}

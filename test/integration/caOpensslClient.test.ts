@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificatePolicies, UserNotice } from '@peculiar/asn1-x509';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { x509 } from '../../src/crypto/x509.js';
 import { cmpIrArgs } from '../../scripts/lib/openssl.mjs';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk } from '../support/kiosk.js';
@@ -68,6 +71,39 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     expect(text).toContain(`URI:http://${ca.server}/crl`);
     expect(text).not.toContain(':0/crl');
     expect(text).toMatch(/Digital Signature, Non Repudiation/);
+
+    // Issue 11 item 11: a relying party requiring the restricted policy accepts the chain.
+    expect(
+      opensslOk([
+        'verify',
+        '-CAfile',
+        ca.chain,
+        '-explicit_policy',
+        '-policy',
+        '1.2.410.200005.1.1.4',
+        cert,
+      ]),
+    ).toContain(': OK');
+    // Item 12: encoded as the real yessign test certificate is (fixtures/npki).
+    const asn1 = opensslOk(['asn1parse', '-in', cert, '-i']);
+    expect(asn1).toMatch(/PRINTABLESTRING\s+:kr\n/);
+    for (const value of ['yessign', 'personal4IB', 'KIOSK'])
+      expect(asn1).toMatch(new RegExp(`UTF8STRING\\s+:${value}\\n`));
+    expect(asn1).not.toMatch(/PRINTABLESTRING\s+:(yessign|personal4IB)/);
+    const policies = new x509.X509Certificate(readFileSync(cert, 'utf8')).getExtension('2.5.29.32');
+    const [policy] = AsnConvert.parse(policies?.value ?? new ArrayBuffer(0), CertificatePolicies);
+    const notice = policy?.policyQualifiers?.find(
+      (q) => q.policyQualifierId === '1.3.6.1.5.5.7.2.2',
+    );
+    const explicitText = AsnConvert.parse(
+      notice?.qualifier ?? new ArrayBuffer(0),
+      UserNotice,
+    ).explicitText;
+    expect(explicitText?.bmpString).toMatch(/키오스크/);
+    expect(explicitText?.utf8String).toBeUndefined();
+    expect(text).toMatch(
+      /Authority Key Identifier:\s+keyid:[0-9A-F:]+\s+DirName:.*Root CA\s+serial:/,
+    );
   });
 
   it('ir without R on a registration that requires a VID is refused, naming R', () => {
