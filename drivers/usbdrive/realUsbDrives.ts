@@ -45,6 +45,8 @@ export interface RealUsbDrivesOptions {
    * that in a branch no file of the kiosk's own can be formatted or written as a "drive".
    */
   readonly allowImageFiles?: boolean;
+  /** The folder image files must be in (`usb.imageFolder`); outside it no file is a drive. */
+  readonly imageFolder?: string;
   readonly sysRoot?: string;
   readonly procMounts?: string;
   /** USB hotplug, for watch(); without it watch() reports nothing. */
@@ -112,10 +114,12 @@ export class RealUsbDrives implements UsbDriveDriver {
     if (this.options.allowImageFiles !== true)
       throw new UnsafeDriveError(device, link.isFile() ? ['imagesNotAllowed'] : ['notImageFile']);
     // An image file: judged by lstat of the path given (a link is not an image), in its real folder.
+    const folder = this.options.imageFolder;
     const verdict = checkImageSafety(
       join(await realpath(dirname(device)), basename(device)),
       link,
       this.options.maxBytes,
+      folder === undefined ? undefined : await realpath(folder).catch(() => undefined),
     );
     if (!verdict.ok) throw new UnsafeDriveError(device, verdict.problems);
     const identity: DriveIdentity = {

@@ -87,13 +87,15 @@ export interface ImageStat {
   isBlockDevice(): boolean;
   isCharacterDevice(): boolean;
   readonly size: number;
+  /** Names the file has: more than one is a hard link to something that may matter. */
+  readonly nlink: number;
 }
 
 /**
  * Why an image file is refused. `notImageFile` matches DriveProblem (src/errors/usbDrive.ts);
  * `because` in the verdict says which of the rules it broke.
  */
-export type ImageProblem = 'notImageFile' | 'tooLarge';
+export type ImageProblem = 'notImageFile' | 'tooLarge' | 'outsideImageFolder' | 'linkedImage';
 
 /** Why a path is not an image file. */
 export type NotImageFileBecause = 'symlink' | 'device' | 'notRegularFile' | 'systemPath';
@@ -117,18 +119,27 @@ const systemTrees = ['/proc', '/sys', '/dev'];
 /**
  * Whether the kiosk may use `path` as a drive image (tests, labs: DESIGN §3.4 "the device is an
  * image file"). `stat` must come from lstat, so that a symlink is seen as one: the image must be a
- * regular file, not a link and not a device, outside /proc, /sys and /dev, and at most `maxBytes`.
+ * regular file, not a link and not a device, outside /proc, /sys and /dev, and at most `maxBytes`,
+ * with one name only, inside `imageFolder` (a real path; none configured: no image anywhere).
  * Links in the folders above are not seen by lstat: pass the real path of the folder.
  */
 export function checkImageSafety(
   path: string,
   stat: ImageStat,
   maxBytes: number,
+  imageFolder: string | undefined,
 ): ImageSafetyVerdict {
   const problems: ImageProblem[] = [];
   const because = notImageFileBecause(path, stat);
   if (because !== undefined) problems.push('notImageFile');
   if (!(stat.size <= maxBytes)) problems.push('tooLarge');
+  // Issue 11 item 15: a hard link to a 40 MB database was formatted. An image lives in the one
+  // folder set aside for images, under no other name.
+  const inside =
+    imageFolder === undefined ? undefined : posix.join(posix.resolve(imageFolder), '/');
+  if (inside === undefined || !posix.resolve(path).startsWith(inside))
+    problems.push('outsideImageFolder');
+  if (stat.isFile() && stat.nlink !== 1) problems.push('linkedImage');
   if (problems.length === 0) return { ok: true };
   return because === undefined ? { ok: false, problems } : { ok: false, problems, because };
 }

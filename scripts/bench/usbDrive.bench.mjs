@@ -36,7 +36,12 @@ export async function run() {
       signKey: new Uint8Array(readFileSync(join(fixture, 'signPri.key'))),
     };
     const kioskWith = (fileAccess) => {
-      const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true, fileAccess });
+      const driver = new RealUsbDrives({
+        maxBytes: 128 * mib,
+        allowImageFiles: true,
+        imageFolder: dir,
+        fileAccess,
+      });
       return async () => {
         fresh();
         const drive = await driver.open(image);

@@ -3,7 +3,8 @@ import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
 import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { UsageError } from '../errors/index.js';
 import { displaySafe } from '../text/displaySafe.js';
-import type { CliContext } from './context.js';
+import { resolve } from 'node:path';
+import { kioskHome, type CliContext } from './context.js';
 import { writeJson, writeLines } from './output.js';
 
 /** The machine's USB drives, with the configured safety limits (DESIGN §3.4). */
@@ -12,6 +13,7 @@ export function usbDrives(ctx: CliContext): UsbDriveDriver {
     maxBytes: ctx.config.usb.maxBytes,
     allowLoopDevices: ctx.config.usb.allowLoopDevices,
     allowImageFiles: ctx.config.usb.allowImageFiles,
+    imageFolder: resolve(kioskHome(), ctx.config.usb.imageFolder),
     fileAccess: ctx.config.usb.fileAccess,
     toolTimeoutMs: ctx.config.usb.toolTimeoutMs,
   });

@@ -72,6 +72,8 @@ export const configSchema = z
         allowLoopDevices: z.boolean().default(false),
         /** FAT image files count as drives (labs, tests and the demo only). */
         allowImageFiles: z.boolean().default(false),
+        /** The only folder image files may be in; relative to the kiosk home. */
+        imageFolder: z.string().min(1).default('var/images'),
         /** The volume label `kiosk usb format` writes (FAT: up to 11 characters). */
         formatLabel: z
           .string()

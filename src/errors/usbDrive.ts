@@ -12,6 +12,8 @@ export type DriveProblem =
   | 'readOnly'
   | 'notImageFile'
   | 'imagesNotAllowed'
+  | 'outsideImageFolder'
+  | 'linkedImage'
   | 'missing';
 
 const problemText: Readonly<Record<DriveProblem, string>> = {
@@ -24,6 +26,8 @@ const problemText: Readonly<Record<DriveProblem, string>> = {
   readOnly: 'it is read-only',
   notImageFile: 'it is neither a block device nor a regular image file',
   imagesNotAllowed: 'it is an image file, and usb.allowImageFiles is off',
+  outsideImageFolder: 'it is an image file outside usb.imageFolder',
+  linkedImage: 'it is an image file with another name too (a hard link)',
   missing: 'it does not exist',
 };
 

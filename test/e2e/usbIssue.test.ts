@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issueArgs, register, startCa, type RunningCa } from '../support/caServer.js';
@@ -22,9 +30,11 @@ const home = tempDir('home-');
 const outputs: string[] = [];
 const secrets: string[] = [holder.password, holder.idn, other.idn];
 const config = join(tempDir('conf-'), 'kiosk.yaml');
+/** The one folder image files may be in (usb.imageFolder). */
+const images = tempDir('images-');
 writeFileSync(
   config,
-  `usb:\n  maxBytes: ${String(128 * mib)}\n  allowImageFiles: true\nnpki:\n  renewalWindowDays: 365\n`,
+  `usb:\n  maxBytes: ${String(128 * mib)}\n  allowImageFiles: true\n  imageFolder: ${images}\nnpki:\n  renewalWindowDays: 365\n`,
 );
 
 function kiosk(args: readonly string[]): KioskRun {
@@ -33,8 +43,8 @@ function kiosk(args: readonly string[]): KioskRun {
   return run;
 }
 
-function image(bytes: number): string {
-  const path = join(tempDir('usb-'), 'stick.img');
+function image(bytes: number, folder = mkdtempSync(join(images, 'usb-'))): string {
+  const path = join(folder, 'stick.img');
   writeFileSync(path, '');
   truncateSync(path, bytes);
   return path;
@@ -53,7 +63,8 @@ interface Issued {
 describe('kiosk cert issue --storage usb:IMAGE', () => {
   let ca: RunningCa;
   beforeAll(async () => {
-    ca = await startCa();
+    // A renewal here renews a fresh certificate: the CA's own window (issue 11 item 3) allows it.
+    ca = await startCa('yessign', {}, { npki: { renewalWindowDays: 365 } });
   });
   const issue = (device: string, who: { name: string; idn: string }, extra: string[] = []) => {
     const { ref, authCode } = register(ca, who.name, who.idn);
@@ -240,6 +251,34 @@ describe('kiosk cert issue --storage usb:IMAGE', () => {
       'USB_UNSAFE',
       /neither a block device nor a regular image file/,
     );
+  });
+
+  it('an image outside usb.imageFolder, a hard link and a symlink are never formatted', () => {
+    // Issue 11 item 15, its reproduction: a hard link to a database was formatted as a drive.
+    const database = join(tempDir('state-'), 'kiosk.sqlite');
+    writeFileSync(database, randomBytes(64 * 1024));
+    const before = readFileSync(database);
+    const outside = image(64 * mib, tempDir('elsewhere-'));
+    expectError(
+      kiosk(['usb', 'format', outside, '--yes']),
+      'USB_UNSAFE',
+      /outside usb\.imageFolder/,
+    );
+    const hardLink = join(mkdtempSync(join(images, 'link-')), 'stick.img');
+    linkSync(database, hardLink);
+    expectError(
+      kiosk(['usb', 'format', hardLink, '--yes']),
+      'USB_UNSAFE',
+      /another name too \(a hard link\)/,
+    );
+    const symlink = join(mkdtempSync(join(images, 'sym-')), 'stick.img');
+    symlinkSync(image(64 * mib), symlink);
+    expectError(
+      kiosk(['usb', 'format', symlink, '--yes']),
+      'USB_UNSAFE',
+      /neither a block device nor a regular image file/,
+    );
+    expect(readFileSync(database).equals(before)).toBe(true);
   });
 
   it.skipIf(!canLoop)(

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { tempDir } from '../support/tempDir.js';
@@ -22,7 +22,12 @@ function image(dir: string, name: string, bytes: number): string {
 for (const fileAccess of ['in-process', 'mtools'] as const) {
   usbDriveContractSuite(`image files through mkfs.vfat, files ${fileAccess}`, () => {
     const dir = tempDir('usb-images-');
-    const driver = new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true, fileAccess });
+    const driver = new RealUsbDrives({
+      maxBytes: 128 * mib,
+      allowImageFiles: true,
+      imageFolder: dir,
+      fileAccess,
+    });
     return Promise.resolve({
       driver,
       blank: image(dir, 'stick.img', 64 * mib),
@@ -59,6 +64,15 @@ function attach(path: string): string {
   },
 );
 
+/** An image file as a drive, its own folder being the image folder (usb.imageFolder). */
+function openImage(path: string) {
+  return new RealUsbDrives({
+    maxBytes: 128 * mib,
+    allowImageFiles: true,
+    imageFolder: dirname(path),
+  }).open(path);
+}
+
 function skipSuite(name: string): void {
   describe.skip(`${name} (skipped: losetup cannot attach loop devices here, not root?)`, () => {
     it('needs losetup', () => undefined);
@@ -68,9 +82,7 @@ function skipSuite(name: string): void {
 describe('a visitor’s own files on a FAT image', () => {
   it('a file named NPKI in the way is kept: the write fails, nothing is overwritten', async () => {
     const stick = image(tempDir('usb-own-'), 'stick.img', 64 * mib);
-    const drive = await new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true }).open(
-      stick,
-    );
+    const drive = await openImage(stick);
     await drive.format('KIOSK');
     const own = join(tempDir('own-'), 'NPKI');
     writeFileSync(own, 'the visitor’s own notes');
@@ -111,9 +123,7 @@ describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
   it('writes the pair inside the partition: the MBR is kept, fsck and mtools read the pair there', async () => {
     const stick = partitioned();
     const mbrBefore = readFileSync(stick).subarray(0, 512);
-    const drive = await new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true }).open(
-      stick,
-    );
+    const drive = await openImage(stick);
     const pair = yessignPair();
     await drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false });
     const bytes = readFileSync(stick);
@@ -142,9 +152,7 @@ describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
       stdio: 'pipe',
     });
     const before = readFileSync(stick);
-    const drive = await new RealUsbDrives({ maxBytes: 128 * mib, allowImageFiles: true }).open(
-      stick,
-    );
+    const drive = await openImage(stick);
     const pair = yessignPair();
     await expect(
       drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false }),

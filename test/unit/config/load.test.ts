@@ -42,6 +42,7 @@ describe('configuration', () => {
         maxBytes: 256 * 1024 ** 3,
         allowLoopDevices: false,
         allowImageFiles: false,
+        imageFolder: 'var/images',
         formatLabel: 'NPKI',
         fileAccess: 'in-process',
         toolTimeoutMs: 30_000,

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMounts, type MountEntry } from '../../../../drivers/usbdrive/mounts.js';
@@ -161,11 +161,11 @@ describe('checkImageSafety', () => {
   mkdirSync(join(folder, 'dir.img'));
 
   it('passes a regular file within the limit', () => {
-    expect(checkImageSafety(image, lstatSync(image), 4096)).toEqual({ ok: true });
+    expect(checkImageSafety(image, lstatSync(image), 4096, folder)).toEqual({ ok: true });
   });
 
   it('refuses a file over the limit', () => {
-    expect(checkImageSafety(image, lstatSync(image), 4095)).toEqual({
+    expect(checkImageSafety(image, lstatSync(image), 4095, folder)).toEqual({
       ok: false,
       problems: ['tooLarge'],
     });
@@ -176,9 +176,9 @@ describe('checkImageSafety', () => {
     ['a folder', join(folder, 'dir.img'), 'notRegularFile'],
     ['a character device', '/dev/null', 'device'],
   ])('refuses %s', (_, path, because) => {
-    expect(checkImageSafety(path, lstatSync(path), 1 << 30)).toEqual({
+    expect(checkImageSafety(path, lstatSync(path), 1 << 30, folder)).toEqual({
       ok: false,
-      problems: ['notImageFile'],
+      problems: path === '/dev/null' ? ['notImageFile', 'outsideImageFolder'] : ['notImageFile'],
       because,
     });
   });
@@ -190,15 +190,44 @@ describe('checkImageSafety', () => {
       isBlockDevice: () => kind === 'block',
       isCharacterDevice: () => false,
       size: 0,
+      nlink: 1,
     });
-    expect(checkImageSafety('/dev/sdb', stat('block'), 1)).toMatchObject({ because: 'device' });
+    expect(checkImageSafety('/dev/sdb', stat('block'), 1, '/dev')).toMatchObject({
+      because: 'device',
+    });
     for (const path of ['/proc/sysrq-trigger', '/sys/block/sdb/device/delete', '/dev/shm/x.img']) {
-      expect(checkImageSafety(path, stat('file'), 1), path).toEqual({
+      expect(checkImageSafety(path, stat('file'), 1, '/'), path).toEqual({
         ok: false,
         problems: ['notImageFile'],
         because: 'systemPath',
       });
     }
-    expect(checkImageSafety('/procfs/x.img', stat('file'), 1)).toEqual({ ok: true });
+    expect(checkImageSafety('/procfs/x.img', stat('file'), 1, '/procfs')).toEqual({ ok: true });
+  });
+
+  it('refuses an image outside the image folder, or with none configured', () => {
+    // Issue 11 item 15: any regular file could be formatted as a "drive".
+    const elsewhere = join(tempDir('not-images-'), 'drive.img');
+    writeFileSync(elsewhere, new Uint8Array(4096));
+    const refused = { ok: false, problems: ['outsideImageFolder'] };
+    expect(checkImageSafety(elsewhere, lstatSync(elsewhere), 4096, folder)).toEqual(refused);
+    expect(checkImageSafety(image, lstatSync(image), 4096, undefined)).toEqual(refused);
+    // A folder whose name merely starts like the image folder's is another folder.
+    const sibling = `${folder}-x`;
+    mkdirSync(sibling);
+    writeFileSync(join(sibling, 'a.img'), new Uint8Array(16));
+    const path = join(sibling, 'a.img');
+    expect(checkImageSafety(path, lstatSync(path), 4096, folder)).toEqual(refused);
+  });
+
+  it('refuses an image with a second name (a hard link to it, or it a link to another file)', () => {
+    const target = join(folder, 'database.sqlite');
+    writeFileSync(target, new Uint8Array(4096));
+    const linked = join(folder, 'linked.img');
+    linkSync(target, linked);
+    expect(checkImageSafety(linked, lstatSync(linked), 4096, folder)).toEqual({
+      ok: false,
+      problems: ['linkedImage'],
+    });
   });
 });
