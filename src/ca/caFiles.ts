@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { issuingPolicyOid } from '../npki/policies.js';
 import { CaExistsError, CaSetupError } from '../errors/index.js';
@@ -102,10 +102,28 @@ export async function initCa(
     join(dir, files.config),
     JSON.stringify({ version: 1, caName, raName, created: now.toISOString() }, null, 2) + '\n',
   );
+  await lockDown(dir);
+}
+
+/**
+ * The CA folder 0700 and everything in it 0600 (its keys 0700), whatever existed before: a
+ * folder made earlier with 0755 left ca.sqlite, which holds sealed codes and certificates,
+ * readable by all (issue 11 item 17). SQLite gives its -wal and -shm files the database's mode.
+ */
+async function lockDown(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (entries === undefined) return; // loadCa reports the missing folder
+  await chmod(dir, 0o700);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await lockDown(path);
+    else if (entry.isFile()) await chmod(path, 0o600);
+  }
 }
 
 /** Loads the CA in `dir`; CaSetupError naming what is missing or wrong. */
 export async function loadCa(dir: string): Promise<CaMaterial> {
+  await lockDown(dir);
   const read = async (name: string): Promise<Buffer> => {
     try {
       return await readFile(join(dir, name));

@@ -1,4 +1,5 @@
 import { createHmac, randomInt } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { seal, unseal } from './seal.js';
 import { defaultLockout, lockoutDelay, type LockoutPolicy } from './lockout.js';
@@ -135,6 +136,8 @@ export class CaDatabase {
     path: string,
     private readonly sealKey: Buffer,
   ) {
+    // Created owner-only: SQLite makes its -wal and -shm files with the database's mode.
+    if (path !== ':memory:') closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');

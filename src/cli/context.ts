@@ -32,6 +32,7 @@ export async function createContext(configFile: string | undefined): Promise<Cli
   const log = createLogger({
     level: config.log.level,
     destination: file === null ? null : isAbsolute(file) ? file : join(home, file),
+    rotation: { maxBytes: config.log.maxBytes, keep: config.log.keep },
   });
   return { config, log, now: () => new Date(), stdout: process.stdout };
 }

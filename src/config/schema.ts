@@ -27,6 +27,15 @@ export const configSchema = z
           .default('info'),
         /** JSON-lines log file; relative paths are relative to the kiosk home. Null: no log file. */
         file: z.string().min(1).nullable().default('var/log/kiosk.jsonl'),
+        /** The log file is set aside (FILE.1, …) when it passes this many bytes. */
+        maxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(2 ** 40)
+          .default(10 * 1024 * 1024),
+        /** Old log files kept; the oldest beyond this is removed. */
+        keep: z.number().int().min(0).max(100).default(5),
       })
       .strict()
       .prefault({}),

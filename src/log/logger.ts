@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import {
-  destination,
   pino,
   stdTimeFunctions,
   type DestinationStream,
@@ -10,6 +7,7 @@ import {
 } from 'pino';
 import { LogUnwritableError } from '../errors/index.js';
 import { maskResidentNumbers, redactSecrets } from './redact.js';
+import { rotatingFile, type Rotation } from './rotatingFile.js';
 
 export type { Logger } from 'pino';
 
@@ -18,7 +16,12 @@ export interface LoggerOptions {
   readonly level: LevelWithSilent;
   /** A JSON-lines file, or a stream (tests); null: nothing is written. */
   readonly destination: string | DestinationStream | null;
+  /** For a file: when it is set aside, and how many old ones are kept. */
+  readonly rotation?: Rotation;
 }
+
+/** `log.maxBytes` and `log.keep` by default. */
+export const defaultRotation: Rotation = { maxBytes: 10 * 1024 * 1024, keep: 5 };
 
 /**
  * A structured JSON-lines logger (pino) whose every record passes through redactSecrets, and
@@ -29,8 +32,7 @@ export function createLogger(options: LoggerOptions): Logger {
   let stream: DestinationStream;
   if (typeof options.destination === 'string') {
     try {
-      mkdirSync(dirname(options.destination), { recursive: true });
-      stream = destination({ dest: options.destination, append: true, sync: true });
+      stream = rotatingFile(options.destination, options.rotation ?? defaultRotation);
     } catch (cause) {
       throw new LogUnwritableError(options.destination, { cause });
     }

@@ -20,7 +20,7 @@ describe('configuration', () => {
     expect(defaultConfig()).toEqual({
       language: 'ko',
       npki: { writeFormat: 'pbes2', iterations: 2048, renewalWindowDays: 30 },
-      log: { level: 'info', file: 'var/log/kiosk.jsonl' },
+      log: { level: 'info', file: 'var/log/kiosk.jsonl', maxBytes: 10 * 1024 * 1024, keep: 5 },
       ca: {
         transactionTimeoutMs: 300_000,
         lockoutBaseMs: 1000,
@@ -60,6 +60,8 @@ describe('configuration', () => {
     expect(parseConfig('{"log": {"file": null}}', 'k.json').log).toEqual({
       level: 'info',
       file: null,
+      maxBytes: 10 * 1024 * 1024,
+      keep: 5,
     });
   });
 

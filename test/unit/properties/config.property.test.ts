@@ -88,7 +88,7 @@ const valueOr = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
 const knownKeys = {
   root: ['language', 'npki', 'log', 'stateDir'],
   npki: ['writeFormat', 'iterations', 'renewalWindowDays'],
-  log: ['level', 'file'],
+  log: ['level', 'file', 'maxBytes', 'keep'],
 } as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -131,6 +131,8 @@ const logLike = withExtras(
     {
       level: valueOr(fc.constantFrom(...logLevels)),
       file: valueOr(fc.oneof(fc.constant(null), fc.string({ minLength: 1, maxLength: 20 }))),
+      maxBytes: valueOr(fc.integer({ min: 64 * 1024, max: 2 ** 40 })),
+      keep: valueOr(fc.integer({ min: 0, max: 100 })),
     },
     { requiredKeys: [] },
   ),
@@ -229,6 +231,8 @@ function expectedProblems(raw: Record<string, unknown>): string[] {
   section('log', raw.log, knownKeys.log, {
     level: (v) => typeof v === 'string' && logLevels.includes(v),
     file: (v) => v === null || (typeof v === 'string' && v !== ''),
+    maxBytes: (v) => isInt(v, 64 * 1024, 2 ** 40),
+    keep: (v) => isInt(v, 0, 100),
   });
   return [...problems].sort();
 }
