@@ -18,24 +18,36 @@ export function lockoutDelay(failures: number, policy: LockoutPolicy): number {
 }
 
 /**
- * Failures against references the database does not hold, kept in memory so that an unknown
- * reference locks exactly as a known one does: the answers must not tell them apart. Bounded:
- * past `capacity` entries the oldest is dropped (a lock on a reference that does not exist
- * protects nothing).
+ * Failures counted in memory, by a key: references the database does not hold (so that an
+ * unknown reference locks exactly as a known one does: the answers must not tell them apart), and
+ * client addresses (item 5: locks per source as well as per reference, so one client cannot try
+ * one code against each of many references). `free` failures pass before a key waits at all (a
+ * branch's address serves many visitors' typos); a key quiet for `maxMs` starts afresh. Bounded:
+ * past `capacity` entries the oldest is dropped.
  */
-export class UnknownReferenceLockouts {
-  private readonly entries = new Map<string, { failures: number; lockedUntil: number }>();
+export class MemoryLockouts {
+  private readonly entries = new Map<
+    string,
+    { failures: number; lockedUntil: number; last: number }
+  >();
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(
+    private readonly free = 0,
+    private readonly capacity = 10_000,
+  ) {}
 
-  lockedUntil(ref: string): number {
-    return this.entries.get(ref)?.lockedUntil ?? 0;
+  lockedUntil(key: string): number {
+    return this.entries.get(key)?.lockedUntil ?? 0;
   }
 
-  recordFailure(ref: string, now: number, policy: LockoutPolicy): void {
-    const failures = (this.entries.get(ref)?.failures ?? 0) + 1;
-    this.entries.delete(ref);
-    this.entries.set(ref, { failures, lockedUntil: now + lockoutDelay(failures, policy) });
+  recordFailure(key: string, now: number, policy: LockoutPolicy): void {
+    const entry = this.entries.get(key);
+    const failures =
+      (entry !== undefined && now - entry.last < policy.maxMs ? entry.failures : 0) + 1;
+    this.entries.delete(key);
+    const lockedUntil =
+      failures <= this.free ? 0 : now + lockoutDelay(failures - this.free, policy);
+    this.entries.set(key, { failures, lockedUntil, last: now });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

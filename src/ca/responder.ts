@@ -41,7 +41,7 @@ import { issuingPolicyOid } from '../npki/policies.js';
 import { computeVid, identifyDataGeneralName } from '../npki/vid.js';
 import type { CaMaterial } from './caFiles.js';
 import type { CaDatabase, CertificateRecord, TransactionRecord } from './database.js';
-import { defaultLockout, UnknownReferenceLockouts, type LockoutPolicy } from './lockout.js';
+import { defaultLockout, MemoryLockouts, type LockoutPolicy } from './lockout.js';
 import { commonNameFor, issueEndEntity, subjectAltNameOf } from './profile.js';
 import { Refusal } from './refusal.js';
 
@@ -54,6 +54,8 @@ export interface ResponderOptions {
   readonly lockout?: LockoutPolicy;
   /** Highest PBM iteration count computed (`ca.pbmMaxIterations`); more is refused unread. */
   readonly pbmMaxIterations?: number;
+  /** Failed authorizations from one address before it waits too (`ca.sourceFreeFailures`). */
+  readonly sourceFreeFailures?: number;
   /** A kur is served only this close to the certificate's expiry (`npki.renewalWindowDays`). */
   readonly renewalWindowDays?: number;
   /** How long a certConf is awaited (`ca.transactionTimeoutMs`); then the certificate is void. */
@@ -67,6 +69,7 @@ const defaultPbmMaxIterations = 2000;
 /** The configuration's defaults (src/config/schema.ts), for a responder made without one. */
 const defaultRenewalWindowDays = 30;
 const defaultTransactionTimeoutMs = 300_000;
+const defaultSourceFreeFailures = 10;
 const dayMs = 86_400_000;
 /** RFC 5280 §5.3.1 CRLReason values used here. */
 const reasonUnspecified = 0;
@@ -93,7 +96,8 @@ export class CmpResponder {
   private readonly issuingAsn: Certificate;
   private readonly rootAsn: Certificate;
   private readonly now: () => Date;
-  private readonly unknownRefs = new UnknownReferenceLockouts();
+  private readonly unknownRefs = new MemoryLockouts();
+  private readonly sources: MemoryLockouts;
   private readonly decoySecret = randomBytes(32);
   private readonly lockout: LockoutPolicy;
   private readonly pbmMaxIterations: number;
@@ -108,10 +112,14 @@ export class CmpResponder {
     this.now = options.now ?? (() => new Date());
     this.lockout = options.lockout ?? defaultLockout;
     this.pbmMaxIterations = options.pbmMaxIterations ?? defaultPbmMaxIterations;
+    this.sources = new MemoryLockouts(options.sourceFreeFailures ?? defaultSourceFreeFailures);
   }
 
-  /** Answers one request. Throws CmpMalformedError only when the bytes are no PKIMessage at all. */
-  async handle(bytes: Uint8Array): Promise<Buffer> {
+  /**
+   * Answers one request from `source` (the client's address, for locks per source; none in
+   * process). Throws CmpMalformedError only when the bytes are no PKIMessage at all.
+   */
+  async handle(bytes: Uint8Array, source?: string): Promise<Buffer> {
     this.expireTransactions();
     const decoded = decodePkiMessage(bytes);
     const header = decoded.message.header;
@@ -124,13 +132,13 @@ export class CmpResponder {
       switch (decoded.bodyType) {
         case 'ir':
         case 'cr':
-          return await this.enrol(decoded);
+          return await this.enrol(decoded, source);
         case 'kur':
           return await this.keyUpdate(decoded);
         case 'certConf':
-          return await this.confirm(decoded);
+          return await this.confirm(decoded, source);
         case 'rr':
-          return await this.revoke(decoded);
+          return await this.revoke(decoded, source);
         case 'genm':
           return await this.respond(
             decoded,
@@ -174,9 +182,9 @@ export class CmpResponder {
     });
   }
 
-  private async enrol(decoded: DecodedMessage): Promise<Buffer> {
+  private async enrol(decoded: DecodedMessage, source: string | undefined): Promise<Buffer> {
     const now = this.now().getTime();
-    const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now);
+    const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now, source);
     if (registration.usedAt !== undefined)
       throw new Refusal(['badRequest'], 'the reference number was already used', secret);
     const request = this.singleRequest(decoded, secret);
@@ -315,7 +323,7 @@ export class CmpResponder {
       );
   }
 
-  private async confirm(decoded: DecodedMessage): Promise<Buffer> {
+  private async confirm(decoded: DecodedMessage, source: string | undefined): Promise<Buffer> {
     const header = decoded.message.header;
     const id = hex(header.transactionID);
     const transaction = this.db.transaction(id);
@@ -330,7 +338,10 @@ export class CmpResponder {
     const now = this.now().getTime();
     const ref = secret === undefined ? undefined : transaction.ref;
     // A certConf MAC costs a PBM computation too: it is bounded and throttled like the request.
-    if (ref !== undefined) refuseWhileLocked(this.db.registration(ref)?.lockedUntil ?? 0, now);
+    if (ref !== undefined) {
+      refuseWhileLocked(this.db.registration(ref)?.lockedUntil ?? 0, now);
+      this.refuseLockedSource(source, now);
+    }
     // A certConf is protected by the credential of the transaction it confirms (item 2): the
     // same reference's code, or the very certificate that signed the kur, not any we issued.
     let signer: string | undefined;
@@ -348,7 +359,10 @@ export class CmpResponder {
       );
     } catch (error) {
       if (!(error instanceof CmpProtectionError)) throw error;
-      if (ref !== undefined) this.db.recordFailure(ref, now, this.lockout);
+      if (ref !== undefined) {
+        this.db.recordFailure(ref, now, this.lockout);
+        if (source !== undefined) this.sources.recordFailure(source, now, this.lockout);
+      }
       if (signer !== undefined && signer !== transaction.signerSerial)
         throw new Refusal(['notAuthorized'], 'the certConf is not signed by the requester');
       throw new Refusal(['badMessageCheck'], error.message, secret);
@@ -391,7 +405,7 @@ export class CmpResponder {
     return this.respond(decoded, new PkiBody({ pkiconf: null }), protector);
   }
 
-  private async revoke(decoded: DecodedMessage): Promise<Buffer> {
+  private async revoke(decoded: DecodedMessage, source: string | undefined): Promise<Buffer> {
     const now = this.now().getTime();
     const details = decoded.message.body.rr ?? [];
     const [detail, ...more] = details;
@@ -410,7 +424,11 @@ export class CmpResponder {
       throw new Refusal(['badCertId'], 'the serial number to revoke was not issued here');
     let protector: Protector;
     if (decoded.message.header.protectionAlg?.algorithm === '1.2.840.113533.7.66.13') {
-      const { ref, secret, registration } = await this.authoriseByRegistration(decoded, now);
+      const { ref, secret, registration } = await this.authoriseByRegistration(
+        decoded,
+        now,
+        source,
+      );
       const cn =
         new x509.X509Certificate(new Uint8Array(record.der)).subjectName.getField('CN')[0] ?? '';
       // The same name is not the same person (two 홍길동): the registration's IDN must be the
@@ -449,7 +467,11 @@ export class CmpResponder {
   }
 
   /** Checks the PBM of a request against the registration its senderKID names, with rate limiting. */
-  private async authoriseByRegistration(decoded: DecodedMessage, now: number) {
+  private async authoriseByRegistration(
+    decoded: DecodedMessage,
+    now: number,
+    source: string | undefined,
+  ) {
     const kid = decoded.message.header.senderKID;
     if (kid === undefined)
       throw new Refusal(['badRequest'], 'senderKID (the reference number) is missing');
@@ -460,6 +482,7 @@ export class CmpResponder {
     // reveal which references are live.
     const lockedUntil = registration?.lockedUntil ?? this.unknownRefs.lockedUntil(ref);
     refuseWhileLocked(lockedUntil, now);
+    this.refuseLockedSource(source, now);
     const lockout = this.lockout;
     try {
       await verifyProtection(decoded, {
@@ -471,12 +494,18 @@ export class CmpResponder {
       if (!(error instanceof CmpProtectionError)) throw error;
       if (registration === undefined) this.unknownRefs.recordFailure(ref, now, lockout);
       else this.db.recordFailure(ref, now, lockout);
+      if (source !== undefined) this.sources.recordFailure(source, now, lockout);
       throw new Refusal(['badMessageCheck'], wrongCodeText);
     }
     const secret = registration.authCode;
     if (now > registration.expiresAt)
       throw new Refusal(['badTime'], 'the registration has expired', secret);
     return { ref, secret, registration };
+  }
+
+  /** A client address past its free failures waits as a reference does (item 5). */
+  private refuseLockedSource(source: string | undefined, now: number): void {
+    if (source !== undefined) refuseWhileLocked(this.sources.lockedUntil(source), now);
   }
 
   /** The certificate that signed a kur/rr (or certConf): ours, valid, not revoked. */

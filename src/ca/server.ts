@@ -84,7 +84,12 @@ export function createCaServer(handlers: CaHttpHandlers): Server {
       return;
     }
     try {
-      reply(res, 200, 'application/pkixcmp', await handlers.responder.handle(body));
+      reply(
+        res,
+        200,
+        'application/pkixcmp',
+        await handlers.responder.handle(body, req.socket.remoteAddress),
+      );
     } catch (error) {
       if (!(error instanceof CmpMalformedError)) throw error;
       handlers.log?.warn({ err: error }, 'not a PKIMessage');

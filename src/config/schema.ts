@@ -115,6 +115,8 @@ export const configSchema = z
         lockoutBaseMs: z.number().int().min(100).max(3_600_000).default(1000),
         /** Longest wait after failed authorizations (a lock is never permanent). */
         lockoutMaxMs: z.number().int().min(1000).max(86_400_000).default(900_000),
+        /** Failed authorizations one client address may make before it waits too. */
+        sourceFreeFailures: z.number().int().min(0).max(10_000).default(10),
         /** Highest PBM iteration count the CA computes (OpenSSL sends 500). */
         pbmMaxIterations: z.number().int().min(100).max(100_000).default(2000),
         /** Open connections at once; further ones are closed at once, the server keeps serving. */

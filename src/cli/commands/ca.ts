@@ -58,9 +58,9 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       const crlCache = new CrlCache(material, db, ctx.now);
       const server = createCaServer({
         responder: {
-          handle: (body) => {
+          handle: (body, source) => {
             if (bound.responder === undefined) throw new Error('the CA is not listening yet');
-            return bound.responder.handle(body);
+            return bound.responder.handle(body, source);
           },
         },
         crl: () => {
@@ -77,6 +77,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         crlUrl: `${base}/crl`,
         lockout: { baseMs: ctx.config.ca.lockoutBaseMs, maxMs: ctx.config.ca.lockoutMaxMs },
         pbmMaxIterations: ctx.config.ca.pbmMaxIterations,
+        sourceFreeFailures: ctx.config.ca.sourceFreeFailures,
         renewalWindowDays: ctx.config.npki.renewalWindowDays,
         transactionTimeoutMs: ctx.config.ca.transactionTimeoutMs,
         now: ctx.now,

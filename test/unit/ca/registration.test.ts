@@ -169,4 +169,49 @@ describe('registrations at the embedded CA', () => {
     expect(ids).not.toContain('2.5.29.17'); // no subjectAltName, so no identifyData
     ca.close();
   }, 60_000);
+
+  it('one address trying a code on each of many references waits after ca.sourceFreeFailures', async () => {
+    // Item 5: locks per source as well as per reference. One wrong code per reference never
+    // locks a reference twice; the address is what is throttled.
+    let now = new Date();
+    const ca = await FakeCa.create({
+      material,
+      now: () => now,
+      lockout: { baseMs: 60_000, maxMs: 600_000 },
+    });
+    const from = (source: string) =>
+      new CmpClient({
+        transport: { send: (bytes) => ca.responder.handle(bytes, source) },
+        anchors: ca.trust.anchors,
+        now: () => now,
+      });
+    const attacker = from('198.51.100.7');
+    for (let i = 0; i < 10; i++) {
+      const { ref } = ca.register('홍길동', '9001011234568', 'restricted', 'optional');
+      expect((await refusal(attacker, ref, key)('WRONG')).statusText).toBe(
+        'wrong authorization code, or the message was altered',
+      );
+    }
+    const eleventh = ca.register('김철수', '8501012234565', 'restricted', 'optional');
+    expect((await refusal(attacker, eleventh.ref, key)('WRONG')).statusText).toBe(
+      'wrong authorization code, or the message was altered',
+    );
+    // Now even a right code from that address waits, unread; the reference itself is not locked
+    // any longer than its one failure says, and from another address it works.
+    const victim = ca.register('이영희', '9505052234563', 'restricted', 'optional');
+    expect((await refusal(attacker, victim.ref, key)(victim.authCode)).statusText).toMatch(
+      /^too many failed attempts; try again in 60 s$/,
+    );
+    expect(ca.db.registration(victim.ref)?.failures).toBe(0);
+    await from('203.0.113.5').enrol({
+      ref: victim.ref,
+      secret: Buffer.from(victim.authCode),
+      signer: key,
+    });
+    // The wait is temporary.
+    now = new Date(now.getTime() + 60_001);
+    const later = ca.register('박민수', '7702021234564', 'restricted', 'optional');
+    await attacker.enrol({ ref: later.ref, secret: Buffer.from(later.authCode), signer: key });
+    ca.close();
+  }, 60_000);
 });

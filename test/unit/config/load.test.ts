@@ -24,6 +24,7 @@ describe('configuration', () => {
       ca: {
         transactionTimeoutMs: 300_000,
         lockoutBaseMs: 1000,
+        sourceFreeFailures: 10,
         lockoutMaxMs: 900_000,
         pbmMaxIterations: 2000,
         maxConnections: 512,
