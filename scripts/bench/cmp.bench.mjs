@@ -7,7 +7,7 @@ import { cmpIrArgs } from '../lib/openssl.mjs';
 //  - the server's issuance rate (certificates/s) under N concurrent kiosk clients, each request an
 //    enrolment with its own registration; client and server share this machine's CPUs.
 // Registrations are made beforehand with `kiosk ca register`; everything is stopped at the end.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { generateKeyPair } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { CmpClient } from '../../dist/src/cmp/client.js';
 import { httpTransport } from '../../dist/src/cmp/transport.js';
 import { caTrustFromPem } from '../../dist/src/cmp/trust.js';
 import { softwareSigner } from '../../dist/src/crypto/signer.js';
+import { caServe } from '../lib/caServe.mjs';
 import { medianMs, report } from './timing.mjs';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -41,7 +42,7 @@ export async function run() {
     await kiosk(['ca', 'init', '--dir', dir]);
     const chain = join(work, 'chain.pem');
     await kiosk(['ca', 'export', '--dir', dir, '--out', chain]);
-    server = await serve(dir, env);
+    server = await caServe(main, dir, env);
 
     const idnFile = join(work, 'idn');
     writeFileSync(idnFile, `${holder.idn}\n`);
@@ -134,44 +135,6 @@ export async function run() {
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** `kiosk ca serve` on a free loopback port, as test/support/caServer.ts starts it. */
-function serve(dir, env) {
-  const child = spawn(
-    process.execPath,
-    [main, 'ca', 'serve', '--dir', dir, '--listen', '127.0.0.1:0'],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  child.stderr.on('data', (chunk) => (out += chunk));
-  const stop = () =>
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-        });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`kiosk ca serve did not start: ${out}`));
-    }, 15_000);
-    child.stdout.on('data', () => {
-      const match = /listening on http:\/\/([\d.]+:\d+)\/pkix\//.exec(out);
-      if (match === null) return;
-      clearTimeout(timer);
-      resolve({ hostPort: match[1], url: `http://${match[1]}/pkix/`, stop });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`kiosk ca serve exited (${code}): ${out}`));
-    });
-  });
 }
 
 /** Runs `task` `count` times with at most `width` at once; results in order. */
