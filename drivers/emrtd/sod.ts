@@ -2,12 +2,24 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { decodeOid, readTlv } from '../../src/asn1/der.js';
 import type { CertificateFacts, CscaTrust } from './cscaTrust.js';
+import {
+  checkDocumentSignerPolicy,
+  type DocumentSignerPolicy,
+  type DsPolicyCheck,
+} from './dsPolicy.js';
+import { parseDg1 } from './lds.js';
 import { ldsSecurityObjectOid } from './ldsSecurityObject.js';
 import { verifyWithAlgorithm, type HashName, hashOids } from './signatureCheck.js';
 import { parseSod, sodContext, type LdsSecurityObject, type Sod } from './sodStructure.js';
 
 export { loadCscaTrust, cscaTrustFrom, type CscaTrust, type CscaTrustLimits } from './cscaTrust.js';
 export { parseSod, type LdsSecurityObject, type Sod } from './sodStructure.js';
+export {
+  defaultDocumentSignerPolicy,
+  type DocumentSignerPolicy,
+  type DsPolicyCheck,
+  type DsPolicyFailure,
+} from './dsPolicy.js';
 
 /**
  * Passive Authentication (ICAO 9303-11 §5.1, DESIGN §3.2) over EF.SOD (sodStructure.ts). Parsing
@@ -69,10 +81,12 @@ export interface DataGroupCheck {
 }
 
 export interface PassiveAuthenticationResult {
-  /** Everything read is authentic: signature, chain, and every data group given is `ok`. */
+  /** Everything read is authentic: signature, chain, DS policy, every data group given `ok`. */
   readonly ok: boolean;
   readonly sodSignature: SodSignatureCheck;
   readonly dsChain: DsChainCheck;
+  /** What the Document Signer must be beyond a valid chain (dsPolicy.ts). */
+  readonly dsPolicy: DsPolicyCheck;
   /** Every data group in the SOD or given, in number order. */
   readonly dataGroups: readonly DataGroupCheck[];
   readonly documentSigner?: CertificateSummary;
@@ -90,23 +104,56 @@ export function passiveAuthentication(
   dataGroups: ReadonlyMap<number, Uint8Array>,
   trust: CscaTrust,
   now: Date,
+  options: {
+    /** DG1's issuing state (three letters), for the country rule; else read from DG1 given. */
+    readonly issuingState?: string;
+    readonly policy?: DocumentSignerPolicy;
+  } = {},
 ): PassiveAuthenticationResult {
   const sod = parseSod(sodBytes);
   const signer = findSigner(sod);
   const sodSignature = checkSodSignature(sod, signer);
-  const dsChain = checkChain(signer, trust, now);
+  const chain = checkChain(signer, trust, now);
+  const dsChain = chain.check;
+  const dsPolicy: DsPolicyCheck =
+    signer === undefined
+      ? { ok: false, failures: ['dsKeyUsage'], details: ['no Document Signer certificate'] }
+      : checkDocumentSignerPolicy(
+          {
+            documentSigner: signer,
+            csca: chain.csca,
+            issuingState: options.issuingState ?? issuingStateOf(dataGroups.get(1)),
+            hashes: [
+              sod.ldsSecurityObject.hashAlgorithm,
+              hashOids[sod.signerInfo.digestAlgorithm.algorithm],
+            ],
+          },
+          options.policy,
+        );
   const dataGroupChecks = checkDataGroups(sod.ldsSecurityObject, dataGroups);
   return {
     ok:
       sodSignature.ok &&
       dsChain.ok &&
+      dsPolicy.ok &&
       dataGroupChecks.every((c) => c.status === 'ok' || c.status === 'notRead'),
     sodSignature,
     dsChain,
+    dsPolicy,
     dataGroups: dataGroupChecks,
     ...(signer === undefined ? {} : { documentSigner: summary(signer) }),
     hashAlgorithm: sod.ldsSecurityObject.hashAlgorithm,
   };
+}
+
+/** DG1's issuing state; undefined when DG1 is absent or does not parse (the rule then fails). */
+function issuingStateOf(dg1: Uint8Array | undefined): string | undefined {
+  if (dg1 === undefined) return undefined;
+  try {
+    return parseDg1(dg1).issuingState;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The embedded certificate the SignerInfo's sid names (RFC 5652 §5.3). */
@@ -183,11 +230,9 @@ function checkChain(
   signer: CertificateFacts | undefined,
   trust: CscaTrust,
   now: Date,
-): DsChainCheck {
-  const fail = (failure: DsChainFailure, detail: string): DsChainCheck => ({
-    ok: false,
-    failure,
-    detail,
+): { check: DsChainCheck; csca?: CertificateFacts } {
+  const fail = (failure: DsChainFailure, detail: string) => ({
+    check: { ok: false, failure, detail } as DsChainCheck,
   });
   if (signer === undefined) {
     return fail('signerCertificateMissing', 'no Document Signer certificate in the SOD');
@@ -202,7 +247,7 @@ function checkChain(
   if (candidates.length === 0) {
     return fail('issuerNotTrusted', `no trusted CSCA is ${signer.issuer}`);
   }
-  let last: DsChainCheck = fail('signatureInvalid', 'no candidate CSCA verifies');
+  let last = fail('signatureInvalid', 'no candidate CSCA verifies');
   for (const csca of candidates) {
     if ('unusable' in csca.publicKey) {
       last = fail('unsupportedAlgorithm', `CSCA key: ${csca.publicKey.unusable}`);
@@ -224,7 +269,7 @@ function checkChain(
     if (now > csca.notAfter) return fail('cscaExpired', `${csca.subject} expired`);
     if (now < signer.notBefore) return fail('documentSignerNotYetValid', 'DS not yet valid');
     if (now > signer.notAfter) return fail('documentSignerExpired', 'DS certificate expired');
-    return { ok: true, csca: { ...summary(csca), source: csca.source } };
+    return { check: { ok: true, csca: { ...summary(csca), source: csca.source } }, csca };
   }
   return last;
 }

@@ -29,6 +29,13 @@ export interface TestProfileOptions {
   readonly dataGroupHash?: HashName;
   /** Certificates are valid from a day before this (default now) for ten (CSCA) / five (DS) years. */
   readonly now?: Date;
+  /**
+   * A Document Signer that breaks ICAO 9303-12's profile, for tests of the policy: a CA with
+   * keyCertSign only, an RSA key of `rsaBits` (rsa-pkcs1 only).
+   */
+  readonly badDocumentSigner?: { readonly ca?: boolean; readonly rsaBits?: number };
+  /** The CSCA's (and DS's) country, C (default KR, the documents' issuing state KOR). */
+  readonly country?: string;
 }
 
 /** The made-up holder. */
@@ -103,7 +110,7 @@ export async function generateTestProfile(options: TestProfileOptions = {}): Pro
     encodeLdsTlv(0x5f36, Buffer.from('040000')),
     encodeLdsTlv(0x5c, Buffer.from([...dataGroups.keys()].map((n) => dataGroupTags.get(n) ?? 0))),
   );
-  const { csca, documentSigner } = await certificates(scheme, now, seed);
+  const { csca, documentSigner } = await certificates(scheme, now, seed, options);
   const sod = buildSod({
     dataGroups,
     hash: options.dataGroupHash ?? 'sha256',
@@ -291,18 +298,27 @@ async function certificates(
   scheme: TestSignatureScheme,
   now: Date,
   seed: number,
+  options: Pick<TestProfileOptions, 'badDocumentSigner' | 'country'> = {},
 ): Promise<Pick<TestProfile, 'csca' | 'documentSigner'>> {
   const algorithms = webAlgorithms[scheme];
   const day = 24 * 3600 * 1000;
   const notBefore = new Date(now.getTime() - day);
+  const bad = options.badDocumentSigner;
+  const country = options.country ?? 'KR';
   const cscaKeys = await nodeCrypto.subtle.generateKey(algorithms.key, true, ['sign', 'verify']);
-  const dsKeys = await nodeCrypto.subtle.generateKey(algorithms.key, true, ['sign', 'verify']);
+  const dsKeys = await nodeCrypto.subtle.generateKey(
+    bad?.rsaBits === undefined
+      ? algorithms.key
+      : { ...(algorithms.key as RsaHashedKeyGenParams), modulusLength: bad.rsaBits },
+    true,
+    ['sign', 'verify'],
+  );
   // ICAO 9303-12 certificate profiles: the CSCA is a CA (basicConstraints, keyCertSign/cRLSign); the DS signs
   // documents only (digitalSignature).
   const csca = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: `01${seed.toString(16).padStart(4, '0')}`,
-      name: 'C=KR, O=Test Government, OU=Test MOFA, CN=Test CSCA KR',
+      name: `C=${country}, O=Test Government, OU=Test MOFA, CN=Test CSCA ${country}`,
       notBefore,
       notAfter: new Date(now.getTime() + 3650 * day),
       keys: cscaKeys,
@@ -321,7 +337,7 @@ async function certificates(
   const ds = await x509.X509CertificateGenerator.create(
     {
       serialNumber: `02${seed.toString(16).padStart(4, '0')}`,
-      subject: 'C=KR, O=Test Government, OU=Test MOFA, CN=Test Document Signer KR',
+      subject: `C=${country}, O=Test Government, OU=Test MOFA, CN=Test Document Signer ${country}`,
       issuer: csca.subject,
       notBefore,
       notAfter: new Date(now.getTime() + 1825 * day),
@@ -329,7 +345,12 @@ async function certificates(
       signingKey: cscaKeys.privateKey,
       signingAlgorithm: algorithms.sign,
       extensions: [
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        ...(bad?.ca === true
+          ? [
+              new x509.BasicConstraintsExtension(true, undefined, true),
+              new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+            ]
+          : [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)]),
         await x509.SubjectKeyIdentifierExtension.create(dsKeys.publicKey, false, nodeCrypto),
         await x509.AuthorityKeyIdentifierExtension.create(csca, false, nodeCrypto),
       ],

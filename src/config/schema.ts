@@ -98,6 +98,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Passive Authentication's Document Signer policy (issue 11 item 14): ICAO 9303-12's current
+     * recommendations by default; a lab reading old specimens may relax them.
+     */
+    emrtd: z
+      .object({
+        minRsaBits: z.number().int().min(1024).max(16_384).default(2048),
+        minEcBits: z.number().int().min(160).max(521).default(224),
+        allowSha1: z.boolean().default(false),
+        requireCountryMatch: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     /** The embedded CA/RA (`kiosk ca …`, DESIGN §5): its authorization and resource bounds. */
     ca: z
       .object({

@@ -21,6 +21,7 @@ import {
   parseSod,
   passiveAuthentication,
   type CscaTrust,
+  type DocumentSignerPolicy,
   type PassiveAuthenticationResult,
 } from '../../drivers/emrtd/sod.js';
 
@@ -63,6 +64,8 @@ export interface ReadDocumentRequest {
   readonly mrz: string | readonly string[];
   /** CSCA certificates trusted (without them Passive Authentication cannot run). */
   readonly trust?: CscaTrust;
+  /** What a Document Signer must be beyond a valid chain (`emrtd.*`; ICAO's defaults). */
+  readonly documentSignerPolicy?: DocumentSignerPolicy;
   readonly now: Date;
   readonly onProgress?: (progress: ReadProgress) => void;
   readonly signal?: AbortSignal;
@@ -109,7 +112,15 @@ export async function readDocument(request: ReadDocumentRequest): Promise<Docume
         ? { ok: false, skipped: 'noSod' }
         : request.trust === undefined
           ? { ok: false, skipped: 'noTrustStore' }
-          : passiveAuthentication(sod, groups, request.trust, request.now);
+          : passiveAuthentication(
+              sod,
+              groups,
+              request.trust,
+              request.now,
+              request.documentSignerPolicy === undefined
+                ? {}
+                : { policy: request.documentSignerPolicy },
+            );
     // A signed data group the kiosk reads but the chip would not give: not verified.
     const withheld = wanted.filter((n) => signed.includes(n) && !groups.has(n));
     const dg15 = groups.get(15);
@@ -160,6 +171,7 @@ export function verificationFailures(reading: DocumentReading): string[] {
   else {
     if (!pa.sodSignature.ok) failed.push(`EF.SOD signature: ${pa.sodSignature.failure}`);
     if (!pa.dsChain.ok) failed.push(`Document Signer chain: ${pa.dsChain.failure}`);
+    if (!pa.dsPolicy.ok) failed.push(`Document Signer policy: ${pa.dsPolicy.failures.join(', ')}`);
     for (const dg of pa.dataGroups)
       if (dg.status !== 'ok' && dg.status !== 'notRead')
         failed.push(`DG${String(dg.dataGroup)} hash: ${dg.status}`);

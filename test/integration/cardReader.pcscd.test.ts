@@ -104,9 +104,9 @@ describe('kiosk card read through pcscd, vpcd and the virtual eMRTD', () => {
     other = await emrtdProfile({ seed: 3 });
   });
 
-  const card = (extra: string[] = []): Promise<KioskProcess> =>
+  const card = (extra: string[] = [], dir = profile.dir): Promise<KioskProcess> =>
     startKiosk(
-      ['card', 'virtual', '--profile', profile.dir, ...extra],
+      ['card', 'virtual', '--profile', dir, ...extra],
       /attached to vpcd/,
       tempDir('home-'),
     );
@@ -197,6 +197,43 @@ describe('kiosk card read through pcscd, vpcd and the virtual eMRTD', () => {
     try {
       await inserted();
       expectError(read(), 'EMRTD_NOT_VERIFIED', /Document Signer chain: issuerNotTrusted/);
+    } finally {
+      await virtual.stop();
+    }
+  });
+
+  it('a document whose Document Signer breaks ICAO 9303-12 is not verified, each breach named', async () => {
+    // Issue 11 item 14, its reproduction: a DS with CA:TRUE and keyCertSign only, RSA-1024,
+    // under a CSCA of another country than DG1's issuing state, over SHA-1 hashes, came out ok.
+    const crafted = await emrtdProfile({
+      seed: 3,
+      badDocumentSigner: { ca: true, rsaBits: 1024 },
+      country: 'JP',
+      dataGroupHash: 'sha1',
+    });
+    const virtual = await card([], crafted.dir);
+    try {
+      await inserted();
+      const run = runKiosk([
+        'card',
+        'read',
+        '--mrz-file',
+        inputFile(crafted.manifest.mrz.join('\n')),
+        '--reader',
+        vpcdReader,
+        '--csca',
+        crafted.cscaDir,
+        '--json',
+      ]);
+      expectError(
+        run,
+        'EMRTD_NOT_VERIFIED',
+        /Document Signer policy: dsIsCa, dsKeyUsage, countryMismatch, weakKey, weakHash/,
+      );
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        verified: false,
+        passiveAuthentication: { ok: false, dsChain: { ok: true }, sodSignature: { ok: true } },
+      });
     } finally {
       await virtual.stop();
     }

@@ -44,6 +44,7 @@ export function registerCardCommands(program: Command, context: () => Promise<Cl
             transport,
             mrz,
             ...(trust === undefined ? {} : { trust }),
+            documentSignerPolicy: ctx.config.emrtd,
             now: ctx.now(),
             onProgress: (p) => {
               ctx.log.debug({ fid: p.fid, bytesRead: p.bytesRead, total: p.total }, 'card read');

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  defaultDocumentSignerPolicy,
   loadCscaTrust,
   parseSod,
   passiveAuthentication,
   type CscaTrust,
+  type DocumentSignerPolicy,
 } from '../../../drivers/emrtd/sod.js';
 import { buildSod, type TestSignatureScheme } from '../../../drivers/emrtd/testProfile.js';
 import { CscaTrustError, EmrtdMalformedError, FatalError } from '../../../src/errors/index.js';
@@ -186,6 +188,65 @@ describe('Passive Authentication', () => {
     expect(at(-2 * day)).toMatchObject({ ok: false, failure: 'cscaNotYetValid' });
     expect(at(6 * 365 * day)).toMatchObject({ ok: false, failure: 'documentSignerExpired' });
     expect(at(11 * 365 * day)).toMatchObject({ ok: false, failure: 'cscaExpired' });
+  });
+});
+
+describe('Document Signer policy (issue 11 item 14)', () => {
+  const pa = async (fixture: EmrtdProfileFixture, policy?: DocumentSignerPolicy) =>
+    passiveAuthentication(
+      fixture.profile.sod,
+      readGroups(fixture),
+      await loadCscaTrust(fixture.cscaDir),
+      new Date(),
+      policy === undefined ? {} : { policy },
+    );
+
+  it('the reproduction: a CA DS with keyCertSign only, RSA-1024, another country, SHA-1 fails on each', async () => {
+    const fixture = await emrtdProfile({
+      seed: 5,
+      badDocumentSigner: { ca: true, rsaBits: 1024 },
+      country: 'JP',
+      dataGroupHash: 'sha1',
+    });
+    const result = await pa(fixture);
+    // The chain and the signatures hold: only the policy refuses it.
+    expect(result.sodSignature.ok).toBe(true);
+    expect(result.dsChain.ok).toBe(true);
+    expect(result.ok).toBe(false);
+    expect(result.dsPolicy).toMatchObject({
+      ok: false,
+      failures: ['dsIsCa', 'dsKeyUsage', 'countryMismatch', 'weakKey', 'weakHash'],
+    });
+  }, 60_000);
+
+  it.each([
+    ['dsIsCa', { badDocumentSigner: { ca: true } }],
+    ['countryMismatch', { country: 'JP' }],
+    ['weakKey', { badDocumentSigner: { rsaBits: 1024 } }],
+    ['weakHash', { dataGroupHash: 'sha1' }],
+  ] as const)(
+    'names %s alone when that is all that is wrong',
+    async (failure, options) => {
+      const result = await pa(await emrtdProfile({ seed: 6, ...options }));
+      const expected = failure === 'dsIsCa' ? ['dsIsCa', 'dsKeyUsage'] : [failure];
+      expect(result.dsPolicy).toMatchObject({ ok: false, failures: expected });
+    },
+    60_000,
+  );
+
+  it('a relaxed policy (a lab reading old specimens) accepts what it allows', async () => {
+    const fixture = await emrtdProfile({ seed: 7, dataGroupHash: 'sha1', country: 'JP' });
+    const relaxed = {
+      ...defaultDocumentSignerPolicy,
+      allowSha1: true,
+      requireCountryMatch: false,
+    };
+    expect((await pa(fixture, relaxed)).ok).toBe(true);
+    expect((await pa(fixture)).ok).toBe(false);
+  }, 60_000);
+
+  it('a document of KOR under a KR CSCA passes (ICAO three letters, ISO two)', async () => {
+    expect((await pa(a)).dsPolicy).toEqual({ ok: true });
   });
 });
 
