@@ -397,6 +397,16 @@ export class CaDatabase {
     return (this.db.prepare('select count(*) as n from revocations').get() as { n: number }).n;
   }
 
+  /** The revocation of one certificate, if it is revoked. */
+  revocation(serial: string): Revocation | undefined {
+    const row = this.db
+      .prepare('select serial, reason, revoked_at from revocations where serial = ?')
+      .get(serial) as RevocationRow | undefined;
+    return row === undefined
+      ? undefined
+      : { serial: row.serial, reason: row.reason, revokedAt: row.revoked_at };
+  }
+
   revocations(): Revocation[] {
     return (
       this.db

@@ -25,6 +25,8 @@ export interface EndEntityRequest {
   readonly subjectAltName?: Uint8Array<ArrayBuffer>;
   /** Where the CRL is served, for the CRL distribution point. */
   readonly crlUrl?: string;
+  /** Where the OCSP responder is, for authority information access (DESIGN §4.4). */
+  readonly ocspUrl?: string;
   readonly now: Date;
 }
 
@@ -56,6 +58,9 @@ export async function issueEndEntity(
   }
   if (request.crlUrl !== undefined) {
     extensions.push(new x509.CRLDistributionPointsExtension([request.crlUrl]));
+  }
+  if (request.ocspUrl !== undefined) {
+    extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [request.ocspUrl] }));
   }
   // As the real yessign certificate encodes them: C PrintableString, the rest UTF8String.
   const subject = new x509.Name([

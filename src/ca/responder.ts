@@ -48,6 +48,8 @@ import { Refusal } from './refusal.js';
 export interface ResponderOptions {
   /** Where the CRL is served, for certificates' CRL distribution point. */
   readonly crlUrl?: string;
+  /** Where the OCSP responder is, for certificates' authority information access. */
+  readonly ocspUrl?: string;
   /** The regInfo type carrying R (DESIGN §4.3, uncertain: configurable). */
   readonly randomNumRegInfoType?: string;
   /** Waits after failed authorizations (`ca.lockoutBaseMs`, `ca.lockoutMaxMs`). */
@@ -214,7 +216,7 @@ export class CmpResponder {
       commonName: commonNameFor(registration.name),
       policyOid: this.policyOid(registration.profile),
       ...(subjectAltName === undefined ? {} : { subjectAltName: new Uint8Array(subjectAltName) }),
-      ...(this.options.crlUrl === undefined ? {} : { crlUrl: this.options.crlUrl }),
+      ...this.locations(),
       now: new Date(now),
     });
     const body = decoded.bodyType === 'cr' ? 'cp' : 'ip';
@@ -247,7 +249,7 @@ export class CmpResponder {
       commonName: cn,
       policyOid: policy,
       ...(san === undefined ? {} : { subjectAltName: san }),
-      ...(this.options.crlUrl === undefined ? {} : { crlUrl: this.options.crlUrl }),
+      ...this.locations(),
       now: new Date(now),
     });
     return this.certificateResponse(decoded, 'kup', request, certificate, {
@@ -594,6 +596,15 @@ export class CmpResponder {
         throw new Refusal(['badDataFormat'], `R: ${error.message}`, secret);
       throw error;
     }
+  }
+
+  /** CRL distribution point and OCSP responder, as far as configured. */
+  private locations(): { crlUrl?: string; ocspUrl?: string } {
+    const { crlUrl, ocspUrl } = this.options;
+    return {
+      ...(crlUrl === undefined ? {} : { crlUrl }),
+      ...(ocspUrl === undefined ? {} : { ocspUrl }),
+    };
   }
 
   private policyOid(profile: 'restricted' | 'general'): string {

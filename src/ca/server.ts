@@ -3,12 +3,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { maxPkiMessageBytes } from '../cmp/message.js';
 import { CmpMalformedError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
+import { maxOcspRequestBytes } from './ocsp.js';
 import type { CmpResponder } from './responder.js';
 
 /** What the HTTP side needs: a CMP responder and a CRL source. */
 export interface CaHttpHandlers {
   readonly responder: Pick<CmpResponder, 'handle'>;
   readonly crl: () => Promise<Buffer>;
+  /** The OCSP responder (RFC 6960) at `/ocsp`, if served. */
+  readonly ocsp?: (request: Uint8Array) => Promise<Buffer>;
   readonly log?: Logger;
   /** Path of the CMP endpoint (DESIGN §5: `/pkix/`, configurable). */
   readonly cmpPath?: string;
@@ -65,6 +68,10 @@ export function createCaServer(handlers: CaHttpHandlers): Server {
       reply(res, 200, 'application/pkix-crl', await handlers.crl());
       return;
     }
+    if (handlers.ocsp !== undefined && (path === '/ocsp' || path.startsWith('/ocsp/'))) {
+      await ocsp(req, res, path, handlers.ocsp);
+      return;
+    }
     if (path.replace(/\/?$/, '/') !== cmpPath) {
       reply(res, 404, 'text/plain', 'not found\n');
       return;
@@ -97,6 +104,42 @@ export function createCaServer(handlers: CaHttpHandlers): Server {
     }
   }
   return server;
+}
+
+/**
+ * OCSP over HTTP (RFC 6960 Appendix A.1): POST `application/ocsp-request` to `/ocsp`, or GET
+ * `/ocsp/<base64 of the DER, URL-encoded>`; bounded like CMP requests, far smaller.
+ */
+async function ocsp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  respond: (request: Uint8Array) => Promise<Buffer>,
+): Promise<void> {
+  let body: Buffer | undefined;
+  if (req.method === 'GET' && path.startsWith('/ocsp/')) {
+    const encoded = path.slice('/ocsp/'.length);
+    if (encoded.length > maxOcspRequestBytes * 2) {
+      reply(res, 414, 'text/plain', 'request too long\n');
+      return;
+    }
+    body = Buffer.from(decodeURIComponent(encoded), 'base64');
+  } else if (req.method === 'POST' && path === '/ocsp') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/ocsp-request') {
+      reply(res, 415, 'text/plain', 'expected application/ocsp-request\n');
+      return;
+    }
+    body = await readBody(req, maxOcspRequestBytes);
+    if (body === undefined) {
+      reply(res, 413, 'text/plain', `at most ${maxOcspRequestBytes} bytes\n`);
+      return;
+    }
+  } else {
+    reply(res, 405, 'text/plain', 'POST application/ocsp-request, or GET /ocsp/BASE64\n');
+    return;
+  }
+  reply(res, 200, 'application/ocsp-response', await respond(body));
 }
 
 /**
@@ -136,13 +179,16 @@ export async function listen(server: Server, host: string, port: number): Promis
   return server.address() as AddressInfo;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+async function readBody(
+  req: IncomingMessage,
+  maxBytes = maxPkiMessageBytes,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > maxPkiMessageBytes) {
+    if (size > maxBytes) {
       req.resume();
       return undefined;
     }

@@ -205,3 +205,16 @@ export class RenewalNotOpenError extends RetriableError {
     };
   }
 }
+
+/** The CA's OCSP responder says the certificate is revoked (`kiosk cert check --ca-cert`). */
+export class CertificateRevokedError extends RetriableError {
+  readonly code = 'NPKI_CERT_REVOKED';
+  readonly reason: Reason = 'certificateRevoked';
+  readonly visitor = {
+    ko: '이 인증서는 폐지되었습니다. 새 인증서를 발급받아 주세요.',
+    en: 'This certificate has been revoked. Please get a new one.',
+  };
+  constructor(readonly serial: string) {
+    super(`certificate ${serial} is revoked (OCSP)`);
+  }
+}

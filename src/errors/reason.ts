@@ -17,6 +17,7 @@ export const reasons = [
   'renewalNotOpen',
   'keyMismatch',
   'vidMismatch',
+  'certificateRevoked',
   'caError',
   'caRejected',
   'caUnavailable',

@@ -33,23 +33,23 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
     );
   const idnFile = (): string => inputFile(holder.idn);
   /** `kiosk cert check` with the holder's password and IDN. */
-  const checkWithIdn = (medium: string): Record<string, unknown> =>
-    json(
-      runKiosk(
-        [
-          'cert',
-          'check',
-          '--storage',
-          `dir:${medium}`,
-          '--password-file',
-          inputFile(holder.password),
-          '--idn-file',
-          idnFile(),
-          '--json',
-        ],
-        home,
-      ),
+  const checkRun = (medium: string, extra: readonly string[] = []) =>
+    runKiosk(
+      [
+        'cert',
+        'check',
+        '--storage',
+        `dir:${medium}`,
+        '--password-file',
+        inputFile(holder.password),
+        '--idn-file',
+        idnFile(),
+        '--json',
+        ...extra,
+      ],
+      home,
     );
+  const checkWithIdn = (medium: string): Record<string, unknown> => json(checkRun(medium));
 
   beforeAll(async () => {
     // Renewal tests widen the client's window to renew a fresh certificate; the CA keeps its
@@ -210,7 +210,17 @@ describe('kiosk cert issue, check, renew and revoke against kiosk ca serve', () 
       vidOk: true,
     });
 
+    // Issue 11 item 10: with the CA's certificates, cert check asks the OCSP responder too.
+    expect(json(checkRun(medium, ['--ca-cert', ca.chain]))).toMatchObject({
+      serial: renewed.facts.serial,
+      revocation: { status: 'good' },
+    });
     const revoked = json<{ serial: string }>(lifecycle('revoke', ['--reason', 'keyCompromise']));
+    const afterRevoke = checkRun(medium, ['--ca-cert', ca.chain]);
+    expectError(afterRevoke, 'NPKI_CERT_REVOKED');
+    expect(JSON.parse(afterRevoke.stdout)).toMatchObject({
+      revocation: { status: 'revoked', reason: 1 },
+    });
     expect(revoked.serial).toBe(renewed.facts.serial);
     const crl = join(tempDir('crl-'), 'crl.der');
     expect(runKiosk(['ca', 'crl', '--dir', ca.dir, '--out', crl], ca.home).status).toBe(0);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificatePolicies, UserNotice } from '@peculiar/asn1-x509';
@@ -192,6 +192,99 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     const holder = rrWith(register(ca, '홍길동', victimIdn, 'general'));
     expect(holder.output).toContain('revocation accepted');
     expect(crlText()).toContain(`Serial Number: ${serial}`);
+  });
+
+  it('openssl ocsp as the client: good, then revoked with its reason; GET too; a stranger unknown', async () => {
+    // Issue 11 item 10: the AIA names an OCSP responder on the embedded CA (RFC 6960).
+    const { ref, authCode } = register(ca, '오세훈', '6106061234560', 'general', 'optional');
+    const key = newKey(work, 'ocsp.key.pem');
+    const cert = join(work, 'ocsp.pem');
+    expect(
+      opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
+    ).toBe(0);
+    const text = opensslOk(['x509', '-in', cert, '-noout', '-text']);
+    expect(text).toContain(`OCSP - URI:http://${ca.server}/ocsp`);
+    const issuer = join(ca.dir, 'issuing.crt.pem');
+    const ocsp = (extra: readonly string[]): string =>
+      opensslOk([
+        'ocsp',
+        '-issuer',
+        issuer,
+        '-url',
+        `http://${ca.server}/ocsp`,
+        '-CAfile',
+        ca.chain,
+        ...extra,
+      ]).trim();
+    const good = ocsp(['-cert', cert]);
+    expect(good).toContain(`${cert}: good`);
+    // openssl checks the signature (-CAfile) and its nonce: "Response verify OK" is on stderr.
+    expect(
+      spawnSync(
+        'openssl',
+        [
+          'ocsp',
+          '-issuer',
+          issuer,
+          '-cert',
+          cert,
+          '-url',
+          `http://${ca.server}/ocsp`,
+          '-CAfile',
+          ca.chain,
+        ],
+        { encoding: 'utf8' },
+      ).stderr,
+    ).toContain('Response verify OK');
+
+    const rr = opensslCmp(ca, [
+      '-cmd',
+      'rr',
+      '-key',
+      key,
+      '-cert',
+      cert,
+      '-oldcert',
+      cert,
+      '-revreason',
+      '1',
+    ]);
+    expect(rr.output).toContain('revocation accepted');
+    const revoked = ocsp(['-cert', cert]);
+    expect(revoked).toContain(`${cert}: revoked`);
+    expect(revoked).toContain('Reason: keyCompromise');
+    // A serial the CA never issued.
+    expect(ocsp(['-serial', '0x0123456789'])).toContain('0x0123456789: unknown');
+
+    // RFC 6960 A.1: the same request by GET, base64 in the path.
+    const request = join(work, 'ocsp-req.der');
+    opensslOk(['ocsp', '-issuer', issuer, '-cert', cert, '-reqout', request, '-no_nonce']);
+    const encoded = encodeURIComponent(readFileSync(request).toString('base64'));
+    const res = await fetch(`http://${ca.server}/ocsp/${encoded}`);
+    expect(res.headers.get('content-type')).toBe('application/ocsp-response');
+    const response = join(work, 'ocsp-resp.der');
+    writeFileSync(response, new Uint8Array(await res.arrayBuffer()));
+    expect(
+      opensslOk([
+        'ocsp',
+        '-respin',
+        response,
+        '-issuer',
+        issuer,
+        '-cert',
+        cert,
+        '-CAfile',
+        ca.chain,
+      ]),
+    ).toContain(': revoked');
+    // Bytes that are no request: an OCSP malformedRequest, not an HTTP error.
+    const bad = await fetch(`http://${ca.server}/ocsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: 'hello',
+    });
+    expect(bad.status).toBe(200);
+    expect(Buffer.from(await bad.arrayBuffer()).toString('hex')).toBe('30030a0101');
   });
 
   it('kur with the current certificate renews it; rr revokes it and the serial is on the CRL', () => {

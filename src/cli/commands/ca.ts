@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { chainPem, initCa, loadCa } from '../../ca/caFiles.js';
 import { CrlCache, generateCrl } from '../../ca/crl.js';
 import { CaDatabase } from '../../ca/database.js';
+import { OcspResponder } from '../../ca/ocsp.js';
 import { CmpResponder } from '../../ca/responder.js';
 import { createCaServer, listen } from '../../ca/server.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
@@ -56,6 +57,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       // clients reach (ca.publicUrl, else the bound one), never a requested port 0 (item 9).
       const bound: { responder?: CmpResponder } = {};
       const crlCache = new CrlCache(material, db, ctx.now);
+      const ocspResponder = new OcspResponder(material, db, ctx.now);
       const server = createCaServer({
         responder: {
           handle: (body, source) => {
@@ -68,6 +70,10 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
           bound.responder?.expireTransactions();
           return crlCache.crl();
         },
+        ocsp: (request) => {
+          bound.responder?.expireTransactions();
+          return ocspResponder.respond(request);
+        },
         log: ctx.log,
         limits: ctx.config.ca,
       });
@@ -75,6 +81,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       const base = publicUrl ?? `http://${urlHost(address.address)}:${address.port}`;
       bound.responder = new CmpResponder(material, db, {
         crlUrl: `${base}/crl`,
+        ocspUrl: `${base}/ocsp`,
         lockout: { baseMs: ctx.config.ca.lockoutBaseMs, maxMs: ctx.config.ca.lockoutMaxMs },
         pbmMaxIterations: ctx.config.ca.pbmMaxIterations,
         sourceFreeFailures: ctx.config.ca.sourceFreeFailures,

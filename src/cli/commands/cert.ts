@@ -11,9 +11,14 @@ import {
   KeyMismatchError,
   UsageError,
   VidMismatchError,
+  CertificateRevokedError,
   WrongPasswordError,
 } from '../../errors/index.js';
-import { CRLReasons } from '@peculiar/asn1-x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, CRLReasons } from '@peculiar/asn1-x509';
+import { ocspStatus, type RevocationStatus } from '../../certificates/revocation.js';
+import type { x509 } from '../../crypto/x509.js';
+import { parseCertificate } from '../../npki/certificate.js';
 import { issueToFolder } from '../../certificates/issue.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
@@ -76,6 +81,10 @@ export function registerCertCommands(program: Command, context: ContextFactory):
       'file holding the holder’s resident registration number, to check the VID',
     )
     .option('--serial <hex>', 'which certificate, when the medium holds several')
+    .option(
+      '--ca-cert <file>',
+      'PEM bundle of the CA certificates: also ask the CA’s OCSP responder for revocation',
+    )
     .option('--json', 'print one JSON document')
     .action(
       async (
@@ -84,6 +93,7 @@ export function registerCertCommands(program: Command, context: ContextFactory):
           passwordFile?: string;
           idnFile?: string;
           serial?: string;
+          caCert?: string;
         },
       ) => {
         const ctx = await context();
@@ -104,9 +114,13 @@ export function registerCertCommands(program: Command, context: ContextFactory):
         } finally {
           password.fill(0);
         }
-        ctx.log.info({ storage: store.spec, ...result }, 'cert check');
+        const revocation =
+          options.caCert === undefined
+            ? undefined
+            : await revocationOf(stored.certificate, await readCaTrust(options.caCert));
+        ctx.log.info({ storage: store.spec, ...result, revocation }, 'cert check');
         if (options.json === true) {
-          writeJson(ctx.stdout, result);
+          writeJson(ctx.stdout, revocation === undefined ? result : { ...result, revocation });
         } else {
           const mark = (v: boolean | null): string => (v === null ? '-' : v ? 'ok' : 'FAILED');
           writeLines(ctx.stdout, [
@@ -114,14 +128,41 @@ export function registerCertCommands(program: Command, context: ContextFactory):
             `password: ${mark(result.passwordOk)}`,
             `key matches certificate: ${mark(result.keyMatchesCert)}`,
             `VID: ${mark(result.vidOk)}`,
+            ...(revocation === undefined ? [] : [`revocation: ${describeRevocation(revocation)}`]),
           ]);
         }
         // The report is printed either way; the exit status and error line say what failed.
         if (!result.passwordOk) throw new WrongPasswordError();
         if (result.keyMatchesCert === false) throw new KeyMismatchError();
         if (result.vidOk === false) throw new VidMismatchError();
+        if (revocation?.status === 'revoked') throw new CertificateRevokedError(result.serial);
       },
     );
+}
+
+/** The OCSP answer for a stored certificate, from its issuer in the bundle. */
+async function revocationOf(
+  certificateDer: Uint8Array,
+  trust: { anchors: x509.X509Certificate[] },
+): Promise<RevocationStatus> {
+  const certificate = parseCertificate(certificateDer);
+  const issuerName = Buffer.from(AsnConvert.serialize(certificate.tbsCertificate.issuer));
+  const issuer = trust.anchors.find((a) =>
+    issuerName.equals(
+      Buffer.from(
+        AsnConvert.serialize(AsnConvert.parse(a.rawData, Certificate).tbsCertificate.subject),
+      ),
+    ),
+  );
+  if (issuer === undefined)
+    return { status: 'unchecked', why: 'the bundle holds no certificate of the issuer' };
+  return ocspStatus(certificate, issuer);
+}
+
+function describeRevocation(r: RevocationStatus): string {
+  if (r.status === 'revoked') return `REVOKED on ${r.revokedAt}`;
+  if (r.status === 'unchecked') return `not checked (${r.why})`;
+  return r.status;
 }
 
 /** `kiosk cert issue`, registered with the other cert commands. */
