@@ -1,0 +1,108 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaMaterial } from '../../../src/ca/caFiles.js';
+import { CaDatabase } from '../../../src/ca/database.js';
+import { OcspResponder } from '../../../src/ca/ocsp.js';
+import { issueEndEntity } from '../../../src/ca/profile.js';
+import { hexSerial } from '../../../src/ca/responder.js';
+import { ocspStatus } from '../../../src/certificates/revocation.js';
+import { FakeCa } from '../../support/fakeCa.js';
+
+// Issue 11 item 10, attacked: the answer `kiosk cert check` trusts must be the CA's, fresh (its
+// nonce), and about this certificate; anything else is "not checked", never "good".
+
+type Mode = 'genuine' | 'forged' | 'replay' | 'silent' | 'garbage';
+
+let ca: CaMaterial;
+let db: CaDatabase;
+let server: Server;
+let mode: Mode = 'genuine';
+let certificate: Certificate;
+let firstRequest: Buffer | undefined;
+
+beforeAll(async () => {
+  const [material, other] = await Promise.all([FakeCa.newMaterial(), FakeCa.newMaterial()]);
+  ca = material;
+  db = new CaDatabase(':memory:', material.sealKey);
+  const genuine = new OcspResponder(material, db);
+  const forger = new OcspResponder(other, db);
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      firstRequest ??= body;
+      if (mode === 'silent') return; // never answers
+      const answer =
+        mode === 'garbage'
+          ? Promise.resolve(Buffer.from('not OCSP'))
+          : mode === 'forged'
+            ? forger.respond(body)
+            : genuine.respond(mode === 'replay' ? firstRequest : body);
+      void answer.then((bytes) => {
+        res.writeHead(200, { 'content-type': 'application/ocsp-response' }).end(bytes);
+      });
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  const spki = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+    type: 'spki',
+    format: 'der',
+  });
+  const issued = await issueEndEntity(material, {
+    publicKey: new Uint8Array(spki),
+    commonName: '홍길동()001',
+    policyOid: '1.2.410.200005.1.1.4',
+    ocspUrl: `http://127.0.0.1:${String(port)}/ocsp`,
+    now: new Date(),
+  });
+  certificate = AsnConvert.parse(issued.rawData, Certificate);
+  const serial = hexSerial(Buffer.from(issued.serialNumber, 'hex'));
+  db.insertCertificate(serial, undefined, new Uint8Array(issued.rawData), 0, 0);
+  db.setCertificateStatus(serial, 'issued');
+}, 60_000);
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((done) => {
+    server.close(() => {
+      done();
+    });
+  });
+  db.close();
+});
+
+const status = (m: Mode) => {
+  mode = m;
+  return ocspStatus(certificate, ca.issuing.certificate, { timeoutMs: 500 });
+};
+
+describe('ocspStatus', () => {
+  it('trusts the CA’s own fresh answer', async () => {
+    expect(await status('genuine')).toEqual({ status: 'good' });
+  });
+
+  it('an answer signed by another CA is not checked, not good', async () => {
+    expect(await status('forged')).toMatchObject({
+      status: 'unchecked',
+      why: 'the answer is not signed by the CA or its responder',
+    });
+  });
+
+  it('a replayed answer (another nonce) is not checked', async () => {
+    expect(await status('replay')).toMatchObject({
+      status: 'unchecked',
+      why: 'the answer carries another nonce (a replay?)',
+    });
+  });
+
+  it('a responder that says nothing, or garbage, leaves it not checked', async () => {
+    expect(await status('silent')).toMatchObject({ status: 'unchecked' });
+    expect(await status('garbage')).toMatchObject({ status: 'unchecked' });
+  });
+});
