@@ -23,7 +23,7 @@ beforeAll(async () => {
   pcscd = await Pcscd.start();
 });
 afterAll(async () => {
-  await pcscd.stop();
+  await pcscd.close();
 });
 
 describe('pcscd + vpcd', () => {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { acquireHostLock } from './hostLock.js';
 import { tempDir } from './tempDir.js';
 
 /** Where pcsc-lite 1.9 listens. */
@@ -21,15 +22,37 @@ export class Pcscd {
   private child: ChildProcess | undefined;
   private readonly pidFile: string;
 
-  private constructor(readonly owned: boolean) {
+  private constructor(
+    readonly owned: boolean,
+    private readonly release: () => void,
+  ) {
     this.pidFile = join(tempDir('pcscd-'), 'pcscd.pid');
   }
 
+  /**
+   * Waits for the host's pcscd lock (hostLock.ts: another test run on this host may be using
+   * pcscd and vpcd's port), then starts pcscd or takes the one running.
+   */
   static async start(): Promise<Pcscd> {
-    if (pcscdRunning()) return new Pcscd(false);
-    const pcscd = new Pcscd(true);
-    await pcscd.launch();
-    return pcscd;
+    const release = await acquireHostLock('pcscd');
+    try {
+      if (pcscdRunning()) return new Pcscd(false, release);
+      const pcscd = new Pcscd(true, release);
+      await pcscd.launch();
+      return pcscd;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Stops our pcscd and lets the next test run on this host have it. */
+  async close(): Promise<void> {
+    try {
+      await this.stop();
+    } finally {
+      this.release();
+    }
   }
 
   /**
