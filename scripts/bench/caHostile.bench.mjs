@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GeneralName } from '@peculiar/asn1-x509';
+import { encodeTlv } from '../../dist/src/asn1/der.js';
 import { CertTemplate } from '../../dist/src/cmp/asn1/crmf.js';
 import { PkiBody, PkiHeader, PkiMessage, RevDetails } from '../../dist/src/cmp/asn1/pkiMessage.js';
 import { CmpClient } from '../../dist/src/cmp/client.js';
@@ -20,7 +21,7 @@ import { httpTransport } from '../../dist/src/cmp/transport.js';
 import { caTrustFromPem } from '../../dist/src/cmp/trust.js';
 import { softwareSigner } from '../../dist/src/crypto/signer.js';
 import { caServe } from '../lib/caServe.mjs';
-import { cmpIrArgs } from '../lib/openssl.mjs';
+import { cmpIrArgs, cmpServerArgs } from '../lib/openssl.mjs';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const exec = promisify(execFile);
@@ -88,15 +89,7 @@ export async function run() {
     for (let i = 0; i < runs; i++) {
       const before = childrenCpuMs();
       await exec('openssl', [
-        'cmp',
-        '-config',
-        '',
-        '-server',
-        server.hostPort,
-        '-path',
-        'pkix/',
-        '-trusted',
-        chain,
+        ...cmpServerArgs(server.hostPort, chain),
         ...cmpIrArgs({ ref: '99999999', secret: 'WRONG', newKey: key, certOut: join(work, 'x') }),
       ]).catch(() => undefined);
       childCpu += childrenCpuMs() - before;
@@ -152,10 +145,10 @@ function hugePvno() {
   const outer = readTlv(message, 0);
   const inner = readTlv(message, outer.contentStart);
   const afterPvno = inner.contentStart + 3;
-  const pvno = tlv(0x02, Buffer.alloc(250_000, 0x7f));
+  const pvno = encodeTlv(0x02, [Buffer.alloc(250_000, 0x7f)]);
   const headerContent = Buffer.concat([pvno, message.subarray(afterPvno, inner.end)]);
   const rest = message.subarray(inner.end, outer.end);
-  return tlv(0x30, Buffer.concat([tlv(0x30, headerContent), rest]));
+  return encodeTlv(0x30, [encodeTlv(0x30, [headerContent]), rest]);
 }
 
 function hugeSerialRr() {
@@ -177,17 +170,4 @@ function readTlv(bytes, at) {
     contentStart += n;
   }
   return { contentStart, end: contentStart + length };
-}
-
-function tlv(tag, content) {
-  const n = content.length;
-  const length =
-    n < 0x80
-      ? [n]
-      : n < 0x100
-        ? [0x81, n]
-        : n < 0x10000
-          ? [0x82, n >> 8, n & 0xff]
-          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return Buffer.concat([Buffer.from([tag, ...length]), content]);
 }

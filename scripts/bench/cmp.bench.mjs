@@ -1,4 +1,4 @@
-import { cmpIrArgs } from '../lib/openssl.mjs';
+import { cmpIrArgs, cmpServerArgs } from '../lib/openssl.mjs';
 // CMP enrolment against one `kiosk ca serve` on loopback (DESIGN §5, issue 3):
 //  - the round trip of one enrolment (ir + certConf, a fresh key and a fresh registration each) by
 //    the kiosk's CmpClient (in-process, from dist/) against `openssl cmp -cmd ir` doing the same
@@ -101,15 +101,7 @@ export async function run() {
       const cert = join(work, `openssl-${n++}.crt.pem`);
       writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
       await exec('openssl', [
-        'cmp',
-        '-config',
-        '',
-        '-server',
-        server.hostPort,
-        '-path',
-        'pkix/',
-        '-trusted',
-        chain,
+        ...cmpServerArgs(server.hostPort, chain),
         ...cmpIrArgs({
           ref: registration.ref,
           secret: registration.authCode,

@@ -11,3 +11,10 @@ export declare function cmpIrArgs(options: {
   newKey: string;
   certOut: string;
 }): string[];
+export declare function cmpKurArgs(options: {
+  key: string;
+  cert: string;
+  newKey: string;
+  certOut: string;
+}): string[];
+export declare function cmpServerArgs(hostPort: string, chain: string): string[];

@@ -61,3 +61,13 @@ export function cmpIrArgs({ ref, secret, newKey, certOut }) {
     certOut,
   ];
 }
+
+/** Arguments of `openssl cmp` for a key update (kur) signed with the current key and certificate. */
+export function cmpKurArgs({ key, cert, newKey, certOut }) {
+  return ['-cmd', 'kur', '-key', key, '-cert', cert, '-newkey', newKey, '-certout', certOut];
+}
+
+/** `openssl cmp` against a `kiosk ca serve` at host:port, trusting its exported chain. */
+export function cmpServerArgs(hostPort, chain) {
+  return ['cmp', '-config', '', '-server', hostPort, '-path', 'pkix/', '-trusted', chain];
+}

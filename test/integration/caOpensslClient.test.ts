@@ -5,7 +5,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificatePolicies, UserNotice } from '@peculiar/asn1-x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../src/crypto/x509.js';
-import { cmpIrArgs } from '../../scripts/lib/openssl.mjs';
+import { cmpIrArgs, cmpKurArgs } from '../../scripts/lib/openssl.mjs';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk } from '../support/kiosk.js';
 import { sharedFixtures } from '../support/fixtures.js';
@@ -296,18 +296,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     ).toBe(0);
     const newKeyPath = newKey(work, 'kur-new.key.pem');
     const renewed = join(work, 'kur-new.pem');
-    const kur = opensslCmp(ca, [
-      '-cmd',
-      'kur',
-      '-key',
-      key,
-      '-cert',
-      cert,
-      '-newkey',
-      newKeyPath,
-      '-certout',
-      renewed,
-    ]);
+    const kur = opensslCmp(ca, cmpKurArgs({ key, cert, newKey: newKeyPath, certOut: renewed }));
     expect(kur.output).toContain('received PKICONF');
     expect(opensslOk(['verify', '-CAfile', ca.chain, renewed])).toContain(': OK');
     const subject = (file: string): string =>
@@ -315,18 +304,15 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     expect(subject(renewed)).toBe(subject(cert));
     // Issue 11 item 3, its reproduction: a second kur from the same certificate. The first one
     // superseded it, so it is refused and no third certificate exists.
-    const again = opensslCmp(ca, [
-      '-cmd',
-      'kur',
-      '-key',
-      key,
-      '-cert',
-      cert,
-      '-newkey',
-      newKey(work, 'kur-again.key.pem'),
-      '-certout',
-      join(work, 'kur-again.pem'),
-    ]);
+    const again = opensslCmp(
+      ca,
+      cmpKurArgs({
+        key,
+        cert,
+        newKey: newKey(work, 'kur-again.key.pem'),
+        certOut: join(work, 'kur-again.pem'),
+      }),
+    );
     expect(again.status).not.toBe(0);
     expect(again.output).toMatch(/signerNotTrusted|not trusted/);
 
@@ -397,18 +383,15 @@ describe('kiosk ca serve refuses what it must', () => {
     expect(
       opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
     ).toBe(0);
-    const kur = opensslCmp(ca, [
-      '-cmd',
-      'kur',
-      '-key',
-      key,
-      '-cert',
-      cert,
-      '-newkey',
-      newKey(work, 'new.key.pem'),
-      '-certout',
-      join(work, 'new.pem'),
-    ]);
+    const kur = opensslCmp(
+      ca,
+      cmpKurArgs({
+        key,
+        cert,
+        newKey: newKey(work, 'new.key.pem'),
+        certOut: join(work, 'new.pem'),
+      }),
+    );
     expect(kur.status).not.toBe(0);
     expect(kur.output).toContain('renewal opens 30 days before expiry');
   });
