@@ -39,6 +39,16 @@ function newKey(dir: string, name: string): string {
   return path;
 }
 
+/** A certificate from `openssl cmp -cmd ir` on a fresh registration (`--vid optional`). */
+function enrolled(ca: RunningCa, dir: string, holder: [string, string], file: string) {
+  const { ref, authCode } = register(ca, holder[0], holder[1], 'general', 'optional');
+  const key = newKey(dir, `${file}.key.pem`);
+  const cert = join(dir, `${file}.pem`);
+  const run = opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert }));
+  expect(run.status, run.output).toBe(0);
+  return { key, cert };
+}
+
 describe('openssl cmp as the client of kiosk ca serve', () => {
   let ca: RunningCa;
   let work: string;
@@ -196,12 +206,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
 
   it('openssl ocsp as the client: good, then revoked with its reason; GET too; a stranger unknown', async () => {
     // Issue 11 item 10: the AIA names an OCSP responder on the embedded CA (RFC 6960).
-    const { ref, authCode } = register(ca, '오세훈', '6106061234560', 'general', 'optional');
-    const key = newKey(work, 'ocsp.key.pem');
-    const cert = join(work, 'ocsp.pem');
-    expect(
-      opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
-    ).toBe(0);
+    const { key, cert } = enrolled(ca, work, ['오세훈', '6106061234560'], 'ocsp');
     const text = opensslOk(['x509', '-in', cert, '-noout', '-text']);
     expect(text).toContain(`OCSP - URI:http://${ca.server}/ocsp`);
     const issuer = join(ca.dir, 'issuing.crt.pem');
@@ -288,12 +293,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
   });
 
   it('kur with the current certificate renews it; rr revokes it and the serial is on the CRL', () => {
-    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general', 'optional');
-    const key = newKey(work, 'kur-old.key.pem');
-    const cert = join(work, 'kur-old.pem');
-    expect(
-      opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
-    ).toBe(0);
+    const { key, cert } = enrolled(ca, work, ['박민수', '7702021234564'], 'kur-old');
     const newKeyPath = newKey(work, 'kur-new.key.pem');
     const renewed = join(work, 'kur-new.pem');
     const kur = opensslCmp(ca, cmpKurArgs({ key, cert, newKey: newKeyPath, certOut: renewed }));
@@ -377,12 +377,7 @@ describe('kiosk ca serve refuses what it must', () => {
 
   it('kur before the renewal window opens is refused (openssl does not check the window)', () => {
     const work = tempDir('openssl-early-');
-    const { ref, authCode } = register(ca, '박민수', '7702021234564', 'general', 'optional');
-    const key = newKey(work, 'old.key.pem');
-    const cert = join(work, 'old.pem');
-    expect(
-      opensslCmp(ca, cmpIrArgs({ ref, secret: authCode, newKey: key, certOut: cert })).status,
-    ).toBe(0);
+    const { key, cert } = enrolled(ca, work, ['박민수', '7702021234564'], 'old');
     const kur = opensslCmp(
       ca,
       cmpKurArgs({
