@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTlv } from '../../src/asn1/der.js';
 import { Refusal } from '../../src/ca/refusal.js';
+import { x509 } from '../../src/crypto/x509.js';
 import { startCa, type RunningCa } from '../support/caServer.js';
 
 // Issue 11 item 6: a 255 KB INTEGER in pvno was rendered in decimal into the refusal, the log
@@ -39,6 +40,20 @@ describe('hostile bytes at kiosk ca serve', () => {
     expect(text.length).toBeLessThan(200);
     expect(logSize() - before).toBeLessThan(4096);
   }, 60_000);
+
+  it('GET /crl a hundred times: one CRL, served from the cache, no new CRL number', async () => {
+    // Item 8, its reproduction: every GET signed a new CRL and wrote the database (2,000
+    // requests → CRL number 0x07D4, 4 MB of WAL).
+    const crl = async (): Promise<Buffer> =>
+      Buffer.from(await (await fetch(`http://${ca.server}/crl`)).arrayBuffer());
+    const first = await crl();
+    const wal = join(ca.dir, 'ca.sqlite-wal');
+    const walBefore = existsSync(wal) ? statSync(wal).size : 0;
+    for (let i = 0; i < 100; i++) expect((await crl()).equals(first)).toBe(true);
+    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(walBefore);
+    const number = new x509.X509Crl(new Uint8Array(first)).getExtension('2.5.29.20');
+    expect(number).not.toBeNull();
+  });
 
   it('a refusal text is cut to 256 characters whatever went into it', () => {
     const refusal = new Refusal(['badRequest'], `serial ${'9'.repeat(600_000)}`);
