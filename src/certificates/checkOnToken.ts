@@ -20,6 +20,8 @@ export interface TokenCheckResult {
   readonly vidOk: boolean | null;
   readonly id: string;
   readonly hasRandomNum: boolean;
+  /** The certificate's DER, for a revocation check; not part of the report. */
+  readonly certificate: Uint8Array;
 }
 
 /**
@@ -69,6 +71,7 @@ export function checkOnToken(
       vidOk,
       id: hex(pair.id),
       hasRandomNum: pair.r !== undefined,
+      certificate: new Uint8Array(AsnConvert.serialize(certificate)),
     };
   });
 }

@@ -62,8 +62,16 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
       '--json',
       ...extra,
     ]);
-  const check = (label: string): KioskRun =>
-    kiosk(['cert', 'check', ...onToken(label), '--idn-file', inputFile(holder.idn), '--json']);
+  const check = (label: string, extra: readonly string[] = []): KioskRun =>
+    kiosk([
+      'cert',
+      'check',
+      ...onToken(label),
+      '--idn-file',
+      inputFile(holder.idn),
+      '--json',
+      ...extra,
+    ]);
 
   it('init, issue, check and renew on a token the kiosk initialised', () => {
     const label = `kiosk-init-${String(process.pid)}`;
@@ -137,10 +145,13 @@ describe('tokens through the kiosk CLI against kiosk ca serve', () => {
     );
     expect(renewed.facts.serial).not.toBe(issued.facts.serial);
     expect(renewed.id).not.toBe(issued.id);
-    expect(json(check(label))).toMatchObject({
+    // With the CA's certificates the check asks its OCSP responder too (issue 11 item 10): the
+    // renewal is good, and it superseded the first certificate.
+    expect(json(check(label, ['--ca-cert', ca.chain]))).toMatchObject({
       serial: renewed.facts.serial,
       keyMatchesCert: true,
       vidOk: true,
+      revocation: { status: 'good' },
     });
     // Only the renewed pair is left, born on the token.
     const objects = pkcs11Tool(label, pin, ['--list-objects']).out;

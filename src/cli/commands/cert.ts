@@ -14,11 +14,8 @@ import {
   CertificateRevokedError,
   WrongPasswordError,
 } from '../../errors/index.js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, CRLReasons } from '@peculiar/asn1-x509';
-import { ocspStatus, type RevocationStatus } from '../../certificates/revocation.js';
-import type { x509 } from '../../crypto/x509.js';
-import { parseCertificate } from '../../npki/certificate.js';
+import { CRLReasons } from '@peculiar/asn1-x509';
+import { describeRevocation, revocationOf } from '../revocation.js';
 import { issueToFolder } from '../../certificates/issue.js';
 import { renewInFolder } from '../../certificates/renew.js';
 import { revokeStored } from '../../certificates/revoke.js';
@@ -117,7 +114,7 @@ export function registerCertCommands(program: Command, context: ContextFactory):
         const revocation =
           options.caCert === undefined
             ? undefined
-            : await revocationOf(stored.certificate, await readCaTrust(options.caCert));
+            : await revocationOf(stored.certificate, options.caCert);
         ctx.log.info({ storage: store.spec, ...result, revocation }, 'cert check');
         if (options.json === true) {
           writeJson(ctx.stdout, revocation === undefined ? result : { ...result, revocation });
@@ -138,31 +135,6 @@ export function registerCertCommands(program: Command, context: ContextFactory):
         if (revocation?.status === 'revoked') throw new CertificateRevokedError(result.serial);
       },
     );
-}
-
-/** The OCSP answer for a stored certificate, from its issuer in the bundle. */
-async function revocationOf(
-  certificateDer: Uint8Array,
-  trust: { anchors: x509.X509Certificate[] },
-): Promise<RevocationStatus> {
-  const certificate = parseCertificate(certificateDer);
-  const issuerName = Buffer.from(AsnConvert.serialize(certificate.tbsCertificate.issuer));
-  const issuer = trust.anchors.find((a) =>
-    issuerName.equals(
-      Buffer.from(
-        AsnConvert.serialize(AsnConvert.parse(a.rawData, Certificate).tbsCertificate.subject),
-      ),
-    ),
-  );
-  if (issuer === undefined)
-    return { status: 'unchecked', why: 'the bundle holds no certificate of the issuer' };
-  return ocspStatus(certificate, issuer);
-}
-
-function describeRevocation(r: RevocationStatus): string {
-  if (r.status === 'revoked') return `REVOKED on ${r.revokedAt}`;
-  if (r.status === 'unchecked') return `not checked (${r.why})`;
-  return r.status;
 }
 
 /** `kiosk cert issue`, registered with the other cert commands. */

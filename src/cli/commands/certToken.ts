@@ -4,10 +4,16 @@ import { checkOnToken } from '../../certificates/checkOnToken.js';
 import { issueToToken } from '../../certificates/issueToToken.js';
 import { renewOnToken } from '../../certificates/renewOnToken.js';
 import { revokeOnToken } from '../../certificates/revokeOnToken.js';
-import { KeyMismatchError, UsageError, VidMismatchError } from '../../errors/index.js';
+import {
+  CertificateRevokedError,
+  KeyMismatchError,
+  UsageError,
+  VidMismatchError,
+} from '../../errors/index.js';
 import { cmpClient, raEncryptionOf, readCaTrust } from '../cmpOptions.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
+import { describeRevocation, revocationOf } from '../revocation.js';
 import { readIdnFile, readSecretFile } from '../secretFiles.js';
 import { withTokenDriver } from '../tokens.js';
 
@@ -166,17 +172,20 @@ export async function revokeOnTokenCommand(
 export async function checkOnTokenCommand(
   ctx: CliContext,
   label: string,
-  options: TokenOptions & { idnFile?: string; serial?: string },
+  options: TokenOptions & { idnFile?: string; serial?: string; caCert?: string },
 ): Promise<void> {
   const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
-  const result = await withPinAndToken(ctx, label, options, (pin, driver) =>
+  const { certificate, ...result } = await withPinAndToken(ctx, label, options, (pin, driver) =>
     checkOnToken(driver, { label }, pin, ctx.config, {
       ...(idn === undefined ? {} : { idn }),
       ...(options.serial === undefined ? {} : { serial: options.serial }),
     }),
   );
-  ctx.log.info({ storage: `token:${label}`, ...result }, 'cert check');
-  if (options.json === true) writeJson(ctx.stdout, result);
+  const revocation =
+    options.caCert === undefined ? undefined : await revocationOf(certificate, options.caCert);
+  ctx.log.info({ storage: `token:${label}`, ...result, revocation }, 'cert check');
+  if (options.json === true)
+    writeJson(ctx.stdout, revocation === undefined ? result : { ...result, revocation });
   else {
     const mark = (v: boolean | null): string => (v === null ? '-' : v ? 'ok' : 'FAILED');
     writeLines(ctx.stdout, [
@@ -184,8 +193,10 @@ export async function checkOnTokenCommand(
       'PIN: ok',
       `key matches certificate: ${mark(result.keyMatchesCert)}`,
       `VID: ${mark(result.vidOk)}`,
+      ...(revocation === undefined ? [] : [`revocation: ${describeRevocation(revocation)}`]),
     ]);
   }
   if (!result.keyMatchesCert) throw new KeyMismatchError();
   if (result.vidOk === false) throw new VidMismatchError();
+  if (revocation?.status === 'revoked') throw new CertificateRevokedError(result.serial);
 }
