@@ -76,6 +76,9 @@ const dayMs = 86_400_000;
 /** RFC 5280 §5.3.1 CRLReason values used here. */
 const reasonUnspecified = 0;
 const reasonSuperseded = 4;
+/** What a holder may give as the reason: unspecified, keyCompromise, affiliationChanged,
+ * superseded, cessationOfOperation, privilegeWithdrawn. */
+const holderReasons = new Set([0, 1, 3, 4, 5, 9]);
 
 /** The one answer to a PBM that does not verify, whether or not the reference exists (item 5). */
 const wrongCodeText = 'wrong authorization code, or the message was altered';
@@ -413,6 +416,17 @@ export class CmpResponder {
     const [detail, ...more] = details;
     if (detail === undefined || more.length > 0)
       throw new Refusal(['badRequest'], 'exactly one certificate per revocation request');
+    const reasonExt = detail.crlEntryDetails?.find((e) => e.extnID === '2.5.29.21');
+    let reason = 0;
+    try {
+      if (reasonExt !== undefined) reason = AsnConvert.parse(reasonExt.extnValue, CRLReason).reason;
+    } catch {
+      throw new Refusal(['badDataFormat'], 'the revocation reason does not parse');
+    }
+    // A revocation here is final: no certificateHold (nor removeFromCRL, which only undoes one),
+    // and no CA compromise claimed by an end entity (RFC 5280 §5.3.1).
+    if (!holderReasons.has(reason))
+      throw new Refusal(['badRequest'], `revocation reason ${String(reason)} is not accepted`);
     const serialBytes = detail.certDetails.serialNumber;
     if (serialBytes === undefined)
       throw new Refusal(['badCertId'], 'the serial number to revoke is missing');
@@ -456,9 +470,6 @@ export class CmpResponder {
         );
       protector = this.signatureProtector();
     }
-    const reasonExt = detail.crlEntryDetails?.find((e) => e.extnID === '2.5.29.21');
-    const reason =
-      reasonExt === undefined ? 0 : AsnConvert.parse(reasonExt.extnValue, CRLReason).reason;
     this.db.revoke(serial, reason, now);
     this.options.log?.info({ serial, reason }, 'certificate revoked');
     return this.respond(

@@ -316,6 +316,21 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     expect(again.status).not.toBe(0);
     expect(again.output).toMatch(/signerNotTrusted|not trusted/);
 
+    // A hold is not a revocation the CA offers: refused, the certificate still good.
+    const hold = opensslCmp(ca, [
+      '-cmd',
+      'rr',
+      '-key',
+      newKeyPath,
+      '-cert',
+      renewed,
+      '-oldcert',
+      renewed,
+      '-revreason',
+      '6',
+    ]);
+    expect(hold.status).not.toBe(0);
+    expect(hold.output).toContain('revocation reason 6 is not accepted');
     const rr = opensslCmp(ca, [
       '-cmd',
       'rr',
