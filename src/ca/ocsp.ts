@@ -17,7 +17,7 @@ import {
 } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Certificate, CRLReason, CRLReasons, Extension } from '@peculiar/asn1-x509';
-import { softwareSigner } from '../crypto/signer.js';
+import { softwareSigner, type Signer } from '../crypto/signer.js';
 import type { CaMaterial } from './caFiles.js';
 import type { CaDatabase } from './database.js';
 import { hexSerial } from './responder.js';
@@ -45,6 +45,7 @@ const hashOids: Readonly<Record<string, string>> = {
 export class OcspResponder {
   private readonly issuing: Certificate;
   private readonly keyHashSha1: Buffer;
+  private readonly signer: Signer;
 
   constructor(
     private readonly ca: CaMaterial,
@@ -53,6 +54,7 @@ export class OcspResponder {
   ) {
     this.issuing = AsnConvert.parse(ca.issuing.certificate.rawData, Certificate);
     this.keyHashSha1 = this.keyHash('sha1');
+    this.signer = softwareSigner(ca.issuing.privateKey);
   }
 
   async respond(bytes: Uint8Array): Promise<Buffer> {
@@ -89,7 +91,7 @@ export class OcspResponder {
       ...(nonce === undefined ? {} : { responseExtensions: [nonce] }),
     });
     const tbs = new Uint8Array(AsnConvert.serialize(data));
-    const signer = softwareSigner(this.ca.issuing.privateKey);
+    const signer = this.signer;
     const basic = new BasicOCSPResponse({
       tbsResponseData: data,
       signatureAlgorithm: signer.algorithm,

@@ -24,7 +24,11 @@ import {
 } from '../cmp/certRequests.js';
 import { encodeTlv } from '../asn1/der.js';
 import { TypeAndValue } from '../cmp/asn1/crmf.js';
-import { decodePkiMessage, encodePkiMessage, type DecodedMessage } from '../cmp/message.js';
+import {
+  decodePkiMessage,
+  encodePkiMessageWithCerts,
+  type DecodedMessage,
+} from '../cmp/message.js';
 import { cmpOid } from '../cmp/oids.js';
 import { protectMessage, verifyProtection, type Protector } from '../cmp/protection.js';
 import {
@@ -33,7 +37,7 @@ import {
   RandomNumTransportError,
 } from '../cmp/randomNumTransport.js';
 import { pkiStatus, statusInfo } from '../cmp/status.js';
-import { softwareSigner } from '../crypto/signer.js';
+import { softwareSigner, type Signer } from '../crypto/signer.js';
 import { nodeCrypto, x509 } from '../crypto/x509.js';
 import { CmpProtectionError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
@@ -100,6 +104,9 @@ function refuseWhileLocked(lockedUntil: number, now: number): void {
 export class CmpResponder {
   private readonly issuingAsn: Certificate;
   private readonly rootAsn: Certificate;
+  private readonly chainDer: readonly Uint8Array[];
+  /** Made once: softwareSigner exports the public key, which cost more than the signature. */
+  private readonly issuingSigner: Signer;
   private readonly now: () => Date;
   private readonly unknownRefs = new MemoryLockouts();
   private readonly sources: MemoryLockouts;
@@ -114,6 +121,11 @@ export class CmpResponder {
   ) {
     this.issuingAsn = AsnConvert.parse(ca.issuing.certificate.rawData, Certificate);
     this.rootAsn = AsnConvert.parse(ca.root.certificate.rawData, Certificate);
+    this.issuingSigner = softwareSigner(ca.issuing.privateKey);
+    this.chainDer = [
+      new Uint8Array(ca.issuing.certificate.rawData),
+      new Uint8Array(ca.root.certificate.rawData),
+    ];
     this.now = options.now ?? (() => new Date());
     this.lockout = options.lockout ?? defaultLockout;
     this.pbmMaxIterations = options.pbmMaxIterations ?? defaultPbmMaxIterations;
@@ -705,9 +717,10 @@ export class CmpResponder {
 
   private async send(header: PkiHeader, body: PkiBody, protector: Protector): Promise<Buffer> {
     const message = await protectMessage(header, body, protector);
-    // The chain travels with every answer so a client can validate what it receives.
-    message.extraCerts ??= [this.issuingAsn, this.rootAsn];
-    return encodePkiMessage(message);
+    // The chain travels with every answer so a client can validate what it receives; the
+    // signer's certificate first (RFC 9483 §3.3), which for a signed answer is the issuing CA's.
+    delete message.extraCerts;
+    return encodePkiMessageWithCerts(message, this.chainDer);
   }
 
   private responseHeader(decoded: DecodedMessage): PkiHeader {
@@ -726,7 +739,7 @@ export class CmpResponder {
   private signatureProtector(): Protector {
     return {
       kind: 'signature',
-      signer: softwareSigner(this.ca.issuing.privateKey),
+      signer: this.issuingSigner,
       certificate: this.issuingAsn,
       chain: [this.rootAsn],
     };
