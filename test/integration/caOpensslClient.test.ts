@@ -160,6 +160,10 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
       cmpIrArgs({ ref: '00000000', secret: 'x', newKey: key, certOut: join(work, 'unknown.pem') }),
     );
     expect(unknown.status).not.toBe(0);
+    // Issue 11 item 5: an unknown reference is answered as a known one with a wrong code, so
+    // the answers do not tell which references are live.
+    expect(unknown.output).toContain('wrong authorization code, or the message was altered');
+    expect(unknown.output).not.toMatch(/unknown reference|signerNotTrusted/);
   });
 
   it('rr by PBM: another holder of the same name is refused, the same person accepted', () => {
