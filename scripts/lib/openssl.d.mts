@@ -17,4 +17,9 @@ export declare function cmpKurArgs(options: {
   newKey: string;
   certOut: string;
 }): string[];
+export declare function cmpRrArgs(options: {
+  key: string;
+  cert: string;
+  reason?: number;
+}): string[];
 export declare function cmpServerArgs(hostPort: string, chain: string): string[];

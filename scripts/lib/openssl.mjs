@@ -67,6 +67,15 @@ export function cmpKurArgs({ key, cert, newKey, certOut }) {
   return ['-cmd', 'kur', '-key', key, '-cert', cert, '-newkey', newKey, '-certout', certOut];
 }
 
+/**
+ * Arguments of `openssl cmp` for a revocation (rr) signed with the certificate's own key; reason
+ * is a CRLReason number, left out (unspecified) when absent.
+ */
+export function cmpRrArgs({ key, cert, reason }) {
+  const args = ['-cmd', 'rr', '-key', key, '-cert', cert, '-oldcert', cert];
+  return reason === undefined ? args : [...args, '-revreason', String(reason)];
+}
+
 /** `openssl cmp` against a `kiosk ca serve` at host:port, trusting its exported chain. */
 export function cmpServerArgs(hostPort, chain) {
   return ['cmp', '-config', '', '-server', hostPort, '-path', 'pkix/', '-trusted', chain];

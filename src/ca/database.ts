@@ -61,7 +61,8 @@ export interface IssuedRecord {
 }
 
 /** Why recordIssued recorded nothing: the checks made before signing lost a race. */
-export type IssueConflict = 'referenceUsed' | 'alreadyRenewed' | 'transactionIdInUse';
+export type IssueConflict =
+  'referenceUsed' | 'alreadyRenewed' | 'predecessorNotValid' | 'transactionIdInUse';
 
 /** An open CMP transaction: what the CA remembers between ip/kup and certConf. */
 export interface TransactionRecord {
@@ -303,11 +304,12 @@ export class CaDatabase {
     return this.db.transaction((): IssueConflict | undefined => {
       if (this.transaction(transaction.id) !== undefined) return 'transactionIdInUse';
       if (spendRef !== undefined && !this.markUsed(spendRef, now)) return 'referenceUsed';
-      if (
-        certificate.predecessor !== undefined &&
-        this.successorOf(certificate.predecessor) !== undefined
-      )
-        return 'alreadyRenewed';
+      if (certificate.predecessor !== undefined) {
+        // Revoked while the renewal was being signed: it renews nothing.
+        if (this.certificate(certificate.predecessor)?.status !== 'issued')
+          return 'predecessorNotValid';
+        if (this.successorOf(certificate.predecessor) !== undefined) return 'alreadyRenewed';
+      }
       this.insertCertificate(
         certificate.serial,
         certificate.ref,
@@ -370,6 +372,17 @@ export class CaDatabase {
           holder: row.holder ?? undefined,
           predecessor: row.predecessor ?? undefined,
         };
+  }
+
+  /** A pending certificate confirmed; false if it is no longer pending (revoked meanwhile). */
+  markIssued(serial: string): boolean {
+    return (
+      this.db
+        .prepare(
+          "update certificates set status = 'issued' where serial = ? and status = 'pending'",
+        )
+        .run(serial).changes === 1
+    );
   }
 
   setCertificateStatus(serial: string, status: CertificateStatus): void {

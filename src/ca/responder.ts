@@ -407,7 +407,14 @@ export class CmpResponder {
       this.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
       this.discard(transaction, now);
     } else {
-      this.db.setCertificateStatus(record.serial, 'issued');
+      // A certificate revoked before its confirmation (an rr signed by its own key) stays
+      // revoked: confirming it must not make it trusted again.
+      if (!this.db.markIssued(record.serial))
+        throw new Refusal(
+          ['certRevoked'],
+          'the certificate was revoked before it was confirmed',
+          secret,
+        );
       if (transaction.kind === 'enrol' && transaction.ref !== undefined)
         this.db.forgetIdn(transaction.ref);
       // A confirmed renewal supersedes the certificate it renews (RFC 5280 §5.3.1).
@@ -691,6 +698,8 @@ export class CmpResponder {
     // The checks made before signing lost a race: the certificate is dropped unsent.
     if (conflict === 'referenceUsed')
       throw new Refusal(['badRequest'], 'the reference number was already used', secret);
+    if (conflict === 'predecessorNotValid')
+      throw new Refusal(['certRevoked'], 'the certificate to renew is no longer valid', secret);
     if (conflict === 'alreadyRenewed')
       throw new Refusal(['duplicateCertReq'], 'this certificate was already renewed', secret);
     if (conflict === 'transactionIdInUse')

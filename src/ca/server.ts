@@ -123,7 +123,11 @@ async function ocsp(
       reply(res, 414, 'text/plain', 'request too long\n');
       return;
     }
-    body = Buffer.from(decodeURIComponent(encoded), 'base64');
+    try {
+      body = Buffer.from(decodeURIComponent(encoded), 'base64');
+    } catch {
+      body = Buffer.alloc(0); // bad percent-encoding: answered malformedRequest like bad DER
+    }
   } else if (req.method === 'POST' && path === '/ocsp') {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/ocsp-request') {

@@ -36,7 +36,7 @@ const idKpOcspSigning = '1.3.6.1.5.5.7.3.9';
 export async function ocspStatus(
   certificate: Certificate,
   issuer: x509.X509Certificate,
-  options: { readonly timeoutMs?: number } = {},
+  options: { readonly timeoutMs?: number; readonly now?: () => Date } = {},
 ): Promise<RevocationStatus> {
   const cert = new x509.X509Certificate(new Uint8Array(AsnConvert.serialize(certificate)));
   const aia = cert.getExtension(x509.AuthorityInfoAccessExtension);
@@ -73,9 +73,9 @@ export async function ocspStatus(
       body: new Uint8Array(AsnConvert.serialize(request)),
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
-    const body = new Uint8Array(await res.arrayBuffer());
     if (!res.ok) return { status: 'unchecked', why: `${url} answered HTTP ${String(res.status)}` };
-    if (body.byteLength > maxResponseBytes)
+    const body = await readBounded(res, maxResponseBytes);
+    if (body === undefined)
       return {
         status: 'unchecked',
         why: `${url} answered more than ${String(maxResponseBytes)} bytes`,
@@ -85,7 +85,7 @@ export async function ocspStatus(
     return { status: 'unchecked', why: `${url} not reached (${(error as Error).message})` };
   }
   try {
-    return await judge(answer, certId, nonce, issuer);
+    return await judge(answer, certId, nonce, issuer, (options.now ?? (() => new Date()))());
   } catch (error) {
     return {
       status: 'unchecked',
@@ -99,6 +99,7 @@ async function judge(
   certId: CertID,
   nonce: Buffer,
   issuer: x509.X509Certificate,
+  now: Date,
 ): Promise<RevocationStatus> {
   const response = AsnConvert.parse(bytes, OCSPResponse);
   if (response.responseStatus !== OCSPResponseStatus.successful)
@@ -109,22 +110,37 @@ async function judge(
   if (response.responseBytes?.responseType !== id_pkix_ocsp_basic)
     return { status: 'unchecked', why: 'the answer is not a basic OCSP response' };
   const basic = AsnConvert.parse(response.responseBytes.response, BasicOCSPResponse);
-  if (!(await signedByIssuerOrDelegate(basic, issuer)))
+  if (!(await signedByIssuerOrDelegate(basic, issuer, now)))
     return { status: 'unchecked', why: 'the answer is not signed by the CA or its responder' };
   const echoed = basic.tbsResponseData.responseExtensions?.find(
     (e) => e.extnID === id_pkix_ocsp_nonce,
   );
+  // Our nonce is what makes the answer fresh (RFC 8954); an answer without it, from a responder
+  // that pre-signs, could be one fetched before a revocation and replayed after it.
   if (
-    echoed !== undefined &&
+    echoed === undefined ||
     !Buffer.from(AsnConvert.parse(echoed.extnValue, OctetString).buffer).equals(nonce)
   )
-    return { status: 'unchecked', why: 'the answer carries another nonce (a replay?)' };
+    return {
+      status: 'unchecked',
+      why:
+        echoed === undefined
+          ? 'the answer does not echo our nonce'
+          : 'the answer carries another nonce (a replay?)',
+    };
   const wanted = Buffer.from(AsnConvert.serialize(certId));
   const single = basic.tbsResponseData.responses.find((r) =>
     wanted.equals(Buffer.from(AsnConvert.serialize(r.certID))),
   );
   if (single === undefined)
     return { status: 'unchecked', why: 'the answer is about another certificate' };
+  // RFC 6960 §3.2 (5), with five minutes for clocks that disagree.
+  const skewMs = 300_000;
+  if (
+    single.thisUpdate.getTime() > now.getTime() + skewMs ||
+    (single.nextUpdate !== undefined && single.nextUpdate.getTime() < now.getTime() - skewMs)
+  )
+    return { status: 'unchecked', why: 'the answer is not current (thisUpdate/nextUpdate)' };
   if (single.certStatus.good !== undefined) return { status: 'good' };
   const revoked = single.certStatus.revoked;
   if (revoked !== undefined)
@@ -142,6 +158,7 @@ async function judge(
 async function signedByIssuerOrDelegate(
   basic: BasicOCSPResponse,
   issuer: x509.X509Certificate,
+  now: Date,
 ): Promise<boolean> {
   const tbs = basic.tbsResponseDataRaw ?? AsnConvert.serialize(basic.tbsResponseData);
   const signers = [issuer];
@@ -150,6 +167,8 @@ async function signedByIssuerOrDelegate(
     const eku = delegate.getExtension(x509.ExtendedKeyUsageExtension);
     if (
       eku?.usages.includes(idKpOcspSigning) === true &&
+      delegate.notBefore <= now &&
+      now <= delegate.notAfter &&
       (await delegate.verify({ publicKey: issuer.publicKey, signatureOnly: true }, nodeCrypto))
     )
       signers.push(delegate);
@@ -163,6 +182,24 @@ async function signedByIssuerOrDelegate(
       new Uint8Array(basic.signature),
     ),
   );
+}
+
+/** The body, or undefined past `max` bytes (read no further than that). */
+async function readBounded(res: Response, max: number): Promise<Uint8Array | undefined> {
+  if (res.body === null) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }
 
 function sha1(bytes: ArrayBuffer): Buffer {

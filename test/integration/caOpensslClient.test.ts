@@ -5,7 +5,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificatePolicies, UserNotice } from '@peculiar/asn1-x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../src/crypto/x509.js';
-import { cmpIrArgs, cmpKurArgs } from '../../scripts/lib/openssl.mjs';
+import { cmpIrArgs, cmpKurArgs, cmpRrArgs } from '../../scripts/lib/openssl.mjs';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk } from '../support/kiosk.js';
 import { sharedFixtures } from '../support/fixtures.js';
@@ -246,18 +246,7 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
       ).stderr,
     ).toContain('Response verify OK');
 
-    const rr = opensslCmp(ca, [
-      '-cmd',
-      'rr',
-      '-key',
-      key,
-      '-cert',
-      cert,
-      '-oldcert',
-      cert,
-      '-revreason',
-      '1',
-    ]);
+    const rr = opensslCmp(ca, cmpRrArgs({ key, cert, reason: 1 }));
     expect(rr.output).toContain('revocation accepted');
     const revoked = ocsp(['-cert', cert]);
     expect(revoked).toContain(`${cert}: revoked`);
@@ -294,6 +283,10 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     });
     expect(bad.status).toBe(200);
     expect(Buffer.from(await bad.arrayBuffer()).toString('hex')).toBe('30030a0101');
+    // A GET whose percent-encoding is broken (the attack review): the same answer, no 500.
+    const broken = await fetch(`http://${ca.server}/ocsp/%E0%A4%A`);
+    expect(broken.status).toBe(200);
+    expect(Buffer.from(await broken.arrayBuffer()).toString('hex')).toBe('30030a0101');
   });
 
   it('kur with the current certificate renews it; rr revokes it and the serial is on the CRL', () => {
@@ -321,30 +314,10 @@ describe('openssl cmp as the client of kiosk ca serve', () => {
     expect(again.output).toMatch(/signerNotTrusted|not trusted/);
 
     // A hold is not a revocation the CA offers: refused, the certificate still good.
-    const hold = opensslCmp(ca, [
-      '-cmd',
-      'rr',
-      '-key',
-      newKeyPath,
-      '-cert',
-      renewed,
-      '-oldcert',
-      renewed,
-      '-revreason',
-      '6',
-    ]);
+    const hold = opensslCmp(ca, cmpRrArgs({ key: newKeyPath, cert: renewed, reason: 6 }));
     expect(hold.status).not.toBe(0);
     expect(hold.output).toContain('revocation reason 6 is not accepted');
-    const rr = opensslCmp(ca, [
-      '-cmd',
-      'rr',
-      '-key',
-      newKeyPath,
-      '-cert',
-      renewed,
-      '-oldcert',
-      renewed,
-    ]);
+    const rr = opensslCmp(ca, cmpRrArgs({ key: newKeyPath, cert: renewed }));
     expect(rr.output).toContain('revocation accepted');
     const crl = join(work, 'crl.der');
     expect(runKiosk(['ca', 'crl', '--dir', ca.dir, '--out', crl], ca.home).status).toBe(0);

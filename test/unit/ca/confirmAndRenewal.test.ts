@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { Certificate, GeneralName } from '@peculiar/asn1-x509';
+import { Certificate, CRLReasons, GeneralName } from '@peculiar/asn1-x509';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PkiBody } from '../../../src/cmp/asn1/pkiMessage.js';
 import { CmpClient } from '../../../src/cmp/client.js';
@@ -182,6 +182,38 @@ describe('certConf bound to its transaction (item 2)', () => {
     expect(errorText(await w.ca.send(late))).toBe('no transaction is waiting for this certConf');
     const retry = await w.client().enrol({ ref, secret: Buffer.from(authCode), signer: signer() });
     expect(w.ca.db.certificate(serialOf(retry))?.status).toBe('issued');
+  }, 60_000);
+});
+
+describe('a certificate revoked before its confirmation', () => {
+  it('stays revoked when the certConf arrives, and renews nothing', async () => {
+    // The attack review's reproduction: revoked for keyCompromise by an rr signed with its own
+    // key while its certConf was held back; the certConf made it 'issued' and trusted again.
+    const w = await world();
+    w.clock.now = Date.now() - 340 * dayMs;
+    const { ref, authCode } = w.ca.register('홍길동', '9001011234568', 'general', 'optional');
+    await expect(
+      w.client(w.lossy).enrol({ ref, secret: Buffer.from(authCode), signer: signer() }),
+    ).rejects.toThrow();
+    const sent = w.ca.certificatesSent.at(-1);
+    const [late] = w.withheld;
+    if (sent === undefined || late === undefined) throw new Error('no ip or certConf');
+    // Within the transaction's lifetime (the clock stays put): the rr, then the held certConf.
+    await w
+      .client()
+      .revoke({ signer: signer(), certificate: sent, reason: CRLReasons.keyCompromise });
+    expect(errorText(await w.ca.send(late))).toBe(
+      'the certificate was revoked before it was confirmed',
+    );
+    expect(w.ca.db.certificate(serialOf(sent))?.status).toBe('revoked');
+    w.clock.now = Date.now(); // inside the renewal window
+    await expect(
+      w.client().keyUpdate({
+        current: { signer: signer(), certificate: sent },
+        signer: softwareSigner(otherKey),
+      }),
+    ).rejects.toBeInstanceOf(CmpRejectedError);
+    expect(w.ca.certificatesSent).toHaveLength(1);
   }, 60_000);
 });
 

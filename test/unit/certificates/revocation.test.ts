@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OCSPRequest } from '@peculiar/asn1-ocsp';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { FakeCa } from '../../support/fakeCa.js';
 // Issue 11 item 10, attacked: the answer `kiosk cert check` trusts must be the CA's, fresh (its
 // nonce), and about this certificate; anything else is "not checked", never "good".
 
-type Mode = 'genuine' | 'forged' | 'replay' | 'silent' | 'garbage';
+type Mode = 'genuine' | 'forged' | 'replay' | 'silent' | 'garbage' | 'stale' | 'noNonce';
 
 let ca: CaMaterial;
 let db: CaDatabase;
@@ -30,6 +31,8 @@ beforeAll(async () => {
   db = new CaDatabase(':memory:', material.sealKey);
   const genuine = new OcspResponder(material, db);
   const forger = new OcspResponder(other, db);
+  // Signed by the CA, with our nonce, but made 400 days ago (nextUpdate long past).
+  const stale = new OcspResponder(material, db, () => new Date(Date.now() - 400 * 86_400_000));
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,7 +45,11 @@ beforeAll(async () => {
           ? Promise.resolve(Buffer.from('not OCSP'))
           : mode === 'forged'
             ? forger.respond(body)
-            : genuine.respond(mode === 'replay' ? firstRequest : body);
+            : mode === 'stale'
+              ? stale.respond(body)
+              : genuine.respond(
+                  mode === 'replay' ? firstRequest : mode === 'noNonce' ? withoutNonce(body) : body,
+                );
       void answer.then((bytes) => {
         res.writeHead(200, { 'content-type': 'application/ocsp-response' }).end(bytes);
       });
@@ -101,8 +108,27 @@ describe('ocspStatus', () => {
     });
   });
 
+  it('an answer without our nonce, or an old one, is not checked (a replay after revocation)', async () => {
+    expect(await status('noNonce')).toMatchObject({
+      status: 'unchecked',
+      why: 'the answer does not echo our nonce',
+    });
+    expect(await status('stale')).toMatchObject({
+      status: 'unchecked',
+      why: 'the answer is not current (thisUpdate/nextUpdate)',
+    });
+  });
+
   it('a responder that says nothing, or garbage, leaves it not checked', async () => {
     expect(await status('silent')).toMatchObject({ status: 'unchecked' });
     expect(await status('garbage')).toMatchObject({ status: 'unchecked' });
   });
 });
+
+/** The same request without its nonce extension (what a replayed, pre-fetched answer answers). */
+function withoutNonce(der: Buffer): Buffer {
+  const request = AsnConvert.parse(der, OCSPRequest);
+  delete request.tbsRequest.requestExtensions;
+  delete request.tbsRequestRaw;
+  return Buffer.from(AsnConvert.serialize(request));
+}
