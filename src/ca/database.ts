@@ -2,7 +2,7 @@ import { createHmac, randomInt } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { seal, unseal } from './seal.js';
-import { defaultLockout, lockoutDelay, type LockoutPolicy } from './lockout.js';
+import { afterFailure, defaultLockout, type LockoutPolicy, type LockoutState } from './lockout.js';
 
 /** Which personal profile a registration is for (DESIGN §4.4). */
 export type Profile = 'restricted' | 'general';
@@ -29,8 +29,6 @@ export interface RegistrationRecord {
   readonly vidRequired: boolean;
   readonly expiresAt: number;
   readonly usedAt: number | undefined;
-  readonly failures: number;
-  readonly lockedUntil: number;
 }
 
 /** Certificates a client may refuse under one registration and still retry with it. */
@@ -83,6 +81,9 @@ export interface Revocation {
   readonly revokedAt: number;
 }
 
+/** What register makes: 8 digits, no leading zero (randomInt(10_000_000, 100_000_000)). */
+export const referencePattern = /^[1-9][0-9]{7}$/;
+
 /** Registrations are valid this long (DESIGN §5: 14 days). */
 export const registrationLifetimeMs = 14 * 86_400_000;
 
@@ -95,9 +96,7 @@ create table if not exists registrations (
   profile text not null check (profile in ('restricted', 'general')),
   created_at integer not null,
   expires_at integer not null,
-  used_at integer,
-  failures integer not null default 0,
-  locked_until integer not null default 0
+  used_at integer
 );
 create table if not exists certificates (
   serial text primary key,
@@ -123,6 +122,13 @@ create table if not exists transactions (
 );
 create index if not exists transactions_created on transactions(created_at);
 create table if not exists counters (name text primary key, value integer not null);
+create table if not exists lockouts (
+  ref text primary key,
+  failures integer not null,
+  locked_until integer not null,
+  quiet_from integer not null
+);
+create index if not exists lockouts_quiet on lockouts(quiet_from);
 `;
 
 /**
@@ -148,11 +154,25 @@ export class CaDatabase {
     this.addColumn('certificates', 'predecessor');
     this.addColumn('transactions', 'signer_serial');
     this.addColumn('registrations', 'vid_required', 'integer not null default 1');
+    this.moveLockouts();
     // One renewal per certificate (item 3): a refused or expired one does not count.
     this.db.exec(
       `create unique index if not exists one_successor on certificates(predecessor)
        where predecessor is not null and status != 'rejected'`,
     );
+  }
+
+  /** Failures counted in registrations by an earlier version move to lockouts, once. */
+  private moveLockouts(): void {
+    const columns = this.db.prepare('pragma table_info(registrations)').all() as {
+      name: string;
+    }[];
+    if (!columns.some((c) => c.name === 'failures')) return;
+    this.db.transaction(() => {
+      this.db.exec(`insert or ignore into lockouts (ref, failures, locked_until, quiet_from)
+        select ref, failures, locked_until, locked_until from registrations where failures > 0;
+        update registrations set failures = 0, locked_until = 0 where failures > 0;`);
+    })();
   }
 
   private addColumn(table: string, column: string, type = 'text'): void {
@@ -221,30 +241,45 @@ export class CaDatabase {
       vidRequired: row.vid_required !== 0,
       expiresAt: row.expires_at,
       usedAt: row.used_at ?? undefined,
-      failures: row.failures,
-      lockedUntil: row.locked_until,
     };
   }
 
+  /**
+   * The failures counted against a reference number, whether or not it is registered: an unknown
+   * one is kept and decays exactly as a known one (the attack review of issue 11), here, so a
+   * restart or a flood of other numbers forgets neither.
+   */
+  lockout(ref: string): LockoutState | undefined {
+    const row = this.db
+      .prepare('select failures, locked_until, quiet_from from lockouts where ref = ?')
+      .get(ref) as { failures: number; locked_until: number; quiet_from: number } | undefined;
+    return row === undefined
+      ? undefined
+      : { failures: row.failures, lockedUntil: row.locked_until, quietFrom: row.quiet_from };
+  }
+
   /** Counts a failed check and locks the reference for longer each time (see lockout.ts). */
-  recordFailure(ref: string, now: number, policy: LockoutPolicy = defaultLockout): void {
-    const row = this.db.prepare('select failures from registrations where ref = ?').get(ref) as
-      { failures: number } | undefined;
-    if (row === undefined) return;
-    const failures = row.failures + 1;
-    const delay = lockoutDelay(failures, policy);
-    this.db
-      .prepare('update registrations set failures = ?, locked_until = ? where ref = ?')
-      .run(failures, now + delay, ref);
+  recordFailure(ref: string, now: number, policy: LockoutPolicy = defaultLockout): LockoutState {
+    return this.db.transaction(() => {
+      const state = afterFailure(this.lockout(ref), now, policy);
+      this.db
+        .prepare(
+          `insert into lockouts (ref, failures, locked_until, quiet_from) values (?, ?, ?, ?)
+           on conflict (ref) do update set failures = excluded.failures,
+             locked_until = excluded.locked_until, quiet_from = excluded.quiet_from`,
+        )
+        .run(ref, state.failures, state.lockedUntil, state.quietFrom);
+      // A row quiet for maxMs says no more than no row (afterFailure counts afresh): the table holds
+      // only what is recent, however many numbers a client tries.
+      this.db.prepare('delete from lockouts where quiet_from <= ?').run(now - policy.maxMs);
+      return state;
+    })();
   }
 
   /** The RA releases a locked reference (`kiosk ca unlock`): false if there is no such reference. */
   unlock(ref: string): boolean {
-    return (
-      this.db
-        .prepare('update registrations set failures = 0, locked_until = 0 where ref = ?')
-        .run(ref).changes === 1
-    );
+    this.db.prepare('delete from lockouts where ref = ?').run(ref);
+    return this.db.prepare('select 1 from registrations where ref = ?').get(ref) !== undefined;
   }
 
   /** Marks a registration used: a reference number works once. False if it already was. */
@@ -497,8 +532,6 @@ interface RegistrationRow {
   vid_required: number;
   expires_at: number;
   used_at: number | null;
-  failures: number;
-  locked_until: number;
 }
 
 interface CertificateRow {

@@ -44,7 +44,12 @@ import type { Logger } from '../log/logger.js';
 import { issuingPolicyOid } from '../npki/policies.js';
 import { computeVid, identifyDataGeneralName } from '../npki/vid.js';
 import type { CaMaterial } from './caFiles.js';
-import type { CaDatabase, CertificateRecord, TransactionRecord } from './database.js';
+import {
+  referencePattern,
+  type CaDatabase,
+  type CertificateRecord,
+  type TransactionRecord,
+} from './database.js';
 import { defaultLockout, MemoryLockouts, type LockoutPolicy } from './lockout.js';
 import { commonNameFor, issueEndEntity, subjectAltNameOf } from './profile.js';
 import { Refusal } from './refusal.js';
@@ -108,7 +113,6 @@ export class CmpResponder {
   /** Made once: softwareSigner exports the public key, which cost more than the signature. */
   private readonly issuingSigner: Signer;
   private readonly now: () => Date;
-  private readonly unknownRefs = new MemoryLockouts();
   private readonly sources: MemoryLockouts;
   private readonly decoySecret = randomBytes(32);
   private readonly lockout: LockoutPolicy;
@@ -356,7 +360,7 @@ export class CmpResponder {
     const ref = secret === undefined ? undefined : transaction.ref;
     // A certConf MAC costs a PBM computation too: it is bounded and throttled like the request.
     if (ref !== undefined) {
-      refuseWhileLocked(this.db.registration(ref)?.lockedUntil ?? 0, now);
+      refuseWhileLocked(this.db.lockout(ref)?.lockedUntil ?? 0, now);
       this.refuseLockedSource(source, now);
     }
     // A certConf is protected by the credential of the transaction it confirms (item 2): the
@@ -369,7 +373,12 @@ export class CmpResponder {
           ? {
               trust: async (c) => {
                 signer = hexSerial(new Uint8Array(c.tbsCertificate.serialNumber));
-                return signer === transaction.signerSerial && (await this.trusted(c, now));
+                // Valid when the kur was accepted: a renewal made in the old certificate's last
+                // minute can still be confirmed after it (the attack review, defect 7).
+                return (
+                  signer === transaction.signerSerial &&
+                  (await this.trusted(c, Math.min(now, transaction.createdAt)))
+                );
               },
             }
           : { secret, maxPbmIterations: this.pbmMaxIterations },
@@ -508,14 +517,19 @@ export class CmpResponder {
     if (kid === undefined)
       throw new Refusal(['badRequest'], 'senderKID (the reference number) is missing');
     const ref = Buffer.from(kid).toString('utf8');
+    this.refuseLockedSource(source, now);
+    const lockout = this.lockout;
+    // Not a reference number the CA could have made (database.ts, register): the answer to a
+    // wrong code, counted against the address only; nothing is stored under a client's string.
+    if (!referencePattern.test(ref)) {
+      if (source !== undefined) this.sources.recordFailure(source, now, lockout);
+      throw new Refusal(['badMessageCheck'], wrongCodeText);
+    }
     const registration = this.db.registration(ref);
     // An unknown reference is answered exactly as a known one with a wrong code, after the same
     // PBM computation against a decoy secret, and locks the same way: the answers must not
     // reveal which references are live.
-    const lockedUntil = registration?.lockedUntil ?? this.unknownRefs.lockedUntil(ref);
-    refuseWhileLocked(lockedUntil, now);
-    this.refuseLockedSource(source, now);
-    const lockout = this.lockout;
+    refuseWhileLocked(this.db.lockout(ref)?.lockedUntil ?? 0, now);
     try {
       await verifyProtection(decoded, {
         secret: registration?.authCode ?? this.decoySecret,
@@ -524,8 +538,7 @@ export class CmpResponder {
       if (registration === undefined) throw new CmpProtectionError('unknown reference');
     } catch (error) {
       if (!(error instanceof CmpProtectionError)) throw error;
-      if (registration === undefined) this.unknownRefs.recordFailure(ref, now, lockout);
-      else this.db.recordFailure(ref, now, lockout);
+      this.db.recordFailure(ref, now, lockout);
       if (source !== undefined) this.sources.recordFailure(source, now, lockout);
       throw new Refusal(['badMessageCheck'], wrongCodeText);
     }

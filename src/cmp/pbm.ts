@@ -7,6 +7,12 @@ import { cmpOid, macHashes, owfHashes } from './oids.js';
 /** Iteration counts a PBM may ask for; above this a hostile peer could make us spin (DESIGN §8). */
 export const maxPbmIterations = 100_000;
 
+/**
+ * RFC 4211 §4.4: "The iterationCount MUST be a minimum of 100." Fewer would make a captured
+ * message's MAC cheap to test codes against offline; refused from any peer.
+ */
+export const minPbmIterations = 100;
+
 /** PBM settings for messages we protect. OpenSSL's defaults (DESIGN §5). */
 export interface PbmSettings {
   readonly owf: 'sha1' | 'sha256';
@@ -84,7 +90,7 @@ export function pbmMac(
     throw new PbmParameterError(`PBM one-way function ${parameter.owf.algorithm}`);
   if (mac === undefined) throw new PbmParameterError(`PBM MAC ${parameter.mac.algorithm}`);
   const n = parameter.iterationCount;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > maxIterations) {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < minPbmIterations || n > maxIterations) {
     throw new PbmParameterError(`PBM iteration count ${String(n)}`);
   }
   const key = pbmKey(secret, new Uint8Array(parameter.salt), owf, n);

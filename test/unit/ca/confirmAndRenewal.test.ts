@@ -253,6 +253,32 @@ describe('key update as the CA allows it (item 3)', () => {
     ]);
   }, 60_000);
 
+  it('a renewal made in the last minute of the old certificate is confirmed after it expires', async () => {
+    // The attack review (defect 7): the kur was accepted, its certConf refused as signed by an
+    // expired certificate, and the renewal voided: the holder lost both.
+    const w = await world();
+    const first = await w.enrol('홍길동', '9001011234568');
+    const notAfter = first.certificate.tbsCertificate.validity.notAfter.getTime().getTime();
+    w.clock.now = notAfter - 30_000;
+    const late = new CmpClient({
+      transport: w.lossy,
+      anchors: w.ca.trust.anchors,
+      now: () => new Date(w.clock.now),
+    });
+    await expect(
+      late.keyUpdate({
+        current: { signer: first.signer, certificate: first.certificate },
+        signer: softwareSigner(otherKey),
+      }),
+    ).rejects.toThrow();
+    const [certConf] = w.withheld;
+    const renewed = w.ca.certificatesSent.at(-1);
+    if (certConf === undefined || renewed === undefined) throw new Error('no kup or certConf');
+    w.clock.now = notAfter + 60_000;
+    expect(decodePkiMessage(await w.ca.send(certConf)).bodyType).toBe('pkiconf');
+    expect(w.ca.db.certificate(serialOf(renewed))?.status).toBe('issued');
+  }, 60_000);
+
   it('an abandoned renewal (its certConf never came) is voided by the next one: one stands', async () => {
     const w = await world();
     const first = await w.backdated('홍길동', '9001011234568');

@@ -38,4 +38,28 @@ describe('CA database made by an earlier version', () => {
     expect(db.successorOf('02')).toBe('03');
     db.close();
   });
+
+  it('moves the failures counted in registrations to lockouts, once', () => {
+    const path = join(tempDir('ca-db-'), 'ca.sqlite');
+    const key = randomBytes(32);
+    const first = new CaDatabase(path, key);
+    const { ref } = first.register('홍길동', '9001011234568', 'general', 1000);
+    first.close();
+    const raw = new Database(path);
+    raw.exec(`alter table registrations add column failures integer not null default 0;
+      alter table registrations add column locked_until integer not null default 0;`);
+    raw
+      .prepare('update registrations set failures = 3, locked_until = 5000 where ref = ?')
+      .run(ref);
+    raw.close();
+
+    const db = new CaDatabase(path, key);
+    expect(db.lockout(ref)).toEqual({ failures: 3, lockedUntil: 5000, quietFrom: 5000 });
+    expect(db.unlock(ref)).toBe(true);
+    db.close();
+    // Released by the RA: opening the database again does not bring the old count back.
+    const again = new CaDatabase(path, key);
+    expect(again.lockout(ref)).toBeUndefined();
+    again.close();
+  });
 });

@@ -72,7 +72,7 @@ describe('registrations at the embedded CA', () => {
         failInfo: ['badMessageCheck'],
         statusText: 'wrong authorization code, or the message was altered',
       });
-      const until = ca.db.registration(ref)?.lockedUntil ?? 0;
+      const until = ca.db.lockout(ref)?.lockedUntil ?? 0;
       waits.push(until - now.getTime());
       // Even the right code waits out the delay: nothing is checked while locked.
       expect((await attempt(authCode)).statusText).toMatch(/try again in \d+ s/);
@@ -138,7 +138,7 @@ describe('registrations at the embedded CA', () => {
     expect(await refusal(greedy, ref, key)(authCode)).toMatchObject({
       failInfo: ['badMessageCheck'],
     });
-    expect(ca.db.registration(ref)?.failures).toBe(1);
+    expect(ca.db.lockout(ref)?.failures).toBe(1);
     expect(ca.db.registration(ref)?.usedAt).toBeUndefined();
     ca.close();
   }, 60_000);
@@ -202,7 +202,7 @@ describe('registrations at the embedded CA', () => {
     expect((await refusal(attacker, victim.ref, key)(victim.authCode)).statusText).toMatch(
       /^too many failed attempts; try again in 60 s$/,
     );
-    expect(ca.db.registration(victim.ref)?.failures).toBe(0);
+    expect(ca.db.lockout(victim.ref)).toBeUndefined();
     await from('203.0.113.5').enrol({
       ref: victim.ref,
       secret: Buffer.from(victim.authCode),
