@@ -2,7 +2,7 @@
 // Writes a test eMRTD document profile (DESIGN §3.2: the virtual card's document) into a folder:
 //   node scripts/emrtd-profile.mjs --out DIR [--seed N] [--signature rsa-pkcs1|rsa-pss|ecdsa]
 //                                  [--aa rsa-1024|rsa-2048|ec-p256]
-// The generator is drivers/emrtd/testProfile.ts, built into dist/ (`npm run build` first), the same
+// The generator is src/virtualDocument/testProfile.ts, built into dist/ (`npm run build` first), the same
 // code the tests use. Test keys only: never point a kiosk's trust store at a profile's csca/.
 import { parseArgs } from 'node:util';
 
@@ -34,9 +34,11 @@ if (!['rsa-1024', 'rsa-2048', 'ec-p256'].includes(values.aa)) {
 
 let generator;
 try {
-  generator = await import('../dist/drivers/emrtd/testProfile.js');
+  generator = await import('../dist/src/virtualDocument/testProfile.js');
 } catch (error) {
-  console.error(`cannot load dist/drivers/emrtd/testProfile.js (run npm run build): ${error}`);
+  console.error(
+    `cannot load dist/src/virtualDocument/testProfile.js (run npm run build): ${error}`,
+  );
   process.exit(1);
 }
 const profile = await generator.generateTestProfile({

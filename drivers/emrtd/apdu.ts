@@ -1,4 +1,4 @@
-import { ChipResponseError } from '../../src/errors/index.js';
+import { ChipResponseError } from './errors.js';
 
 /**
  * Command and response APDUs (ISO/IEC 7816-4 §5.1, §5.2; ICAO 9303-10 uses them unchanged):

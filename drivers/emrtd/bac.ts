@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BacFailedError, ChipResponseError, ChipStatusError } from '../../src/errors/index.js';
+import { BacFailedError, ChipResponseError, ChipStatusError } from './errors.js';
 import type { ApduTransport } from '../pcsc/contract.js';
 import { encodeCommand, splitResponse, sw } from './apdu.js';
 import {

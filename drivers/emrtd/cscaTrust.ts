@@ -11,9 +11,9 @@ import {
   id_ce_basicConstraints,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
-import { checkDerSequence, parseDer, type DerContext } from '../../src/asn1/der.js';
-import { x509 } from '../../src/crypto/x509.js';
-import { CscaTrustError } from '../../src/errors/index.js';
+import { checkDerSequence, parseDer, type DerContext } from '../../src/shared/der.js';
+import { x509 } from '../../src/shared/x509.js';
+import { CscaTrustError } from './errors.js';
 
 /**
  * The Country Signing CA certificates the kiosk trusts (DESIGN §3.2: a configured folder of

@@ -1,4 +1,4 @@
-import { EmrtdMalformedError } from '../../src/errors/index.js';
+import { EmrtdMalformedError } from './errors.js';
 import { findOne, readLdsChildren, readLdsFile, requireOne } from './ldsTlv.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { checkDerSequence, type DerContext } from '../../src/asn1/der.js';
-import { EmrtdMalformedError, type EmrtdFileName } from '../../src/errors/index.js';
+import { checkDerSequence, type DerContext } from '../../src/shared/der.js';
+import { EmrtdMalformedError, type EmrtdFileName } from './errors.js';
 import { findOne, hex, readLdsChildren, readLdsFile, requireOne, type Tlv } from './ldsTlv.js';
 import { curveBits } from './signatureCheck.js';
 import { nameOf, parseDg1Mrz, type Dg1 } from './mrzFields.js';

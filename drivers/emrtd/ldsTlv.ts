@@ -1,4 +1,4 @@
-import { EmrtdMalformedError, type EmrtdFileName } from '../../src/errors/index.js';
+import { EmrtdMalformedError, type EmrtdFileName } from './errors.js';
 import { encodeLength, readTlv, type Tlv } from './boundedTlv.js';
 
 /**

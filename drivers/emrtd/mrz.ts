@@ -1,5 +1,5 @@
 import { parse, type ParseResult } from 'mrz';
-import { MrzInvalidError, type MrzProblem } from '../../src/errors/index.js';
+import { MrzInvalidError, type MrzProblem } from './errors.js';
 
 /**
  * MRZ parsing (ICAO 9303 parts 4–6) and the BAC key-seed input (9303-11 §9.7.1). Field extraction

@@ -4,7 +4,7 @@ import {
   ChipStatusError,
   NotAnEmrtdError,
   SecureMessagingError,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import type { ApduTransport } from '../pcsc/contract.js';
 import { encodeCommand, splitResponse, sw, type CommandApdu } from './apdu.js';
 import { concat } from './crypto.js';
@@ -77,7 +77,7 @@ const maxHeaderBytes = 6;
 /**
  * One eMRTD on one transport. Not re-entrant: one command at a time, in the order called.
  * Transport errors (card removed, reader gone) pass through unchanged; everything the chip says
- * that is not allowed is a typed KioskError (src/errors/emrtd.ts).
+ * that is not allowed is a typed KioskError (drivers/emrtd/errors.ts).
  */
 export class EmrtdReader {
   readonly #transport: ApduTransport;

@@ -2,7 +2,7 @@ import {
   SecureMessagingMacError,
   SecureMessagingMalformedError,
   SecureMessagingStatusMissingError,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import { encodeCommand, maxResponseBytes, parseCommand, sw, type CommandApdu } from './apdu.js';
 import { encodeTlv, readTlv } from './boundedTlv.js';
 import {

@@ -6,7 +6,7 @@ import {
   readChildren,
   readTlv,
   type DerContext,
-} from '../../src/asn1/der.js';
+} from '../../src/shared/der.js';
 
 /**
  * Signature checks for Passive Authentication (ICAO 9303-12 lists what issuing states may use for

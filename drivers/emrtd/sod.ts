@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { decodeOid, readTlv } from '../../src/asn1/der.js';
+import { decodeOid, readTlv } from '../../src/shared/der.js';
 import type { CertificateFacts, CscaTrust } from './cscaTrust.js';
 import {
   checkDocumentSignerPolicy,

@@ -6,8 +6,8 @@ import {
   parseDer,
   readChildren,
   readTlv,
-} from '../../src/asn1/der.js';
-import { EmrtdMalformedError } from '../../src/errors/index.js';
+} from '../../src/shared/der.js';
+import { EmrtdMalformedError } from './errors.js';
 import { certificateFacts, type CertificateFacts } from './cscaTrust.js';
 import { derContext, efSodTag } from './lds.js';
 import { LdsSecurityObjectAsn, ldsSecurityObjectOid } from './ldsSecurityObject.js';

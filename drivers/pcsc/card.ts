@@ -1,6 +1,6 @@
 /**
  * A card as the reader sees it: an ATR, and an answer for each command APDU (data ‖ SW1 SW2).
- * Implemented by the virtual eMRTD (drivers/emrtd/virtualCard.ts) and by scripted test cards; put
+ * Implemented by the virtual eMRTD (src/virtualDocument/virtualCard.ts) and by scripted test cards; put
  * behind pcscd through vpcd (vpcd.ts) or straight into the fake driver.
  */
 export interface CardApplication {

@@ -1,7 +1,7 @@
 /**
  * PC/SC readers and cards (DESIGN §3.1). Interfaces only: the real driver (pcsclite) and the fake
  * (a transport that replays APDU scripts) implement them. Members reject with the typed errors of
- * src/errors/pcsc.ts: PcscUnavailableError (pcscd not running or restarted), CardRemovedError
+ * errors.ts: PcscUnavailableError (pcscd not running or restarted), CardRemovedError
  * (the card left mid-exchange), ReaderGoneError, CardError (anything else, with its SCARD code).
  */
 

@@ -4,7 +4,7 @@ import {
   NoCardError,
   PcscUnavailableError,
   ReaderNotFoundError,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import type { CardApplication } from './card.js';
 import type { ApduTransport, PcscDriver, ReaderEvent } from './contract.js';
 import { transmitWhole } from './t0.js';

@@ -5,7 +5,7 @@ import {
   NoCardError,
   PcscUnavailableError,
   ReaderNotFoundError,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import type { ApduTransport, PcscDriver, ReaderEvent } from './contract.js';
 import { transmitWhole } from './t0.js';
 import type { NativePcsc, NativeReader, PcscFactory, ReaderStatus } from './pcscliteBinding.js';

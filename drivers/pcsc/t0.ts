@@ -1,4 +1,4 @@
-import { CardError } from '../../src/errors/index.js';
+import { CardError } from './errors.js';
 
 /**
  * Sends a command and completes the T=0 exchanges (ISO 7816-3 §10.3.4, ISO 7816-4 §5.1.3) so the

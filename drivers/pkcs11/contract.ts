@@ -1,10 +1,10 @@
-import type { Signer } from '../../src/crypto/signer.js';
+import type { Signer } from '../../src/shared/signer.js';
 
 /**
  * Hardware security tokens over PKCS#11 (DESIGN §3.3). Interfaces only: the real driver
  * (graphene-pk11) and the fake implement them, and one contract suite runs against both.
  *
- * Every member may reject with the typed token errors of src/errors/token.ts: TokenRemovedError
+ * Every member may reject with the typed token errors of errors.ts: TokenRemovedError
  * when the token goes away mid-call (the operation then did not happen, or is reported by
  * listObjects so the caller can clean up), WrongPinError / PinLockedError from login,
  * TokenFullError when an object does not fit. Nothing else escapes a driver.
@@ -77,11 +77,12 @@ export interface TokenSession {
   /** RSA-2048 on the token: private key sensitive and not extractable (DESIGN §3.3 templates). */
   generateRsaKeyPair(label: string): Promise<TokenKeyPair>;
   /**
-   * Imports an RSA private key (DER PKCS#8) as a pair with a new CKA_ID, the private key sensitive
+   * Imports an RSA private key (its integers; the caller parses the file and zeroes them after)
+   * as a pair with a new CKA_ID, the private key sensitive
    * and not extractable from now on (it was outside the token before, so not local and not
    * always sensitive). For copying an NPKI key file onto a token.
    */
-  importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair>;
+  importRsaKeyPair(label: string, key: RsaPrivateKeyParts): Promise<TokenKeyPair>;
   /**
    * C_SetPIN: changes the user PIN of a logged-in session. WrongPinError if `oldPin` is wrong,
    * PinRulesError (before anything changes) if the token does not take `newPin`.
@@ -131,4 +132,16 @@ export interface TokenDriver {
   open(selector: TokenSelector): Promise<TokenSession>;
   /** Closes every session and finalises the module. */
   close(): Promise<void>;
+}
+
+/** The RSAPrivateKey integers as PKCS#11 takes them: unsigned big-endian, no sign byte. */
+export interface RsaPrivateKeyParts {
+  readonly modulus: Buffer;
+  readonly publicExponent: Buffer;
+  readonly privateExponent: Buffer;
+  readonly prime1: Buffer;
+  readonly prime2: Buffer;
+  readonly exponent1: Buffer;
+  readonly exponent2: Buffer;
+  readonly coefficient: Buffer;
 }

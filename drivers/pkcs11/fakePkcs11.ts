@@ -5,10 +5,11 @@ import {
   randomBytes,
   sign,
   timingSafeEqual,
+  type JsonWebKey as NodeJsonWebKey,
   type KeyObject,
 } from 'node:crypto';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { signatureOids, type Signer } from '../../src/crypto/signer.js';
+import { signatureOids, type Signer } from '../../src/shared/signer.js';
 import {
   PinLockedError,
   PinRulesError,
@@ -19,7 +20,7 @@ import {
   TokenRemovedError,
   WrongPinError,
   WrongSoPinError,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import type {
   InitTarget,
   TokenDriver,
@@ -29,6 +30,7 @@ import type {
   TokenSelector,
   TokenSession,
   TokenSetup,
+  RsaPrivateKeyParts,
 } from './contract.js';
 
 /** The session calls that `removeDuringNext` interrupts. */
@@ -365,13 +367,13 @@ class FakeSession implements TokenSession {
     });
   }
 
-  importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair> {
+  importRsaKeyPair(label: string, parts: RsaPrivateKeyParts): Promise<TokenKeyPair> {
     return settle(() => {
       const token = this.user();
       token.makeRoom(2);
       let key: KeyObject;
       try {
-        key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+        key = createPrivateKey({ key: jwkOf(parts), format: 'jwk' });
       } catch (cause) {
         throw new TokenFailureError('the key cannot be imported', { cause });
       }
@@ -545,4 +547,20 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 function copy(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
+}
+
+/** The integers as a JWK, which is how Node builds a key from them (the fake keeps KeyObjects). */
+function jwkOf(parts: RsaPrivateKeyParts): NodeJsonWebKey {
+  const b64 = (b: Buffer): string => b.toString('base64url');
+  return {
+    kty: 'RSA',
+    n: b64(parts.modulus),
+    e: b64(parts.publicExponent),
+    d: b64(parts.privateExponent),
+    p: b64(parts.prime1),
+    q: b64(parts.prime2),
+    dp: b64(parts.exponent1),
+    dq: b64(parts.exponent2),
+    qi: b64(parts.coefficient),
+  };
 }

@@ -4,8 +4,7 @@ import * as graphene from 'graphene-pk11';
 // The default import is module.exports: Node's ESM loader does not see every CommonJS export by name.
 import pkcs11js from 'pkcs11js';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { signatureOids, type Signer } from '../../src/crypto/signer.js';
-import { rsaPrivateKeyParts, zeroParts } from './rsaPrivateKey.js';
+import { signatureOids, type Signer } from '../../src/shared/signer.js';
 import {
   PinLockedError,
   PinRulesError,
@@ -16,7 +15,7 @@ import {
   TokenRemovedError,
   WrongPinError,
   WrongSoPinError,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import { RecoveryGate } from './recovery.js';
 import type {
   InitTarget,
@@ -27,6 +26,7 @@ import type {
   TokenSelector,
   TokenSession,
   TokenSetup,
+  RsaPrivateKeyParts,
 } from './contract.js';
 
 /** One loaded library: its users (drivers), open sessions and recovery state. */
@@ -257,56 +257,51 @@ class GrapheneSession implements TokenSession {
     );
   }
 
-  importRsaKeyPair(label: string, pkcs8: Uint8Array): Promise<TokenKeyPair> {
+  importRsaKeyPair(label: string, parts: RsaPrivateKeyParts): Promise<TokenKeyPair> {
     return attempt(() => {
-      const parts = rsaPrivateKeyParts(pkcs8);
       const id = randomBytes(16);
+      const common = { keyType: graphene.KeyType.RSA, token: true, id, label };
+      // The private key first: a failure before the public key leaves one object that
+      // deleteKeyPair removes by CKA_ID, as after an interrupted key generation.
+      const privateKey = this.session.create({
+        ...common,
+        class: graphene.ObjectClass.PRIVATE_KEY,
+        private: true,
+        sensitive: true,
+        extractable: false,
+        sign: true,
+        modulus: parts.modulus,
+        publicExponent: parts.publicExponent,
+        privateExponent: parts.privateExponent,
+        prime1: parts.prime1,
+        prime2: parts.prime2,
+        exp1: parts.exponent1,
+        exp2: parts.exponent2,
+        coefficient: parts.coefficient,
+      });
+      let publicKey: graphene.SessionObject;
       try {
-        const common = { keyType: graphene.KeyType.RSA, token: true, id, label };
-        // The private key first: a failure before the public key leaves one object that
-        // deleteKeyPair removes by CKA_ID, as after an interrupted key generation.
-        const privateKey = this.session.create({
+        publicKey = this.session.create({
           ...common,
-          class: graphene.ObjectClass.PRIVATE_KEY,
-          private: true,
-          sensitive: true,
-          extractable: false,
-          sign: true,
+          class: graphene.ObjectClass.PUBLIC_KEY,
+          verify: true,
           modulus: parts.modulus,
           publicExponent: parts.publicExponent,
-          privateExponent: parts.privateExponent,
-          prime1: parts.prime1,
-          prime2: parts.prime2,
-          exp1: parts.exponent1,
-          exp2: parts.exponent2,
-          coefficient: parts.coefficient,
         });
-        let publicKey: graphene.SessionObject;
+      } catch (error) {
+        // A token that takes the private key but not the public one keeps nothing of it.
         try {
-          publicKey = this.session.create({
-            ...common,
-            class: graphene.ObjectClass.PUBLIC_KEY,
-            verify: true,
-            modulus: parts.modulus,
-            publicExponent: parts.publicExponent,
-          });
-        } catch (error) {
-          // A token that takes the private key but not the public one keeps nothing of it.
-          try {
-            privateKey.destroy();
-          } catch {
-            // the token is gone: the next sweep finds the pending private key
-          }
-          throw error;
+          privateKey.destroy();
+        } catch {
+          // the token is gone: the next sweep finds the pending private key
         }
-        return keyPairOf(
-          { privateKey: privateKey.toType(), publicKey: publicKey.toType() },
-          id,
-          label,
-        );
-      } finally {
-        zeroParts(parts);
+        throw error;
       }
+      return keyPairOf(
+        { privateKey: privateKey.toType(), publicKey: publicKey.toType() },
+        id,
+        label,
+      );
     }, this.gate);
   }
 

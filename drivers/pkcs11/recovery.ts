@@ -1,4 +1,4 @@
-import { TokenRemovedError } from '../../src/errors/index.js';
+import { TokenRemovedError } from './errors.js';
 
 /**
  * When a PKCS#11 module should be re-initialised (C_Finalize + C_Initialize, DESIGN §3.3): after a

@@ -1,4 +1,4 @@
-import type { UsbHotplugError } from '../../src/errors/index.js';
+import type { UsbHotplugError } from './errors.js';
 
 // USB hotplug (DESIGN §3.3: listen to USB hotplug to know when to poll PKCS#11 slots; §3.4: find
 // the USB drive that arrived). Interfaces and event types only (STYLE #1).

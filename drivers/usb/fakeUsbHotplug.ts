@@ -1,4 +1,4 @@
-import type { UsbHotplugError } from '../../src/errors/index.js';
+import type { UsbHotplugError } from './errors.js';
 import type { UsbDeviceIdentity, UsbHotplug, UsbHotplugEvent } from './contract.js';
 
 /** How to build a FakeUsbHotplug. */

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as UsbPackage from 'usb/index.js';
-import { UsbHotplugError } from '../../src/errors/index.js';
+import { UsbHotplugError } from './errors.js';
 import type { UsbDeviceIdentity, UsbHotplug, UsbHotplugEvent } from './contract.js';
 import {
   identityOf,

@@ -1,9 +1,10 @@
-import type { NpkiFiles, NpkiFolder, PairWriteStep } from '../../src/npki/layout.js';
+import type { FileVolume } from '../../src/shared/volume.js';
 
 /**
- * USB drives (DESIGN §3.4). Interfaces only: the real driver (sysfs + dosfstools + mtools, on a
- * block device or an image file) and the fake implement them, and one contract suite runs against
- * both. Members reject with the typed drive errors of src/errors/usbDrive.ts: UnsafeDriveError
+ * USB drives (DESIGN §3.4). Interfaces only: the real driver (sysfs + dosfstools + the in-process
+ * FAT code, on a block device or an image file) and the fake implement them, and one contract
+ * suite runs against both. A drive offers a file volume; what goes on it (the NPKI layout and its
+ * all-or-nothing pair write) is src/storage's, the same code as for folders. Members reject with the typed drive errors of errors.ts: UnsafeDriveError
  * (refused whatever the caller asked), DriveRemovedError (the drive went away: what is on it is
  * the previous content or the complete new pair), DriveFullError, DriveReadOnlyError,
  * DriveNotFatError, DriveIoError.
@@ -32,34 +33,28 @@ export interface DriveEvent {
   readonly drive: DriveIdentity;
 }
 
-/** One certificate folder on a drive, with its files read (bounded). */
-export interface PairOnDrive extends NpkiFolder {
-  readonly signCert: Uint8Array;
-  readonly signKey?: Uint8Array;
-}
-
-/** Cancellation and progress for the long operations. */
+/** Cancellation and progress for formatting. */
 export interface DriveOperation {
   readonly signal?: AbortSignal;
-  readonly onStep?: (step: PairWriteStep | 'format' | 'check') => void;
+  readonly onStep?: (step: 'format' | 'check') => void;
 }
 
-/** An opened drive: safe to touch (checked when opened). */
+/** What a volume is opened for: the caller's signal, and whether it will write. */
+export interface VolumeUse {
+  readonly signal?: AbortSignal;
+  readonly writing: boolean;
+}
+
+/** An opened drive: safe to touch (checked when opened, and again before each volume or format). */
 export interface UsbDrive {
   readonly identity: DriveIdentity;
-  /** The certificate folders under NPKI/ (DriveNotFatError on a blank or foreign drive). */
-  readPairs(operation?: DriveOperation): Promise<PairOnDrive[]>;
+  /**
+   * The FAT volume as it is now (DriveNotFatError on a blank or foreign drive, maybe at its first
+   * call); the caller closes it when done.
+   */
+  volume(use: VolumeUse): Promise<FileVolume>;
   /** Formats FAT32 with this label and checks it (`fsck.vfat -n`); everything on it is lost. */
   format(label: string, operation?: DriveOperation): Promise<void>;
-  /** Writes `/NPKI/<CA>/USER/<DN>/` all or nothing (layout.ts writeNpkiPair). */
-  writePair(
-    caFolder: string,
-    dnFolder: string,
-    files: NpkiFiles,
-    options: { replace: boolean } & DriveOperation,
-  ): Promise<void>;
-  /** Removes a certificate folder; false if there was none. */
-  deletePair(caFolder: string, dnFolder: string, operation?: DriveOperation): Promise<boolean>;
   /** Flushes and lets the drive go (powered off where the system allows). */
   eject(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import {
   DriveRemovedError,
   UnsafeDriveError,
   type DriveProblem,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import type {
   DriveEvent,
   DriveIdentity,
@@ -12,7 +12,6 @@ import type {
   UsbDriveDriver,
 } from './contract.js';
 import { MemoryVolume } from './memoryVolume.js';
-import { VolumeDrive } from './volumeDrive.js';
 
 /** A drive to plug into the fake. */
 export interface FakeDriveOptions {
@@ -102,30 +101,28 @@ export class FakeUsbDrives implements UsbDriveDriver {
       if (drive === undefined) throw new UnsafeDriveError(device, ['missing']);
       if (!drive.volume.isPresent) throw new DriveRemovedError(`${device} is not there`);
       if (drive.problems.length > 0) throw new UnsafeDriveError(device, drive.problems);
-      resolve(
-        new VolumeDrive({
-          identity: drive.identity,
-          volume: () =>
-            new Promise((ok) => {
-              if (!drive.volume.isPresent) throw new DriveRemovedError(`${device} is not there`);
-              if (!drive.identity.filesystem.startsWith('fat'))
-                throw new DriveNotFatError(device, drive.identity.filesystem);
-              ok(drive.volume);
-            }),
-          format: (label: string, operation: DriveOperation) =>
-            new Promise((ok) => {
-              operation.onStep?.('format');
-              drive.volume.clear();
-              drive.identity = { ...drive.identity, filesystem: 'fat32', label };
-              operation.onStep?.('check');
-              ok();
-            }),
-          eject: () => {
-            drive.volume.pull();
-            return Promise.resolve();
-          },
-        }),
-      );
+      resolve({
+        identity: drive.identity,
+        volume: () =>
+          new Promise((ok) => {
+            if (!drive.volume.isPresent) throw new DriveRemovedError(`${device} is not there`);
+            if (!drive.identity.filesystem.startsWith('fat'))
+              throw new DriveNotFatError(device, drive.identity.filesystem);
+            ok(drive.volume);
+          }),
+        format: (label: string, operation: DriveOperation = {}) =>
+          new Promise((ok) => {
+            operation.onStep?.('format');
+            drive.volume.clear();
+            drive.identity = { ...drive.identity, filesystem: 'fat32', label };
+            operation.onStep?.('check');
+            ok();
+          }),
+        eject: () => {
+          drive.volume.pull();
+          return Promise.resolve();
+        },
+      });
     });
   }
 

@@ -1,17 +1,12 @@
-import {
-  DriveFullError,
-  DriveIoError,
-  DriveReadOnlyError,
-  DriveRemovedError,
-} from '../../src/errors/index.js';
+import { DriveFullError, DriveIoError, DriveReadOnlyError, DriveRemovedError } from './errors.js';
 import {
   maxTreeEntries,
   parentOf,
   volumePath,
-  type NpkiVolume,
+  type FileVolume,
   type VolumeFile,
   type VolumeTree,
-} from '../../src/npki/volume.js';
+} from '../../src/shared/volume.js';
 
 /** The volume calls that change the medium, in the order the fault controls count them. */
 export type MutatingCall = 'mkdir' | 'write' | 'rename' | 'remove';
@@ -22,7 +17,7 @@ export type MutatingCall = 'mkdir' | 'write' | 'rename' | 'remove';
  * file names compare case-insensitively, as on FAT. What a pull leaves is what FAT would: files
  * written up to the byte the drive went away at, renames either done or not.
  */
-export class MemoryVolume implements NpkiVolume {
+export class MemoryVolume implements FileVolume {
   readonly name: string;
   /** Volume path (lower case) → entry. The root folder is implicit. */
   private readonly entries = new Map<string, { name: string; bytes?: Uint8Array }>();

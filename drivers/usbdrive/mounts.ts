@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { MountTableError } from '../../src/errors/blockDevice.js';
-import { readBoundedFile } from '../../src/io/readBoundedFile.js';
+import { MountTableError } from './errors.js';
+import { readBoundedFile } from '../../src/shared/readBoundedFile.js';
 import { partitionNumber } from './sysfs.js';
 
 // Which of a drive's device nodes are mounted, and where (DESIGN §3.4: never touch a device

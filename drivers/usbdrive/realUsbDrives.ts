@@ -8,7 +8,7 @@ import {
   DriveRemovedError,
   UnsafeDriveError,
   type DriveProblem,
-} from '../../src/errors/index.js';
+} from './errors.js';
 import type { UsbHotplug } from '../usb/contract.js';
 import type {
   DriveEvent,
@@ -16,12 +16,12 @@ import type {
   DriveOperation,
   UsbDrive,
   UsbDriveDriver,
+  VolumeUse,
 } from './contract.js';
 import { mountsOf } from './mounts.js';
-import type { NpkiVolume } from '../../src/npki/volume.js';
+import type { FileVolume } from '../../src/shared/volume.js';
 import { fileBlockDevice, headBytes, type VolumePlace } from './fat/blockDevice.js';
 import { FatVolume } from './fat/fatVolume.js';
-import { MtoolsVolume } from './mtoolsVolume.js';
 import { fatLabelOf, fatVolumeOffset, filesystemOf, type VolumeLocation } from './partition.js';
 import { checkDriveSafety, checkImageSafety } from './safety.js';
 import {
@@ -33,7 +33,6 @@ import {
   type BlockDeviceFacts,
 } from './sysfs.js';
 import { runTool } from './tool.js';
-import { VolumeDrive, type VolumeUse } from './volumeDrive.js';
 
 export interface RealUsbDrivesOptions {
   /** The largest device the kiosk touches (DESIGN §3.4: a disk is not a stick). */
@@ -51,13 +50,6 @@ export interface RealUsbDrivesOptions {
   readonly procMounts?: string;
   /** USB hotplug, for watch(); without it watch() reports nothing. */
   readonly hotplug?: UsbHotplug;
-  /**
-   * Files on the drive read and written in-process (drivers/usbdrive/fat/, the default) or
-   * through mtools, one process a step.
-   */
-  readonly fileAccess?: 'in-process' | 'mtools';
-  /** Per mtools command; 30 s if absent. */
-  readonly toolTimeoutMs?: number;
   /** mkfs.vfat and fsck.vfat; 180 s if absent (a large stick takes a while). */
   readonly formatTimeoutMs?: number;
 }
@@ -65,8 +57,8 @@ export interface RealUsbDrivesOptions {
 /**
  * USB drives on Linux (DESIGN §3.4): found through sysfs, checked for safety before anything is
  * done (removable USB mass storage, not mounted, under the size limit; image files for tests and
- * labs), formatted with dosfstools, and written without mounting (in-process, or through mtools)
- * with the NPKI layout's all-or-nothing protocol.
+ * labs), formatted with dosfstools, and offered as a FAT volume read and written in-process without
+ * mounting (drivers/usbdrive/fat/, whose crash order is proven at block level).
  */
 export class RealUsbDrives implements UsbDriveDriver {
   private readonly sysRoot: string;
@@ -129,12 +121,12 @@ export class RealUsbDrives implements UsbDriveDriver {
       removable: true,
       ...(await this.probe(device)),
     };
-    return new VolumeDrive({
+    return {
       identity,
       volume: (use) => this.volume(device, use, undefined),
-      format: (label, op) => this.format(device, label, op),
+      format: (label, op = {}) => this.format(device, label, op),
       eject: () => Promise.resolve(),
-    });
+    };
   }
 
   private async openBlock(device: string, name: string): Promise<UsbDrive> {
@@ -154,18 +146,18 @@ export class RealUsbDrives implements UsbDriveDriver {
       )
         throw new DriveRemovedError(`${device} is now another device`);
     };
-    return new VolumeDrive({
+    return {
       identity,
       volume: async (use) => {
         await again();
         return this.volume(device, use, identity.sizeBytes);
       },
-      format: async (label, op) => {
+      format: async (label, op = {}) => {
         await again();
         await this.format(device, label, op);
       },
       eject: () => this.eject(device, facts.name),
-    });
+    };
   }
 
   /**
@@ -249,11 +241,11 @@ export class RealUsbDrives implements UsbDriveDriver {
   }
 
   /** The FAT volume on the device as it is now (it may have been formatted since it was opened). */
-  private async volume(
+  private volume(
     device: string,
     operation: VolumeUse,
     deviceBytes: number | undefined,
-  ): Promise<NpkiVolume> {
+  ): Promise<FileVolume> {
     const locate = (head: Uint8Array): VolumePlace => {
       const location = fatVolumeOffset(head);
       if (location.kind !== 'fat') throw new DriveNotFatError(device, describe(location));
@@ -261,21 +253,9 @@ export class RealUsbDrives implements UsbDriveDriver {
         ? { offset: location.offset, bytes: location.sizeBytes }
         : { offset: 0 };
     };
-    if (this.options.fileAccess !== 'mtools')
-      return new FatVolume(device, fileBlockDevice(device, locate, deviceBytes), operation);
-    let head: Uint8Array;
-    try {
-      head = await readAt(device, 0, headBytes);
-    } catch (cause) {
-      if (!existsSync(device)) throw new DriveRemovedError(`${device} is gone`, { cause });
-      throw new DriveIoError(`${device} cannot be read`, { cause });
-    }
-    return new MtoolsVolume(device, locate(head).offset, {
-      ...(operation.signal === undefined ? {} : { signal: operation.signal }),
-      ...(this.options.toolTimeoutMs === undefined
-        ? {}
-        : { timeoutMs: this.options.toolTimeoutMs }),
-    });
+    return Promise.resolve(
+      new FatVolume(device, fileBlockDevice(device, locate, deviceBytes), operation),
+    );
   }
 
   /**

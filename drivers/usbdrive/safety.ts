@@ -8,7 +8,7 @@ import type { BlockDeviceFacts } from './sysfs.js';
 // tested on every combination without a device.
 
 /**
- * Why a block device is refused. The names match DriveProblem (src/errors/usbDrive.ts) so that a
+ * Why a block device is refused. The names match DriveProblem (errors.ts) so that a
  * refusal can be raised as UnsafeDriveError as is.
  */
 export type SafetyProblem =
@@ -92,7 +92,7 @@ export interface ImageStat {
 }
 
 /**
- * Why an image file is refused. `notImageFile` matches DriveProblem (src/errors/usbDrive.ts);
+ * Why an image file is refused. `notImageFile` matches DriveProblem (errors.ts);
  * `because` in the verdict says which of the rules it broke.
  */
 export type ImageProblem = 'notImageFile' | 'tooLarge' | 'outsideImageFolder' | 'linkedImage';

@@ -1,7 +1,7 @@
 import { opendir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
-import { BlockDeviceNotFoundError } from '../../src/errors/blockDevice.js';
-import { readBoundedFile } from '../../src/io/readBoundedFile.js';
+import { BlockDeviceNotFoundError } from './errors.js';
+import { readBoundedFile } from '../../src/shared/readBoundedFile.js';
 
 // Block device ↔ USB device, read from sysfs (DESIGN §3.4). Forward:
 // /sys/bus/usb/devices/<bus>-<ports> → its interfaces <bus>-<ports>:<config>.<n> with

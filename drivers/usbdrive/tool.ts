@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { DriveIoError } from '../../src/errors/index.js';
+import { DriveIoError } from './errors.js';
 
 export interface ToolRun {
   readonly status: number;

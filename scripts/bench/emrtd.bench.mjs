@@ -11,10 +11,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { PcscliteDriver } from '../../dist/drivers/pcsc/pcscliteDriver.js';
 import { attachToVpcd } from '../../dist/drivers/pcsc/vpcd.js';
-import { VirtualEmrtd } from '../../dist/drivers/emrtd/virtualCard.js';
+import { VirtualEmrtd } from '../../dist/src/virtualDocument/virtualCard.js';
 import { EmrtdReader, fid } from '../../dist/drivers/emrtd/reader.js';
 import { maxShortResponseData } from '../../dist/drivers/emrtd/secureMessaging.js';
-import { encodeDg2, generateTestProfile } from '../../dist/drivers/emrtd/testProfile.js';
+import { encodeDg2, generateTestProfile } from '../../dist/src/virtualDocument/testProfile.js';
 import { parseMrz } from '../../dist/drivers/emrtd/mrz.js';
 
 const runs = 5;

@@ -4,14 +4,14 @@
 // operator would run for the same result (`mkfs.vfat -F 32`, `mmd` for the four folders, `mcopy`
 // of the two files), on the same 64 MiB image file. The kiosk does more (fsck, read-back,
 // staging, safety, fdatasync), which is what the ratio prices. Target: within 20 % (issue 5).
-// Also shown: the same write with `usb.fileAccess: mtools`, and the tools doing all the kiosk's
-// steps by hand. The contenders run in turn, so load on the machine weighs on each alike.
+// Also shown: the tools doing all the kiosk's steps by hand. The contenders run in turn, so load on the machine weighs on each alike.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RealUsbDrives } from '../../dist/drivers/usbdrive/realUsbDrives.js';
+import { writePair } from '../../dist/src/storage/driveNpki.js';
 import { interleavedMedianMs, report } from './timing.mjs';
 
 const runs = 25;
@@ -35,21 +35,17 @@ export async function run() {
       signCert: new Uint8Array(readFileSync(join(fixture, 'signCert.der'))),
       signKey: new Uint8Array(readFileSync(join(fixture, 'signPri.key'))),
     };
-    const kioskWith = (fileAccess) => {
-      const driver = new RealUsbDrives({
-        maxBytes: 128 * mib,
-        allowImageFiles: true,
-        imageFolder: dir,
-        fileAccess,
-      });
-      return async () => {
-        fresh();
-        const drive = await driver.open(image);
-        await drive.format('NPKI');
-        await drive.writePair(caFolder, dnFolder, files, { replace: false });
-      };
+    const driver = new RealUsbDrives({
+      maxBytes: 128 * mib,
+      allowImageFiles: true,
+      imageFolder: dir,
+    });
+    const ours = async () => {
+      fresh();
+      const drive = await driver.open(image);
+      await drive.format('NPKI');
+      await writePair(drive, caFolder, dnFolder, files, { replace: false });
     };
-    const ours = kioskWith('in-process');
 
     const certFile = join(dir, 'signCert.der');
     const keyFile = join(dir, 'signPri.key');
@@ -109,10 +105,7 @@ export async function run() {
       });
     };
 
-    const [oursMs, theirsMs, byHandMs, mtoolsMs] = await interleavedMedianMs(
-      [ours, theirs, byHand, kioskWith('mtools')],
-      runs,
-    );
+    const [oursMs, theirsMs, byHandMs] = await interleavedMedianMs([ours, theirs, byHand], runs);
     report(
       'format FAT32 + NPKI pair write, 64 MiB image',
       oursMs,
@@ -125,7 +118,6 @@ export async function run() {
       byHandMs,
       'the same tools by hand',
     );
-    report('  with usb.fileAccess: mtools', mtoolsMs, theirsMs, 'mkfs.vfat + mmd + mcopy');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

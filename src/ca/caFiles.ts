@@ -4,7 +4,7 @@ import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { issuingPolicyOid } from '../npki/policies.js';
 import { CaExistsError, CaSetupError } from '../errors/index.js';
-import { nodeCrypto, rsaSha256, x509 } from '../crypto/x509.js';
+import { nodeCrypto, rsaSha256, x509 } from '../shared/x509.js';
 
 /** One CA key with its certificate. */
 export interface CaIdentity {

@@ -1,6 +1,6 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CRLNumber } from '@peculiar/asn1-x509';
-import { nodeCrypto, rsaSha256, x509 } from '../crypto/x509.js';
+import { nodeCrypto, rsaSha256, x509 } from '../shared/x509.js';
 import type { CaMaterial } from './caFiles.js';
 import type { CaDatabase } from './database.js';
 

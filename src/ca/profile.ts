@@ -11,7 +11,7 @@ import {
   PolicyQualifierInfo,
   UserNotice,
 } from '@peculiar/asn1-x509';
-import { nodeCrypto, rsaSha256, x509 } from '../crypto/x509.js';
+import { nodeCrypto, rsaSha256, x509 } from '../shared/x509.js';
 import { randomSerial, type CaMaterial } from './caFiles.js';
 
 /** What varies between the certificates the embedded CA issues. */

@@ -22,7 +22,7 @@ import {
   receivedCertRequests,
   type ReceivedCertRequest,
 } from '../cmp/certRequests.js';
-import { encodeTlv } from '../asn1/der.js';
+import { encodeTlv } from '../shared/der.js';
 import { TypeAndValue } from '../cmp/asn1/crmf.js';
 import {
   decodePkiMessage,
@@ -38,7 +38,7 @@ import {
 } from '../cmp/randomNumTransport.js';
 import { pkiStatus, statusInfo } from '../cmp/status.js';
 import { softwareSigner, type Signer } from '../crypto/signer.js';
-import { nodeCrypto, x509 } from '../crypto/x509.js';
+import { nodeCrypto, x509 } from '../shared/x509.js';
 import { CmpProtectionError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { issuingPolicyOid } from '../npki/policies.js';

@@ -1,3 +1,5 @@
+import type { RsaPrivateKeyParts } from '../../drivers/pkcs11/contract.js';
+import { rsaPrivateKeyParts, zeroParts } from '../npki/rsaPrivateKey.js';
 import type { TokenDriver, TokenSelector } from '../../drivers/pkcs11/contract.js';
 import type { Config } from '../config/index.js';
 import { CertificateExistsError, VidUnavailableError } from '../errors/index.js';
@@ -63,6 +65,7 @@ export async function copyToToken(
   const opened = await openPair(source.store, source.stored, source.password);
   const { r } = opened;
   const pkcs8 = opened.privateKey.export({ type: 'pkcs8', format: 'der' });
+  let parts: RsaPrivateKeyParts | undefined;
   try {
     if (r === undefined) throw new VidUnavailableError('randomNum');
     return await withLoggedInToken(target.driver, target.token, target.pin, async (session) => {
@@ -70,7 +73,8 @@ export async function copyToToken(
       const der = Buffer.from(source.stored.certificate);
       if (tokenPairs(await session.listObjects(), config).some((p) => der.equals(p.certificate)))
         throw new CertificateExistsError(`token ${session.token.label}`);
-      const pair = await session.importRsaKeyPair(pendingLabel(config), pkcs8);
+      parts = rsaPrivateKeyParts(pkcs8);
+      const pair = await session.importRsaKeyPair(pendingLabel(config), parts);
       try {
         await storeBesideKey(session, pair, opened.certificate, r, config, pairLabel(config, now));
       } catch (error) {
@@ -85,6 +89,7 @@ export async function copyToToken(
     });
   } finally {
     pkcs8.fill(0);
+    if (parts !== undefined) zeroParts(parts);
     r?.fill(0);
   }
 }

@@ -6,7 +6,7 @@ import type { CmpClient } from '../cmp/client.js';
 import { randomNumRegInfo } from '../cmp/randomNumTransport.js';
 import type { Config } from '../config/index.js';
 import { softwareSigner } from '../crypto/signer.js';
-import type { x509 } from '../crypto/x509.js';
+import type { x509 } from '../shared/x509.js';
 import { CmpMismatchError, PasswordRulesError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { parseCertificate } from '../npki/certificate.js';

@@ -10,7 +10,7 @@ import type {
 import type { CmpClient } from '../cmp/client.js';
 import { randomNumRegInfo } from '../cmp/randomNumTransport.js';
 import type { Config } from '../config/index.js';
-import type { x509 } from '../crypto/x509.js';
+import type { x509 } from '../shared/x509.js';
 import { CmpUnconfirmedError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { checkIssued } from './issue.js';

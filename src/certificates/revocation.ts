@@ -13,7 +13,7 @@ import {
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate, Extension } from '@peculiar/asn1-x509';
 import { verifySignature } from '../crypto/signer.js';
-import { nodeCrypto, x509 } from '../crypto/x509.js';
+import { nodeCrypto, x509 } from '../shared/x509.js';
 
 /** What the CA's OCSP responder says of a certificate (`kiosk cert check --ca-cert`). */
 export type RevocationStatus =

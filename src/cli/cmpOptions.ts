@@ -1,9 +1,9 @@
 import { CmpClient } from '../cmp/client.js';
 import { httpTransport } from '../cmp/transport.js';
 import { caTrustFromPem, type CaTrust } from '../cmp/trust.js';
-import type { x509 } from '../crypto/x509.js';
+import type { x509 } from '../shared/x509.js';
 import { InputFileError } from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
 import type { CliContext } from './context.js';
 
 /** A CMP client for `--ca URL` trusting the anchors of `--ca-cert`. */

@@ -1,5 +1,5 @@
 import { InputFileError } from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
 import { checkResidentNumber } from '../npki/residentNumber.js';
 
 /** Secret files hold one short line; anything larger is a mistake (a wrong path), not a secret. */

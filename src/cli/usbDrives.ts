@@ -14,8 +14,6 @@ export function usbDrives(ctx: CliContext): UsbDriveDriver {
     allowLoopDevices: ctx.config.usb.allowLoopDevices,
     allowImageFiles: ctx.config.usb.allowImageFiles,
     imageFolder: resolve(kioskHome(), ctx.config.usb.imageFolder),
-    fileAccess: ctx.config.usb.fileAccess,
-    toolTimeoutMs: ctx.config.usb.toolTimeoutMs,
   });
 }
 

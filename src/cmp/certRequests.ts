@@ -1,5 +1,5 @@
 import { AsnConvert, BitString } from '@peculiar/asn1-schema';
-import { readChildren } from '../asn1/der.js';
+import { readChildren } from '../shared/der.js';
 import { verifySignature, type Signer } from '../crypto/signer.js';
 import { CertReqMsg, CertRequest, PopoSigningKey, ProofOfPossession } from './asn1/crmf.js';
 import { cmpDer, type DecodedMessage } from './message.js';

@@ -15,7 +15,7 @@ import {
   type Certificate,
 } from '@peculiar/asn1-x509';
 import type { Signer } from '../crypto/signer.js';
-import type { x509 } from '../crypto/x509.js';
+import type { x509 } from '../shared/x509.js';
 import { CmpMismatchError, CmpRejectedError, CmpUnconfirmedError } from '../errors/index.js';
 import { serialHex } from '../npki/certificate.js';
 import type { Logger } from '../log/logger.js';

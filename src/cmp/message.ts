@@ -6,7 +6,7 @@ import {
   readChildren,
   type DerContext,
   type Tlv,
-} from '../asn1/der.js';
+} from '../shared/der.js';
 import { CmpMalformedError } from '../errors/index.js';
 import { PkiBody, PkiMessage, type PkiHeader } from './asn1/pkiMessage.js';
 

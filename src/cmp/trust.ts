@@ -1,6 +1,6 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { nodeCrypto, x509 } from '../crypto/x509.js';
+import { nodeCrypto, x509 } from '../shared/x509.js';
 
 /** Longest chain followed from a certificate to an anchor. */
 const maxChainLength = 5;

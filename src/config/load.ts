@@ -1,6 +1,6 @@
 import { parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
 import { problemsOf } from './problems.js';
 import { configSchema, type Config } from './schema.js';
 

@@ -88,13 +88,6 @@ export const configSchema = z
           .string()
           .regex(/^[A-Z0-9_-]{1,11}$/, 'up to 11 upper-case letters, digits, _ or -')
           .default('NPKI'),
-        /**
-         * How files on a drive are read and written: in the kiosk's own process (the default:
-         * drivers/usbdrive/fat/, several times faster) or through mtools, one process a step.
-         */
-        fileAccess: z.enum(['in-process', 'mtools']).default('in-process'),
-        /** Each mtools command on a drive; a pulled or dying drive must not hang the kiosk. */
-        toolTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,5 @@
-import { outOfService } from './config.js';
-import { FatalError, RetriableError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { FatalError, outOfService, RetriableError } from '../shared/kioskError.js';
+import type { Reason } from '../shared/reason.js';
 
 /** The embedded CA's folder is missing, incomplete or unreadable: it cannot serve. */
 export class CaSetupError extends FatalError {

@@ -1,5 +1,5 @@
-import { RetriableError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { RetriableError } from '../shared/kioskError.js';
+import type { Reason } from '../shared/reason.js';
 
 /** The command line is wrong (exit code 2, DESIGN §11). */
 export class UsageError extends RetriableError {

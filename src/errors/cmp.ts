@@ -1,5 +1,5 @@
-import { RetriableError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { RetriableError } from '../shared/kioskError.js';
+import type { Reason } from '../shared/reason.js';
 
 const caTrouble = {
   ko: '인증기관과 통신하는 중 문제가 발생했습니다. 잠시 후 다시 시도해 주세요.',

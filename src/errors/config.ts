@@ -1,5 +1,5 @@
-import { FatalError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { FatalError, outOfService } from '../shared/kioskError.js';
+import type { Reason } from '../shared/reason.js';
 
 /** One thing wrong in the configuration file, by key. */
 export interface ConfigProblem {
@@ -10,12 +10,6 @@ export interface ConfigProblem {
   /** What was expected. */
   readonly expected: string;
 }
-
-/** What a visitor sees while the kiosk cannot work. */
-export const outOfService = {
-  ko: '단말기 점검 중입니다. 직원에게 문의해 주세요.',
-  en: 'This kiosk is out of service. Please ask a member of staff.',
-} as const;
 
 /** The configuration file is unreadable or invalid: the kiosk cannot start. */
 export class ConfigError extends FatalError {

@@ -1,16 +1,19 @@
-export { KioskError, FatalError, RetriableError, type VisitorMessage } from './kioskError.js';
-export { reasons, type Reason } from './reason.js';
-export { toReason } from './toReason.js';
+export {
+  KioskError,
+  FatalError,
+  RetriableError,
+  type VisitorMessage,
+} from '../shared/kioskError.js';
+export { reasons, type Reason } from '../shared/reason.js';
+export { toReason } from '../shared/toReason.js';
 export * from './npki.js';
 export * from './config.js';
 export * from './cli.js';
 export * from './storage.js';
 export * from './cmp.js';
 export * from './ca.js';
-export * from './token.js';
-export * from './usb.js';
-export * from './usbDrive.js';
-export * from './blockDevice.js';
-export * from './pcsc.js';
-export * from './emrtd.js';
-export * from './emrtdDocument.js';
+export * from '../../drivers/pkcs11/errors.js';
+export * from '../../drivers/usb/errors.js';
+export * from '../../drivers/usbdrive/errors.js';
+export * from '../../drivers/pcsc/errors.js';
+export * from '../../drivers/emrtd/errors.js';

@@ -1,5 +1,5 @@
-import { RetriableError, type VisitorMessage } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { RetriableError, type VisitorMessage } from '../shared/kioskError.js';
+import type { Reason } from '../shared/reason.js';
 
 /** What kind of NPKI file an error is about, for messages and logs. */
 export type NpkiFileKind = 'privateKey' | 'certificate';

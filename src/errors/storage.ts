@@ -1,6 +1,5 @@
-import { FatalError, RetriableError } from './kioskError.js';
-import { outOfService } from './config.js';
-import type { Reason } from './reason.js';
+import { FatalError, outOfService, RetriableError } from '../shared/kioskError.js';
+import type { Reason } from '../shared/reason.js';
 
 /**
  * Reading or writing a medium failed at the file-system level (permission, I/O error, disk full,

@@ -2,7 +2,7 @@ import { CertificatePolicies, type Certificate } from '@peculiar/asn1-x509';
 import { displaySafe } from '../text/displaySafe.js';
 import { oid } from './asn1/oids.js';
 import { dnValue, findExtension, serialHex, subjectDn } from './certificate.js';
-import { parseDer } from '../asn1/der.js';
+import { parseDer } from '../shared/der.js';
 import { npkiDer } from './der.js';
 import { caFolderFor } from './layout.js';
 import type { VisitorMessage } from '../errors/index.js';

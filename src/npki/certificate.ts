@@ -1,6 +1,6 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Extension, type Name } from '@peculiar/asn1-x509';
-import { checkDerSequence, parseDer } from '../asn1/der.js';
+import { checkDerSequence, parseDer } from '../shared/der.js';
 import { npkiDer } from './der.js';
 
 /** Short lower-case names for DN attribute types, as NPKI folder names use them (DESIGN §4.1). */

@@ -1,4 +1,4 @@
-import type { DerContext } from '../asn1/der.js';
+import type { DerContext } from '../shared/der.js';
 import { MalformedFileError, TruncatedFileError, type NpkiFileKind } from '../errors/index.js';
 
 /** Largest file the NPKI readers accept; real signPri.key files are ~1.3 KB, certificates ~2 KB. */

@@ -2,16 +2,16 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StorageIoError, storageIoError } from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
 import {
   maxTreeEntries,
   parentOf,
   volumePath,
-  type NpkiVolume,
+  type FileVolume,
   type TreeEntry,
   type VolumeFile,
   type VolumeTree,
-} from './volume.js';
+} from '../shared/volume.js';
 
 /**
  * An NPKI medium that is a folder (`dir:`): the folder that contains `NPKI/`. Links are listed as
@@ -19,7 +19,7 @@ import {
  * written exclusively and flushed, renames flush the folder, so a crash leaves what the layout's
  * recovery expects. Failures are StorageIoError with the errno.
  */
-export class FsVolume implements NpkiVolume {
+export class FsVolume implements FileVolume {
   constructor(readonly name: string) {}
 
   /** The absolute path of a volume path. */

@@ -9,7 +9,13 @@ import {
 import { dnValue, parseCertificate, subjectDn } from './certificate.js';
 import { maxNpkiFileBytes } from './der.js';
 import { FsVolume } from './fsVolume.js';
-import { baseNameOf, parentOf, volumePath, type NpkiVolume, type TreeEntry } from './volume.js';
+import {
+  baseNameOf,
+  parentOf,
+  volumePath,
+  type FileVolume,
+  type TreeEntry,
+} from '../shared/volume.js';
 
 /** CA folder names as Korean software spells them (DESIGN §4.1). */
 export const knownCaFolders = ['yessign', 'SignKorea', 'KICA', 'CrossCert', 'TradeSign', 'NCASign'];
@@ -76,7 +82,7 @@ export function dnFolderName(certificate: Certificate): string {
  * the previous pair aside and renaming the new one in (a drive pulled there) shows the previous
  * pair under its real folder name, as the next write restores it. Empty without an NPKI folder.
  */
-export async function scanNpki(volume: NpkiVolume): Promise<NpkiFolder[]> {
+export async function scanNpki(volume: FileVolume): Promise<NpkiFolder[]> {
   const tree = await NpkiTree.read(volume);
   if (tree === undefined) return [];
   const found: NpkiFolder[] = [];
@@ -121,7 +127,7 @@ class NpkiTree {
     for (const entry of entries) this.byKey.set(entry.path.toLowerCase(), entry);
   }
 
-  static async read(volume: NpkiVolume): Promise<NpkiTree | undefined> {
+  static async read(volume: FileVolume): Promise<NpkiTree | undefined> {
     const listed = await volume.listTree('/NPKI');
     return listed === undefined ? undefined : new NpkiTree(listed.path, listed.entries);
   }
@@ -197,7 +203,7 @@ export interface PairWriteOptions {
  * partial key file. Returns the folder's volume path.
  */
 export async function writeNpkiPair(
-  volume: NpkiVolume,
+  volume: FileVolume,
   caFolder: string,
   dnFolder: string,
   files: NpkiFiles,
@@ -272,7 +278,7 @@ export async function writeNpkiPair(
  * `/NPKI/<CA>/USER` as the medium spells what exists of it. A file or a link under one of these
  * names is refused: writing through it could land outside the medium.
  */
-function userFolder(volume: NpkiVolume, tree: NpkiTree | undefined, caFolder: string): string {
+function userFolder(volume: FileVolume, tree: NpkiTree | undefined, caFolder: string): string {
   let dir = tree?.root ?? '/NPKI';
   for (const name of [caFolder, 'USER']) {
     const found = tree?.child(dir, name);
@@ -304,7 +310,7 @@ export async function writeNpkiFolder(
  * write) rather than half-deleted.
  */
 export async function deleteNpkiPair(
-  volume: NpkiVolume,
+  volume: FileVolume,
   caFolder: string,
   dnFolder: string,
 ): Promise<boolean> {
@@ -323,7 +329,7 @@ export async function deleteNpkiPair(
 
 /** Replaces `existing` with `staging`, keeping the old pair if the swap fails half-way. */
 async function swapInto(
-  volume: NpkiVolume,
+  volume: FileVolume,
   user: string,
   existing: string,
   staging: string,
@@ -353,7 +359,7 @@ async function swapInto(
  * replacement never arrived and removed otherwise. Says whether it changed anything.
  */
 async function recoverInterruptedWrites(
-  volume: NpkiVolume,
+  volume: FileVolume,
   tree: NpkiTree,
   user: string,
 ): Promise<boolean> {
@@ -384,7 +390,7 @@ async function recoverInterruptedWrites(
 
 /** The DN folder an aside folder came from, from its certificate; undefined if unreadable. */
 async function asideTarget(
-  volume: NpkiVolume,
+  volume: FileVolume,
   tree: NpkiTree,
   aside: string,
 ): Promise<string | undefined> {

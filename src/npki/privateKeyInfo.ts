@@ -1,7 +1,7 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { MalformedFileError } from '../errors/index.js';
-import { checkDerSequence, decodeOid, expectTag, readChildren, type Tlv } from '../asn1/der.js';
+import { checkDerSequence, decodeOid, expectTag, readChildren, type Tlv } from '../shared/der.js';
 import { npkiDer } from './der.js';
 
 /** One attribute of a PrivateKeyInfo, read strictly at the DER level. */

@@ -1,6 +1,6 @@
 import { MalformedFileError } from '../errors/index.js';
 import { oid } from './asn1/oids.js';
-import { encodeTlv } from '../asn1/der.js';
+import { encodeTlv } from '../shared/der.js';
 import { parsePrivateKeyInfo, type PrivateKeyInfoParts } from './privateKeyInfo.js';
 
 /** KISA generates R as 20 random bytes; anything longer than this is refused as malformed. */

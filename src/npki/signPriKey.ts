@@ -10,7 +10,7 @@ import {
 } from '../errors/index.js';
 import { Pbes2Params, Pbkdf2Params, SaltAndIterations } from './asn1/pbe.js';
 import { oid } from './asn1/oids.js';
-import { checkDerSequence, parseDer } from '../asn1/der.js';
+import { checkDerSequence, parseDer } from '../shared/der.js';
 import { npkiDer } from './der.js';
 import { pbkdf1Sha1 } from './pbkdf1.js';
 import { parsePrivateKeyInfo } from './privateKeyInfo.js';

@@ -11,7 +11,7 @@ import { MalformedFileError } from '../errors/index.js';
 import { HashContent, IdentifyData, UserInfo, UserInfos, Vid } from './asn1/identifyData.js';
 import { oid } from './asn1/oids.js';
 import { findExtension } from './certificate.js';
-import { parseDer } from '../asn1/der.js';
+import { parseDer } from '../shared/der.js';
 import { npkiDer } from './der.js';
 
 /** Hash algorithms a VID may use: SHA-256 is written; SHA-1 is still read (DESIGN §4.3). */

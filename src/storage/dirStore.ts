@@ -6,7 +6,7 @@ import {
   StorageIoError,
   type NpkiFileKind,
 } from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
 import { maxNpkiFileBytes } from '../npki/der.js';
 import { scanNpkiRoot, writeNpkiFolder, type NpkiFiles } from '../npki/layout.js';
 import type { NpkiMedium, StoredCertificate } from './contract.js';

@@ -2,6 +2,7 @@ import type { UsbDrive } from '../../drivers/usbdrive/contract.js';
 import { CertificateNotFoundError } from '../errors/index.js';
 import type { NpkiFiles } from '../npki/layout.js';
 import type { NpkiMedium, StoredCertificate } from './contract.js';
+import { readPairs, writePair } from './driveNpki.js';
 
 /**
  * `usb:DEVICE`: a USB drive (or an image file) written without mounting. The drive is opened, with
@@ -20,11 +21,11 @@ export class UsbStore implements NpkiMedium {
 
   /** The drive must be safe to touch and carry a FAT file system (DriveNotFatError otherwise). */
   async prepare(): Promise<void> {
-    await (await this.opened()).readPairs();
+    await readPairs(await this.opened());
   }
 
   async list(): Promise<StoredCertificate[]> {
-    return (await (await this.opened()).readPairs()).map((pair) => ({
+    return (await readPairs(await this.opened())).map((pair) => ({
       id: pair.dir,
       caFolder: pair.caFolder,
       dnFolder: pair.dnFolder,
@@ -34,7 +35,7 @@ export class UsbStore implements NpkiMedium {
   }
 
   async readKeyFile(id: string): Promise<Uint8Array> {
-    const pair = (await (await this.opened()).readPairs()).find((p) => p.dir === id);
+    const pair = (await readPairs(await this.opened())).find((p) => p.dir === id);
     if (pair?.signKey === undefined) throw new CertificateNotFoundError(`${id} (signPri.key)`);
     return pair.signKey;
   }
@@ -46,7 +47,7 @@ export class UsbStore implements NpkiMedium {
     options: { replace: boolean },
   ): Promise<string> {
     const drive = await this.opened();
-    await drive.writePair(caFolder, dnFolder, files, options);
+    await writePair(drive, caFolder, dnFolder, files, options);
     return `${this.device}:/NPKI/${caFolder}/USER/${dnFolder}`;
   }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { problemsOf } from '../config/problems.js';
 import { CatalogueError } from '../errors/index.js';
-import { readBoundedFile } from '../io/readBoundedFile.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
 
 /** Longest label or manufacturer pattern accepted: CK_TOKEN_INFO fields are 32 bytes. */
 export const maxPatternLength = 200;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenDriver, TokenObject, TokenSession } from '../../drivers/pkcs11/contract.js';
 import { watchTokens, type TokenEvent } from '../../drivers/pkcs11/watch.js';
 import { signatureOids, verifySignature } from '../../src/crypto/signer.js';
+import { rsaPrivateKeyParts } from '../../src/npki/rsaPrivateKey.js';
 import {
   KioskError,
   PinRulesError,
@@ -269,7 +270,7 @@ export function pkcs11ContractSuite(
       const session = await loggedIn();
       const keyPair = await session.importRsaKeyPair(
         'imported',
-        new Uint8Array(readYessign('plainSignPri.der')),
+        rsaPrivateKeyParts(new Uint8Array(readYessign('plainSignPri.der'))),
       );
       const certificate = AsnConvert.parse(readYessign('signCert.der'), Certificate);
       const certKey = new Uint8Array(

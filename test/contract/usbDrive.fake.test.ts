@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeUsbDrives } from '../../drivers/usbdrive/fakeUsbDrives.js';
+import { readPairs, writePair } from '../../src/storage/driveNpki.js';
 import {
   DriveFullError,
   DriveIoError,
@@ -35,7 +36,7 @@ async function driveWith(before: PairToWrite | undefined) {
   const volume = drives.plug({ device: '/dev/sdz' });
   const drive = await drives.open('/dev/sdz');
   if (before !== undefined)
-    await drive.writePair(before.caFolder, before.dnFolder, before.files, { replace: false });
+    await writePair(drive, before.caFolder, before.dnFolder, before.files, { replace: false });
   return { drives, volume, drive };
 }
 
@@ -70,16 +71,18 @@ describe('a drive pulled during a pair write (issue 5 acceptance)', () => {
       // How many changes an undisturbed write makes, so every one of them gets its pull.
       const probe = await driveWith(before);
       const start = probe.volume.changes.length;
-      await probe.drive.writePair(next.caFolder, next.dnFolder, next.files, { replace: replacing });
+      await writePair(probe.drive, next.caFolder, next.dnFolder, next.files, {
+        replace: replacing,
+      });
       const changes = probe.volume.changes.length - start;
       expect(changes).toBeGreaterThanOrEqual(replacing ? 6 : 4);
 
       for (let n = 0; n < changes; n++) {
         const { drives, volume, drive } = await driveWith(before);
         volume.pullBeforeChange(n);
-        const error = await drive
-          .writePair(next.caFolder, next.dnFolder, next.files, { replace: replacing })
-          .catch((e: unknown) => e);
+        const error = await writePair(drive, next.caFolder, next.dnFolder, next.files, {
+          replace: replacing,
+        }).catch((e: unknown) => e);
         // A pull after the new pair is in place (removing the old one) may go unnoticed.
         if (error !== undefined) {
           expect(error).toBeInstanceOf(DriveRemovedError);
@@ -94,7 +97,7 @@ describe('a drive pulled during a pair write (issue 5 acceptance)', () => {
           : [describePair(before), describePair(next)].sort();
         expect([previous, complete]).toContainEqual(seen);
         // The retry completes and leaves nothing of the kiosk's behind.
-        await drive.writePair(next.caFolder, next.dnFolder, next.files, { replace: true });
+        await writePair(drive, next.caFolder, next.dnFolder, next.files, { replace: true });
         expect(await pairsOn(drive)).toEqual(complete);
         expect([...volume.snapshot().keys()].filter((p) => p.includes('.kiosk-'))).toEqual([]);
       }
@@ -106,12 +109,12 @@ describe('a drive pulled during a pair write (issue 5 acceptance)', () => {
     const { drives, volume, drive } = await driveWith(undefined);
     volume.pullAfterBytes(yessign.files.signCert.length + 100);
     await expect(
-      drive.writePair(yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false }),
+      writePair(drive, yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false }),
     ).rejects.toBeInstanceOf(DriveRemovedError);
     drives.reinsert('/dev/sdz');
     realNamesHold(volume.snapshot(), [yessign]);
     expect(await pairsOn(drive)).toEqual([]);
-    await drive.writePair(yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
+    await writePair(drive, yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
     expect(await pairsOn(drive)).toEqual([describePair(yessign)]);
   });
 });
@@ -123,17 +126,17 @@ describe('fake drive faults', () => {
     const { volume, drive } = await driveWith(yessign);
     volume.freeBytes = 100;
     await expect(
-      drive.writePair(sample.caFolder, sample.dnFolder, sample.files, { replace: false }),
+      writePair(drive, sample.caFolder, sample.dnFolder, sample.files, { replace: false }),
     ).rejects.toBeInstanceOf(DriveFullError);
     volume.freeBytes = Infinity;
     volume.readOnly = true;
     await expect(
-      drive.writePair(sample.caFolder, sample.dnFolder, sample.files, { replace: false }),
+      writePair(drive, sample.caFolder, sample.dnFolder, sample.files, { replace: false }),
     ).rejects.toBeInstanceOf(DriveReadOnlyError);
     volume.readOnly = false;
     volume.ioErrorAtChange(2);
     await expect(
-      drive.writePair(sample.caFolder, sample.dnFolder, sample.files, { replace: false }),
+      writePair(drive, sample.caFolder, sample.dnFolder, sample.files, { replace: false }),
     ).rejects.toBeInstanceOf(DriveIoError);
     expect(await pairsOn(drive)).toEqual([describePair(yessign)]);
   });
@@ -142,11 +145,11 @@ describe('fake drive faults', () => {
     const drives = new FakeUsbDrives();
     drives.plug({ device: '/dev/ntfs', filesystem: 'ntfs' });
     const drive = await drives.open('/dev/ntfs');
-    const error = await drive.readPairs().catch((e: unknown) => e);
+    const error = await readPairs(drive).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DriveNotFatError);
     expect((error as DriveNotFatError).found).toBe('ntfs');
     await drive.format('KIOSK');
-    expect(await drive.readPairs()).toEqual([]);
+    expect(await readPairs(drive)).toEqual([]);
   });
 
   it('watchers hear drives arrive and leave', async () => {

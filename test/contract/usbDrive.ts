@@ -8,6 +8,7 @@ import {
 } from '../../src/errors/index.js';
 import { parseCertificate } from '../../src/npki/certificate.js';
 import { caFolderFor, dnFolderName } from '../../src/npki/layout.js';
+import { deletePair, readPairs, writePair } from '../../src/storage/driveNpki.js';
 import { readYessign } from '../support/fixtures.js';
 import { writeSampleNpki } from '../support/npkiSample.js';
 import { tempDir } from '../support/tempDir.js';
@@ -53,7 +54,7 @@ export async function samplePair(): Promise<PairToWrite> {
 
 /** The pairs a drive shows, as comparable data. */
 export async function pairsOn(drive: UsbDrive): Promise<string[]> {
-  return (await drive.readPairs())
+  return (await readPairs(drive))
     .map((p) => describe3(p.caFolder, p.dnFolder, p.signCert, p.signKey))
     .sort();
 }
@@ -109,17 +110,17 @@ export function usbDriveContractSuite(
     it('a blank drive has no FAT until formatted; then it is empty', async () => {
       const drive = await target.driver.open(target.blank);
       expect(drive.identity.sizeBytes).toBeGreaterThan(0);
-      await expect(drive.readPairs()).rejects.toBeInstanceOf(DriveNotFatError);
+      await expect(readPairs(drive)).rejects.toBeInstanceOf(DriveNotFatError);
       const steps: string[] = [];
       await drive.format('KIOSK', { onStep: (s) => steps.push(s) });
       expect(steps).toEqual(['format', 'check']);
-      expect(await drive.readPairs()).toEqual([]);
+      expect(await readPairs(drive)).toEqual([]);
     });
 
     it('writes a pair under NPKI/<CA>/USER/<DN> with its Korean name, byte for byte', async () => {
       const drive = await formatted();
-      await drive.writePair(yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
-      const [pair, ...others] = await drive.readPairs();
+      await writePair(drive, yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
+      const [pair, ...others] = await readPairs(drive);
       expect(others).toEqual([]);
       expect(pair?.caFolder).toBe(yessign.caFolder);
       expect(pair?.dnFolder).toBe(yessign.dnFolder);
@@ -130,14 +131,14 @@ export function usbDriveContractSuite(
 
     it('keeps the pairs already there when adding one; replaces one only when asked', async () => {
       const drive = await formatted();
-      await drive.writePair(yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
-      await drive.writePair(sample.caFolder, sample.dnFolder, sample.files, { replace: false });
+      await writePair(drive, yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
+      await writePair(drive, sample.caFolder, sample.dnFolder, sample.files, { replace: false });
       expect(await pairsOn(drive)).toEqual([describePair(yessign), describePair(sample)].sort());
       const renewed = { signCert: yessign.files.signCert, signKey: sample.files.signKey };
       await expect(
-        drive.writePair(yessign.caFolder, yessign.dnFolder, renewed, { replace: false }),
+        writePair(drive, yessign.caFolder, yessign.dnFolder, renewed, { replace: false }),
       ).rejects.toBeInstanceOf(CertificateExistsError);
-      await drive.writePair(yessign.caFolder, yessign.dnFolder, renewed, { replace: true });
+      await writePair(drive, yessign.caFolder, yessign.dnFolder, renewed, { replace: true });
       expect(await pairsOn(drive)).toEqual(
         [describePair({ ...yessign, files: renewed }), describePair(sample)].sort(),
       );
@@ -145,17 +146,17 @@ export function usbDriveContractSuite(
 
     it('deletes a pair, and says when there was none', async () => {
       const drive = await formatted();
-      await drive.writePair(yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
-      await drive.writePair(sample.caFolder, sample.dnFolder, sample.files, { replace: false });
-      expect(await drive.deletePair(yessign.caFolder, yessign.dnFolder)).toBe(true);
-      expect(await drive.deletePair(yessign.caFolder, yessign.dnFolder)).toBe(false);
+      await writePair(drive, yessign.caFolder, yessign.dnFolder, yessign.files, { replace: false });
+      await writePair(drive, sample.caFolder, sample.dnFolder, sample.files, { replace: false });
+      expect(await deletePair(drive, yessign.caFolder, yessign.dnFolder)).toBe(true);
+      expect(await deletePair(drive, yessign.caFolder, yessign.dnFolder)).toBe(false);
       expect(await pairsOn(drive)).toEqual([describePair(sample)]);
     });
 
     it('reports the write steps in order', async () => {
       const drive = await formatted();
       const steps: string[] = [];
-      await drive.writePair(yessign.caFolder, yessign.dnFolder, yessign.files, {
+      await writePair(drive, yessign.caFolder, yessign.dnFolder, yessign.files, {
         replace: false,
         onStep: (s) => steps.push(s),
       });

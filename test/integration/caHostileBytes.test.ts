@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeTlv } from '../../src/asn1/der.js';
+import { encodeTlv } from '../../src/shared/der.js';
 import { Refusal } from '../../src/ca/refusal.js';
-import { x509 } from '../../src/crypto/x509.js';
+import { x509 } from '../../src/shared/x509.js';
 import { startCa, type RunningCa } from '../support/caServer.js';
 
 // Issue 11 item 6: a 255 KB INTEGER in pvno was rendered in decimal into the refusal, the log

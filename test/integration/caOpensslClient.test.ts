@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificatePolicies, UserNotice } from '@peculiar/asn1-x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { x509 } from '../../src/crypto/x509.js';
+import { x509 } from '../../src/shared/x509.js';
 import { cmpIrArgs, cmpKurArgs, cmpRrArgs } from '../../scripts/lib/openssl.mjs';
 import { register, startCa, type RunningCa } from '../support/caServer.js';
 import { runKiosk } from '../support/kiosk.js';

@@ -6,7 +6,7 @@ import { PcscliteDriver } from '../../drivers/pcsc/pcscliteDriver.js';
 import { attachToVpcd, type VpcdConnection } from '../../drivers/pcsc/vpcd.js';
 import { pcscContractSuite, TestCard } from '../contract/pcsc.js';
 import { PcscUnavailableError } from '../../src/errors/index.js';
-import { td3Mrz, testPerson } from '../../drivers/emrtd/testProfile.js';
+import { td3Mrz, testPerson } from '../../src/virtualDocument/testProfile.js';
 import { emrtdProfile, type EmrtdProfileFixture } from '../support/emrtdProfile.js';
 import { expectError, runKiosk, type KioskRun } from '../support/kiosk.js';
 import { startKiosk, type KioskProcess } from '../support/kioskProcess.js';

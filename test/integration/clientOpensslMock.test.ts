@@ -6,7 +6,7 @@ import { CmpClient } from '../../src/cmp/client.js';
 import { httpTransport, type CmpTransport } from '../../src/cmp/transport.js';
 import { caTrustFromPem } from '../../src/cmp/trust.js';
 import { softwareSigner, type Signer } from '../../src/crypto/signer.js';
-import { x509 } from '../../src/crypto/x509.js';
+import { x509 } from '../../src/shared/x509.js';
 import { CmpMismatchError, CmpRejectedError } from '../../src/errors/index.js';
 import { runKiosk } from '../support/kiosk.js';
 import {

@@ -6,10 +6,10 @@ import { DriveFullError } from '../../src/errors/index.js';
 import {
   parentOf,
   volumePath,
-  type NpkiVolume,
+  type FileVolume,
   type TreeEntry,
   type VolumeFile,
-} from '../../src/npki/volume.js';
+} from '../../src/shared/volume.js';
 import {
   fatFormats,
   formatImage,
@@ -25,7 +25,7 @@ import {
   type FatType,
 } from '../support/fatImages.js';
 
-// An NpkiVolume that writes FAT itself, cross-checked against the real tools: what it writes,
+// An FileVolume that writes FAT itself, cross-checked against the real tools: what it writes,
 // fsck.vfat finds clean and mtools reads back (mdir, mcopy) as the in-memory model says it should
 // be; what mtools writes, it reads. The volume under test works on a whole-device image (offset 0).
 
@@ -36,7 +36,7 @@ import {
  */
 const underTest: {
   readonly name: string;
-  readonly open: (image: string) => NpkiVolume & { close?: () => Promise<void> };
+  readonly open: (image: string) => FileVolume & { close?: () => Promise<void> };
 } = { name: 'FatVolume', open: (image) => fatVolumeOnFile(image, 0) };
 
 const fatTypes: FatType[] = [12, 16, 32];
@@ -238,7 +238,7 @@ async function modelEntries(model: MemoryVolume): Promise<TreeEntry[]> {
 }
 
 /** The volume's whole tree (listTree('/')), which must list. */
-async function volumeEntries(volume: NpkiVolume, trace: Trace, when: string) {
+async function volumeEntries(volume: FileVolume, trace: Trace, when: string) {
   const tree = await outcome(() => volume.listTree('/'));
   expect(tree.ok ? 'listed' : told(tree), trace.at(`${when}: listTree('/')`)).toBe('listed');
   const value = tree.ok ? tree.value : undefined;
@@ -247,7 +247,7 @@ async function volumeEntries(volume: NpkiVolume, trace: Trace, when: string) {
 }
 
 async function expectTreeLikeModel(
-  volume: NpkiVolume,
+  volume: FileVolume,
   model: MemoryVolume,
   trace: Trace,
   when: string,
@@ -290,7 +290,7 @@ function expectToolsAgree(image: string, model: MemoryVolume, trace: Trace): voi
 }
 
 async function expectFilesLikeModel(
-  volume: NpkiVolume,
+  volume: FileVolume,
   model: MemoryVolume,
   trace: Trace,
 ): Promise<void> {
@@ -315,7 +315,7 @@ function chosen(among: readonly string[], pick: number): string {
   return among[pick % (among.length + 1)] ?? missing;
 }
 
-async function step(volume: NpkiVolume, model: MemoryVolume, op: Op, trace: Trace) {
+async function step(volume: FileVolume, model: MemoryVolume, op: Op, trace: Trace) {
   switch (op.kind) {
     case 'create': {
       const files = op.files.map(fileOf);
@@ -396,7 +396,7 @@ async function step(volume: NpkiVolume, model: MemoryVolume, op: Op, trace: Trac
  * one) is then brought to what the volume holds, and the run goes on from there.
  */
 async function afterRejectedCreate(
-  volume: NpkiVolume,
+  volume: FileVolume,
   model: MemoryVolume,
   files: readonly VolumeFile[],
   before: ReadonlyMap<string, Kind>,
@@ -459,11 +459,11 @@ async function afterRejectedCreate(
 
 /** Calls the model and then the volume; they must agree (resolve both, or reject both). */
 async function both(
-  volume: NpkiVolume,
+  volume: FileVolume,
   model: MemoryVolume,
   trace: Trace,
   what: string,
-  call: (on: NpkiVolume) => Promise<unknown>,
+  call: (on: FileVolume) => Promise<unknown>,
 ): Promise<void> {
   const m = await outcome(() => call(model));
   const v = await outcome(() => call(volume));
@@ -541,7 +541,7 @@ const pad = (i: number): string => String(i).padStart(3, '0');
 async function onImage(
   image: string,
   label: string,
-  work: (volume: NpkiVolume, model: MemoryVolume, trace: Trace) => Promise<void>,
+  work: (volume: FileVolume, model: MemoryVolume, trace: Trace) => Promise<void>,
 ): Promise<void> {
   const volume = underTest.open(image);
   try {

@@ -6,6 +6,7 @@ import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { tempDir } from '../support/tempDir.js';
 import { usbDriveContractSuite, yessignPair } from '../contract/usbDrive.js';
 import { KioskError } from '../../src/errors/index.js';
+import { readPairs, writePair } from '../../src/storage/driveNpki.js';
 
 // The USB drive contract on real FAT file systems (DESIGN §3.4): image files formatted by
 // mkfs.vfat and written in-process and through mtools, and the same on a loop device where losetup
@@ -19,24 +20,21 @@ function image(dir: string, name: string, bytes: number): string {
   return path;
 }
 
-for (const fileAccess of ['in-process', 'mtools'] as const) {
-  usbDriveContractSuite(`image files through mkfs.vfat, files ${fileAccess}`, () => {
-    const dir = tempDir('usb-images-');
-    const driver = new RealUsbDrives({
-      maxBytes: 128 * mib,
-      allowImageFiles: true,
-      imageFolder: dir,
-      fileAccess,
-    });
-    return Promise.resolve({
-      driver,
-      blank: image(dir, 'stick.img', 64 * mib),
-      // Sparse, so it costs nothing: larger than the limit, refused whatever is asked.
-      unsafe: image(dir, 'disk.img', 512 * mib),
-      cleanup: () => Promise.resolve(),
-    });
+usbDriveContractSuite('image files through mkfs.vfat', () => {
+  const dir = tempDir('usb-images-');
+  const driver = new RealUsbDrives({
+    maxBytes: 128 * mib,
+    allowImageFiles: true,
+    imageFolder: dir,
   });
-}
+  return Promise.resolve({
+    driver,
+    blank: image(dir, 'stick.img', 64 * mib),
+    // Sparse, so it costs nothing: larger than the limit, refused whatever is asked.
+    unsafe: image(dir, 'disk.img', 512 * mib),
+    cleanup: () => Promise.resolve(),
+  });
+});
 
 /** Whether this machine lets us attach loop devices (root with /dev/loop-control). */
 const canLoop = spawnSync('losetup', ['-f'], { encoding: 'utf8' }).status === 0;
@@ -90,7 +88,7 @@ describe('a visitor’s own files on a FAT image', () => {
     execFileSync('mcopy', ['-i', stick, own, '::/NPKI'], { env });
     const pair = yessignPair();
     await expect(
-      drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false }),
+      writePair(drive, pair.caFolder, pair.dnFolder, pair.files, { replace: false }),
     ).rejects.toBeInstanceOf(KioskError);
     expect(execFileSync('mtype', ['-i', stick, '::/NPKI'], { env, encoding: 'utf8' })).toBe(
       'the visitor’s own notes',
@@ -125,7 +123,7 @@ describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
     const mbrBefore = readFileSync(stick).subarray(0, 512);
     const drive = await openImage(stick);
     const pair = yessignPair();
-    await drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false });
+    await writePair(drive, pair.caFolder, pair.dnFolder, pair.files, { replace: false });
     const bytes = readFileSync(stick);
     expect(Buffer.compare(bytes.subarray(0, 512), mbrBefore)).toBe(0);
     // The partition alone, as a file, for fsck.vfat (which has no offset option).
@@ -138,7 +136,7 @@ describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
       encoding: 'utf8',
     });
     expect(listed).toContain(`/${pair.dnFolder}/signPri.key`);
-    const pairs = await drive.readPairs();
+    const pairs = await readPairs(drive);
     expect(pairs.map((p) => p.dnFolder)).toEqual([pair.dnFolder]);
     expect(Buffer.from(pairs[0]?.signKey ?? []).equals(pair.files.signKey)).toBe(true);
   });
@@ -155,7 +153,7 @@ describe('a drive with a partition table (the FAT volume at 1 MiB)', () => {
     const drive = await openImage(stick);
     const pair = yessignPair();
     await expect(
-      drive.writePair(pair.caFolder, pair.dnFolder, pair.files, { replace: false }),
+      writePair(drive, pair.caFolder, pair.dnFolder, pair.files, { replace: false }),
     ).rejects.toMatchObject({ code: 'USB_NOT_FAT' });
     expect(Buffer.compare(readFileSync(stick), before)).toBe(0);
   });

@@ -4,7 +4,7 @@ import {
   type TestProfile,
   type TestProfileManifest,
   type TestProfileOptions,
-} from '../../drivers/emrtd/testProfile.js';
+} from '../../src/virtualDocument/testProfile.js';
 import { tempDir } from './tempDir.js';
 
 /** A test eMRTD profile, in memory and written to a fresh temporary folder. */
@@ -18,7 +18,7 @@ export interface EmrtdProfileFixture {
 }
 
 /**
- * Generates a profile with the same code as scripts/emrtd-profile.mjs (drivers/emrtd/testProfile.ts)
+ * Generates a profile with the same code as scripts/emrtd-profile.mjs (src/virtualDocument/testProfile.ts)
  * and writes it to a temporary folder that the test run removes (STYLE #14).
  */
 export async function emrtdProfile(options: TestProfileOptions = {}): Promise<EmrtdProfileFixture> {

@@ -1,6 +1,6 @@
 import { CardError } from '../../src/errors/index.js';
 import type { ApduTransport } from '../../drivers/pcsc/contract.js';
-import { VirtualEmrtd } from '../../drivers/emrtd/virtualCard.js';
+import { VirtualEmrtd } from '../../src/virtualDocument/virtualCard.js';
 
 /** How the simulated reader and card treat an extended-length APDU (DESIGN §3.1). */
 export type ExtendedBehaviour = 'pass' | 'throw' | 'wrongLength';
@@ -27,7 +27,7 @@ export interface FakeEmrtdChipOptions {
 }
 
 /**
- * The virtual eMRTD (drivers/emrtd/virtualCard.ts) behind an in-process ApduTransport, for unit
+ * The virtual eMRTD (src/virtualDocument/virtualCard.ts) behind an in-process ApduTransport, for unit
  * tests of the reader, with what a reader and transport do to extended APDUs (DESIGN §3.1); it
  * refuses any short protected response over 256 bytes, so a reader that asks for too much fails.
  */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tempDir } from './tempDir.js';
 
 // FAT images made and inspected by the real tools (dosfstools, mtools), independent of any
-// NpkiVolume implementation: the referee for tests of the volumes that write FAT.
+// FileVolume implementation: the referee for tests of the volumes that write FAT.
 
 const mib = 1024 * 1024;
 

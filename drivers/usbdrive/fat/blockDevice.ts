@@ -1,11 +1,6 @@
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import {
-  DriveFullError,
-  DriveIoError,
-  DriveReadOnlyError,
-  DriveRemovedError,
-} from '../../../src/errors/index.js';
+import { DriveFullError, DriveIoError, DriveReadOnlyError, DriveRemovedError } from '../errors.js';
 
 /**
  * The bytes of a FAT volume: a block device or an image file from the volume's first byte (a

@@ -1,4 +1,4 @@
-import { DriveFullError, DriveIoError } from '../../../src/errors/index.js';
+import { DriveFullError, DriveIoError } from '../errors.js';
 import type { BlockDevice } from './blockDevice.js';
 import { u32, type FatGeometry } from './geometry.js';
 

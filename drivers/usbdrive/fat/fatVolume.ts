@@ -1,14 +1,14 @@
-import { DriveIoError, DriveNotFatError, DriveRemovedError } from '../../../src/errors/index.js';
+import { DriveIoError, DriveNotFatError, DriveRemovedError } from '../errors.js';
 import {
   baseNameOf,
   maxTreeEntries,
   parentOf,
   volumePath,
-  type NpkiVolume,
+  type FileVolume,
   type TreeEntry,
   type VolumeFile,
   type VolumeTree,
-} from '../../../src/npki/volume.js';
+} from '../../../src/shared/volume.js';
 import { fileBlockDevice, type BlockDevice, type OpenBlockDevice } from './blockDevice.js';
 import { dotEntries, type DirEntry } from './directory.js';
 import { FatTable } from './fatTable.js';
@@ -37,7 +37,7 @@ import { fatGeometryOf, u32 } from './geometry.js';
  * FAT12 alone can tear one way: a FAT entry across two sectors, changed in a chain already in use
  * (a folder grown), which no write order makes atomic; the kiosk formats FAT32.
  */
-export class FatVolume implements NpkiVolume {
+export class FatVolume implements FileVolume {
   constructor(
     readonly name: string,
     private readonly openDevice: OpenBlockDevice,

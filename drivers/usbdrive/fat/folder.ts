@@ -1,4 +1,4 @@
-import { DriveFullError } from '../../../src/errors/index.js';
+import { DriveFullError } from '../errors.js';
 import type { BlockDevice } from './blockDevice.js';
 import {
   deletedMarker,

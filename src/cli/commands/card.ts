@@ -5,7 +5,7 @@ import { loadCscaTrust } from '../../../drivers/emrtd/sod.js';
 import { PcscliteDriver } from '../../../drivers/pcsc/pcscliteDriver.js';
 import { readDocument, verificationFailures } from '../../document/readDocument.js';
 import { DocumentNotVerifiedError, InputFileError } from '../../errors/index.js';
-import { readBoundedFile } from '../../io/readBoundedFile.js';
+import { readBoundedFile } from '../../shared/readBoundedFile.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { registerVirtualCard } from './cardVirtual.js';

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { loadProfile } from '../../../drivers/emrtd/profile.js';
-import { VirtualEmrtd } from '../../../drivers/emrtd/virtualCard.js';
+import { loadProfile } from '../../virtualDocument/profile.js';
+import { VirtualEmrtd } from '../../virtualDocument/virtualCard.js';
 import type { CardApplication } from '../../../drivers/pcsc/card.js';
 import { attachToVpcd, type VpcdConnection } from '../../../drivers/pcsc/vpcd.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
-import { readBoundedFile } from '../../io/readBoundedFile.js';
+import { readBoundedFile } from '../../shared/readBoundedFile.js';
 import type { CliContext } from '../context.js';
 import { writeLines } from '../output.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CrlCache } from '../../../src/ca/crl.js';
 import { CmpClient } from '../../../src/cmp/client.js';
 import { softwareSigner } from '../../../src/crypto/signer.js';
-import { x509 } from '../../../src/crypto/x509.js';
+import { x509 } from '../../../src/shared/x509.js';
 import { FakeCa } from '../../support/fakeCa.js';
 
 // Issue 11 item 8: every GET /crl signed a new CRL and wrote the database (2,000 requests, CRL

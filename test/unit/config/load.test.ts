@@ -46,8 +46,6 @@ describe('configuration', () => {
         allowImageFiles: false,
         imageFolder: 'var/images',
         formatLabel: 'NPKI',
-        fileAccess: 'in-process',
-        toolTimeoutMs: 30_000,
       },
       stateDir: 'var/state',
     });

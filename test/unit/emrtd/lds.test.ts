@@ -11,8 +11,8 @@ import {
 } from '../../../drivers/emrtd/lds.js';
 import { encodeLdsTlv } from '../../../drivers/emrtd/ldsTlv.js';
 import { checkDigit } from '../../../drivers/emrtd/mrz.js';
-import { drawTestFace } from '../../../drivers/emrtd/testFace.js';
-import { encodeDg2 } from '../../../drivers/emrtd/testProfile.js';
+import { drawTestFace } from '../../../src/virtualDocument/testFace.js';
+import { encodeDg2 } from '../../../src/virtualDocument/testProfile.js';
 import { EmrtdMalformedError, RetriableError } from '../../../src/errors/index.js';
 import { emrtdProfile, type EmrtdProfileFixture } from '../../support/emrtdProfile.js';
 import { mutate, mutations, outcomeOf, propertyTimeout } from '../../support/property.js';

@@ -11,7 +11,7 @@ import {
   type CscaTrust,
   type DocumentSignerPolicy,
 } from '../../../drivers/emrtd/sod.js';
-import { buildSod, type TestSignatureScheme } from '../../../drivers/emrtd/testProfile.js';
+import { buildSod, type TestSignatureScheme } from '../../../src/virtualDocument/testProfile.js';
 import { CscaTrustError, EmrtdMalformedError, FatalError } from '../../../src/errors/index.js';
 import { emrtdProfile, type EmrtdProfileFixture } from '../../support/emrtdProfile.js';
 import { tempDir } from '../../support/tempDir.js';

@@ -9,7 +9,7 @@ import {
   DriveNotFatError,
   KioskError,
 } from '../../../../src/errors/index.js';
-import type { VolumeFile } from '../../../../src/npki/volume.js';
+import type { VolumeFile } from '../../../../src/shared/volume.js';
 import { MemoryBlockDevice } from '../../../support/memoryBlockDevice.js';
 import { propertyTimeout as timeout } from '../../../support/property.js';
 
@@ -17,7 +17,7 @@ import { propertyTimeout as timeout } from '../../../support/property.js';
 // USB drive is outside bytes, and drivers/usbdrive/fat/ reads and writes it in-process. A small
 // volume is formatted here by hand (no tool: the layout of the Microsoft FAT specification 1.03
 // §3–§5), filled through FatVolume, and then its metadata — boot sector, FSInfo, FAT, root folder,
-// subfolders — is damaged at random or on purpose. Whatever the damage, every NpkiVolume member
+// subfolders — is damaged at random or on purpose. Whatever the damage, every FileVolume member
 // resolves or rejects with a KioskError: never a TypeError, a RangeError (MemoryBlockDevice past
 // its end), an untyped Error, and never a hang.
 
@@ -356,7 +356,7 @@ async function settle(call: () => Promise<unknown>): Promise<Result> {
   }
 }
 
-/** A member of NpkiVolume to run. */
+/** A member of FileVolume to run. */
 interface Step {
   readonly what: string;
   readonly call: (volume: FatVolume) => Promise<unknown>;

@@ -8,7 +8,7 @@ import {
   parseMounts,
   unescapeMountField,
 } from '../../../../drivers/usbdrive/mounts.js';
-import { MountTableError } from '../../../../src/errors/blockDevice.js';
+import { MountTableError } from '../../../../drivers/usbdrive/errors.js';
 import { FatalError, toReason } from '../../../../src/errors/index.js';
 import { tempDir } from '../../../support/tempDir.js';
 

@@ -7,7 +7,7 @@ import {
   partitionNumber,
   usbIdentityOfBlock,
 } from '../../../../drivers/usbdrive/sysfs.js';
-import { BlockDeviceNotFoundError } from '../../../../src/errors/blockDevice.js';
+import { BlockDeviceNotFoundError } from '../../../../drivers/usbdrive/errors.js';
 import { toReason } from '../../../../src/errors/index.js';
 import { FakeSysfs, standardSysfs, usbController } from '../../../support/fakeSysfs.js';
 import { tempDir } from '../../../support/tempDir.js';

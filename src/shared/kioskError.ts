@@ -6,6 +6,12 @@ export interface VisitorMessage {
   readonly en: string;
 }
 
+/** What a visitor sees while the kiosk cannot work. */
+export const outOfService = {
+  ko: '단말기 점검 중입니다. 직원에게 문의해 주세요.',
+  en: 'This kiosk is out of service. Please ask a member of staff.',
+} as const;
+
 /**
  * The root of every error the kiosk raises on purpose. `code` is stable (operators grep logs for
  * it; the CLI prints it), `message` is the internal description for logs, `visitor` is what the

@@ -1,5 +1,5 @@
-import { RetriableError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { RetriableError } from '../../src/shared/kioskError.js';
+import type { Reason } from '../../src/shared/reason.js';
 
 /**
  * pcscd is not running, or restarted under us (SCARD_E_NO_SERVICE 0x8010001D, SCARD_E_NO_SMARTCARD

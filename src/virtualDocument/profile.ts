@@ -1,9 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
-import { InputFileError } from '../../src/errors/index.js';
-import { readBoundedFile } from '../../src/io/readBoundedFile.js';
-import { signActiveAuthentication } from './aa.js';
-import { parseMrz } from './mrz.js';
+import { InputFileError } from '../errors/cli.js';
+import { readBoundedFile } from '../shared/readBoundedFile.js';
+import { signActiveAuthentication } from '../../drivers/emrtd/aa.js';
+import { parseMrz } from '../../drivers/emrtd/mrz.js';
 import type { TestProfileManifest } from './testProfile.js';
 import type { VirtualEmrtdOptions } from './virtualCard.js';
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { KioskError } from '../../src/errors/index.js';
-import type { CardApplication } from '../pcsc/card.js';
-import { parseCommand, sw } from './apdu.js';
-import { bacKeys, iccAuthenticate, type BacKeys } from './bac.js';
-import { readTlv } from './boundedTlv.js';
-import { SecureMessaging } from './secureMessaging.js';
+import { KioskError } from '../shared/kioskError.js';
+import type { CardApplication } from '../../drivers/pcsc/card.js';
+import { parseCommand, sw } from '../../drivers/emrtd/apdu.js';
+import { bacKeys, iccAuthenticate, type BacKeys } from '../../drivers/emrtd/bac.js';
+import { readTlv } from '../../drivers/emrtd/boundedTlv.js';
+import { SecureMessaging } from '../../drivers/emrtd/secureMessaging.js';
 
 /** Faults the virtual card can be told to inject (issue 6; DESIGN §3.2). */
 export interface VirtualCardFaults {

@@ -1,6 +1,5 @@
-import { outOfService } from './config.js';
-import { FatalError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { FatalError, outOfService } from '../../src/shared/kioskError.js';
+import type { Reason } from '../../src/shared/reason.js';
 
 /** What the USB hotplug source was doing when it failed. */
 export type UsbHotplugOperation = 'list' | 'watch';

@@ -1,22 +1,11 @@
-import { expectTag, readChildren, readTlv } from '../../src/asn1/der.js';
-import { MalformedFileError } from '../../src/errors/index.js';
-import { npkiDer } from '../../src/npki/der.js';
-import { parsePrivateKeyInfo } from '../../src/npki/privateKeyInfo.js';
+import type { RsaPrivateKeyParts } from '../../drivers/pkcs11/contract.js';
+import { expectTag, readChildren, readTlv } from '../shared/der.js';
+import { MalformedFileError } from '../errors/npki.js';
+import { npkiDer } from './der.js';
+import { parsePrivateKeyInfo } from './privateKeyInfo.js';
 
 /** rsaEncryption (PKCS #1, RFC 8017 Appendix C). */
 const rsaEncryption = '1.2.840.113549.1.1.1';
-
-/** The RSAPrivateKey integers as PKCS#11 takes them: unsigned big-endian, no sign byte. */
-export interface RsaPrivateKeyParts {
-  readonly modulus: Buffer;
-  readonly publicExponent: Buffer;
-  readonly privateExponent: Buffer;
-  readonly prime1: Buffer;
-  readonly prime2: Buffer;
-  readonly exponent1: Buffer;
-  readonly exponent2: Buffer;
-  readonly coefficient: Buffer;
-}
 
 /**
  * Splits a PKCS#8 RSA key into the CKA_* values of a CKO_PRIVATE_KEY (PKCS#11 v2.40 §2.1.3) by

@@ -26,16 +26,16 @@ import {
 } from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
-import { encodeTlv } from '../../src/asn1/der.js';
-import { efSodTag } from './lds.js';
-import { encodeLdsTlv } from './ldsTlv.js';
+import { encodeTlv } from '../shared/der.js';
+import { efSodTag } from '../../drivers/emrtd/lds.js';
+import { encodeLdsTlv } from '../../drivers/emrtd/ldsTlv.js';
 import {
   DataGroupHash,
   DataGroupHashValues,
   LdsSecurityObjectAsn,
   ldsSecurityObjectOid,
-} from './ldsSecurityObject.js';
-import { hashOid, rsaPssOid, type HashName } from './signatureCheck.js';
+} from '../../drivers/emrtd/ldsSecurityObject.js';
+import { hashOid, rsaPssOid, type HashName } from '../../drivers/emrtd/signatureCheck.js';
 
 /**
  * Builds EF.SOD for test documents (testProfile.ts), and SODs that lie for the tests. The kiosk

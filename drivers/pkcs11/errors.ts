@@ -1,6 +1,5 @@
-import { outOfService } from './config.js';
-import { FatalError, RetriableError } from './kioskError.js';
-import type { Reason } from './reason.js';
+import { FatalError, outOfService, RetriableError } from '../../src/shared/kioskError.js';
+import type { Reason } from '../../src/shared/reason.js';
 
 /** No token with the requested label or serial is present. */
 export class TokenNotFoundError extends RetriableError {

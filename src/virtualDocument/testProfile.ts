@@ -1,11 +1,11 @@
 import { createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeCrypto, x509 } from '../../src/crypto/x509.js';
-import { dataGroupTags, efComTag, fileIds } from './lds.js';
-import { encodeLdsTlv } from './ldsTlv.js';
-import { checkDigit } from './mrz.js';
-import type { HashName } from './signatureCheck.js';
+import { nodeCrypto, x509 } from '../shared/x509.js';
+import { dataGroupTags, efComTag, fileIds } from '../../drivers/emrtd/lds.js';
+import { encodeLdsTlv } from '../../drivers/emrtd/ldsTlv.js';
+import { checkDigit } from '../../drivers/emrtd/mrz.js';
+import type { HashName } from '../../drivers/emrtd/signatureCheck.js';
 import { buildSod, type TestSignatureScheme } from './testSod.js';
 import { drawTestFace, mulberry32 } from './testFace.js';
 

@@ -1,16 +1,16 @@
 /**
- * What the NPKI layout (layout.ts: scanning, the all-or-nothing pair write and its recovery)
- * needs from a medium. Paths are absolute from the medium's root and '/'-separated
- * (`/NPKI/yessign/USER`). Implemented on a folder (fsVolume.ts), with mtools on a USB drive or
- * image (drivers/usbdrive/mtoolsVolume.ts) and in memory with fault controls
+ * A file volume: what the NPKI layout (src/npki/layout.ts: scanning, the all-or-nothing pair
+ * write and its recovery) needs from a medium. Paths are absolute from the medium's root and
+ * '/'-separated (`/NPKI/yessign/USER`). Implemented on a folder (src/npki/fsVolume.ts), on a USB
+ * drive or image (drivers/usbdrive/fat/fatVolume.ts) and in memory with fault controls
  * (drivers/usbdrive/memoryVolume.ts): the protocol that keeps a pulled drive consistent is the
  * same code in tests and in the branch. The members are coarse (a whole tree, several files at
- * once) because on a drive every call is an mtools process that reads the FAT again.
+ * once) so that a drive can do each in one pass over its FAT.
  *
  * Members reject with the medium's typed errors: StorageIoError for a folder; DriveRemovedError,
  * DriveFullError, DriveReadOnlyError, DriveIoError for a drive.
  */
-export interface NpkiVolume {
+export interface FileVolume {
   /** For messages: the folder or device. */
   readonly name: string;
   /**
