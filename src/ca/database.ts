@@ -82,6 +82,9 @@ export interface Revocation {
 }
 
 /** What register makes: 8 digits, no leading zero (randomInt(10_000_000, 100_000_000)). */
+/** CRLReason keyCompromise (RFC 5280 §5.3.1). */
+const keyCompromise = 1;
+
 export const referencePattern = /^[1-9][0-9]{7}$/;
 
 /** Registrations are valid this long (DESIGN §5: 14 days). */
@@ -154,25 +157,14 @@ export class CaDatabase {
     this.addColumn('certificates', 'predecessor');
     this.addColumn('transactions', 'signer_serial');
     this.addColumn('registrations', 'vid_required', 'integer not null default 1');
-    this.moveLockouts();
+    // An earlier version counted failures in registrations (failures, locked_until); they are
+    // not read: it kept those of unknown references in memory only, so carrying the known ones
+    // over would tell them apart (the attack review of issue 11). The upgrade starts unlocked.
     // One renewal per certificate (item 3): a refused or expired one does not count.
     this.db.exec(
       `create unique index if not exists one_successor on certificates(predecessor)
        where predecessor is not null and status != 'rejected'`,
     );
-  }
-
-  /** Failures counted in registrations by an earlier version move to lockouts, once. */
-  private moveLockouts(): void {
-    const columns = this.db.prepare('pragma table_info(registrations)').all() as {
-      name: string;
-    }[];
-    if (!columns.some((c) => c.name === 'failures')) return;
-    this.db.transaction(() => {
-      this.db.exec(`insert or ignore into lockouts (ref, failures, locked_until, quiet_from)
-        select ref, failures, locked_until, locked_until from registrations where failures > 0;
-        update registrations set failures = 0, locked_until = 0 where failures > 0;`);
-    })();
   }
 
   private addColumn(table: string, column: string, type = 'text'): void {
@@ -424,9 +416,15 @@ export class CaDatabase {
     this.db.prepare('update certificates set status = ? where serial = ?').run(status, serial);
   }
 
-  /** Revokes a certificate (idempotent); false if the CA never issued it. */
+  /**
+   * Revokes a certificate (idempotent); false if the CA never issued it. A key reported
+   * compromised weighs more than what was recorded before (RFC 5280 §5.3.1: a reason may become
+   * keyCompromise): a certificate already revoked, superseded say, takes that reason, and the
+   * renewal its key signed is revoked too, for a kur made with a stolen key is the thief's (the
+   * attack review of issue 11).
+   */
   revoke(serial: string, reason: number, now: number): boolean {
-    return this.db.transaction(() => {
+    return this.db.transaction((): boolean => {
       const changed = this.db
         .prepare(
           `update certificates set status = 'revoked' where serial = ? and status in ('issued', 'pending', 'revoked')`,
@@ -436,13 +434,30 @@ export class CaDatabase {
       this.db
         .prepare('insert or ignore into revocations (serial, reason, revoked_at) values (?, ?, ?)')
         .run(serial, reason, now);
+      if (reason === keyCompromise) {
+        const escalated = this.db
+          .prepare('update revocations set reason = ? where serial = ? and reason != ?')
+          .run(keyCompromise, serial, keyCompromise).changes;
+        if (escalated > 0) this.count('reasonChanges');
+        const successor = this.successorOf(serial);
+        if (successor !== undefined) this.revoke(successor, keyCompromise, now);
+      }
       return true;
     })();
   }
 
-  /** How many certificates are revoked: revocations are only ever added, so this dates a CRL. */
+  /**
+   * Revocations made and reasons changed, so far: it only ever grows, so it dates a CRL (a new
+   * count, a new CRL).
+   */
   revocationCount(): number {
-    return (this.db.prepare('select count(*) as n from revocations').get() as { n: number }).n;
+    const row = this.db
+      .prepare(
+        `select (select count(*) from revocations) +
+           coalesce((select value from counters where name = 'reasonChanges'), 0) as n`,
+      )
+      .get() as { n: number };
+    return row.n;
   }
 
   /** The revocation of one certificate, if it is revoked. */
@@ -510,14 +525,19 @@ export class CaDatabase {
 
   /** The next CRL number (RFC 5280 §5.2.3: monotonically increasing). */
   nextCrlNumber(): number {
+    return this.count('crl');
+  }
+
+  /** Adds one to a counter and returns its new value. */
+  private count(name: string): number {
     return this.db.transaction(() => {
       this.db
         .prepare(
-          `insert into counters (name, value) values ('crl', 1) on conflict(name) do update set value = value + 1`,
+          `insert into counters (name, value) values (?, 1) on conflict(name) do update set value = value + 1`,
         )
-        .run();
+        .run(name);
       return (
-        this.db.prepare(`select value from counters where name = 'crl'`).get() as { value: number }
+        this.db.prepare('select value from counters where name = ?').get(name) as { value: number }
       ).value;
     })();
   }

@@ -416,6 +416,9 @@ export class CmpResponder {
       this.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
       this.discard(transaction, now);
     } else {
+      // The transaction is over either way: the IDN was kept for it alone (item 17).
+      if (transaction.kind === 'enrol' && transaction.ref !== undefined)
+        this.db.forgetIdn(transaction.ref);
       // A certificate revoked before its confirmation (an rr signed by its own key) stays
       // revoked: confirming it must not make it trusted again.
       if (!this.db.markIssued(record.serial))
@@ -424,8 +427,6 @@ export class CmpResponder {
           'the certificate was revoked before it was confirmed',
           secret,
         );
-      if (transaction.kind === 'enrol' && transaction.ref !== undefined)
-        this.db.forgetIdn(transaction.ref);
       // A confirmed renewal supersedes the certificate it renews (RFC 5280 §5.3.1).
       if (record.predecessor !== undefined) {
         this.db.revoke(record.predecessor, reasonSuperseded, now);

@@ -206,6 +206,8 @@ describe('a certificate revoked before its confirmation', () => {
       'the certificate was revoked before it was confirmed',
     );
     expect(w.ca.db.certificate(serialOf(sent))?.status).toBe('revoked');
+    // The transaction is over: the IDN kept for it is gone too.
+    expect(w.ca.db.registration(ref)?.idn).toBeUndefined();
     w.clock.now = Date.now(); // inside the renewal window
     await expect(
       w.client().keyUpdate({
@@ -251,6 +253,38 @@ describe('key update as the CA allows it (item 3)', () => {
       serialOf(first.certificate),
       serialOf(renewed),
     ]);
+  }, 60_000);
+
+  it('a key reported compromised after a renewal voids that renewal (a thief may have made it)', async () => {
+    // The attack review: a thief with the old key renewed to a key of theirs; the holder's rr
+    // (keyCompromise) was accepted but the old certificate stayed "superseded" and the thief's
+    // renewal good.
+    const w = await world();
+    const first = await w.backdated('홍길동', '9001011234568');
+    const stolen = await w.client().keyUpdate({
+      current: { signer: first.signer, certificate: first.certificate },
+      signer: softwareSigner(attackerKey),
+    });
+    const before = w.ca.db.revocationCount();
+    // A retry of an older request with another reason changes nothing...
+    await w.client().revoke({
+      signer: first.signer,
+      certificate: first.certificate,
+      reason: CRLReasons.unspecified,
+    });
+    expect(w.ca.db.revocation(serialOf(first.certificate))?.reason).toBe(CRLReasons.superseded);
+    expect(w.ca.db.revocationCount()).toBe(before);
+    // ...the holder's keyCompromise does.
+    await w.client().revoke({
+      signer: first.signer,
+      certificate: first.certificate,
+      reason: CRLReasons.keyCompromise,
+    });
+    expect(w.ca.db.revocation(serialOf(first.certificate))?.reason).toBe(CRLReasons.keyCompromise);
+    expect(w.ca.db.certificate(serialOf(stolen))?.status).toBe('revoked');
+    expect(w.ca.db.revocation(serialOf(stolen))?.reason).toBe(CRLReasons.keyCompromise);
+    // One reason changed, one certificate revoked: the CRL cache sees a change.
+    expect(w.ca.db.revocationCount()).toBe(before + 2);
   }, 60_000);
 
   it('a renewal made in the last minute of the old certificate is confirmed after it expires', async () => {
