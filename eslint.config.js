@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'var/', 'node_modules/', 'coverage/'] },
@@ -14,20 +15,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-extraneous-class': 'off',
-      // Native device packages are reached only through drivers/ (DEVELOPERS.md, STYLE.md #3).
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['pcsclite', 'usb', 'node-hid', 'graphene-pk11', 'pkcs11js'].map((name) => ({
-            name,
-            message: 'Native device packages are imported only inside drivers/.',
-          })),
-        },
-      ],
       'no-console': 'error',
     },
   },
-  { files: ['drivers/**'], rules: { 'no-restricted-imports': 'off' } },
+  // Layers: native packages and createRequire only inside drivers/ (eslint.layers.js).
+  ...layers,
   // What the CLI prints comes from media, chips and CAs: it goes through src/cli/output.ts, which
   // makes it display-safe (issue 11 item 16), never straight to a stream.
   {
@@ -46,6 +38,7 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'scripts/**'], rules: { 'no-console': 'off' } },
-  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
 );
