@@ -59,7 +59,9 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^(src|drivers|machines|ui)/',
-        pathNot: '^src/(ca/database|audit/[^/]+Store)\\.ts$',
+        // The CA's store is src/ca/database.ts with its statements by table in src/ca/db/ (split
+        // to stay under 400 lines, issue 12 item 6); those take the handle's type from the package.
+        pathNot: '^src/(ca/(database|db/[^/]+)|audit/[^/]+Store)\\.ts$',
       },
       to: { path: 'node_modules/better-sqlite3/' },
     },

@@ -20,7 +20,7 @@ import { Certificate, CRLReason, CRLReasons, Extension } from '@peculiar/asn1-x5
 import { softwareSigner, type Signer } from '../crypto/signer.js';
 import type { CaMaterial } from './caFiles.js';
 import type { CaDatabase } from './database.js';
-import { hexSerial } from './responder.js';
+import { hexSerial } from './recordKeys.js';
 
 /** Largest OCSP request read: one CertID is ~100 bytes; a nonce at most 32 (RFC 8954). */
 export const maxOcspRequestBytes = 4096;
