@@ -13,6 +13,7 @@ import { parseCertificate } from '../npki/certificate.js';
 import { keyMatchesCertificate } from '../npki/keyPair.js';
 import { caFolderFor, dnFolderName } from '../npki/layout.js';
 import type { NpkiMedium } from '../storage/contract.js';
+import type { Step } from '../service/progress.js';
 import { checkPassword } from '../npki/passwordRules.js';
 import { withRandomNum } from '../npki/randomNum.js';
 import { decryptSignPriKey, encryptSignPriKey } from '../npki/signPriKey.js';
@@ -37,6 +38,8 @@ export interface IssueToFolderRequest {
   readonly config: Config;
   readonly now: Date;
   readonly signal?: AbortSignal;
+  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  readonly step?: (step: Step) => void;
 }
 
 export interface Issued {
@@ -56,23 +59,32 @@ const generateRsa = promisify(generateKeyPair);
 export async function issueToFolder(request: IssueToFolderRequest): Promise<Issued> {
   const failed = checkPassword(Buffer.from(request.password).toString('utf8')).filter((r) => !r.ok);
   if (failed.length > 0) throw new PasswordRulesError(failed.map((r) => r.id));
+  const step = request.step ?? (() => undefined);
+  step('prepare');
   // Before the CA is asked: a reference number spent on a medium that cannot hold the pair is lost.
   await request.medium.prepare();
+  step('keygen');
   const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const r = randomBytes(20);
   const raCertificate = AsnConvert.parse(request.raEncryption.rawData, Certificate);
   let dir = '';
   let certificate: Certificate;
   try {
+    step('request');
     certificate = await request.client.enrol({
       ref: request.ref,
       secret: request.authCode,
       signer: softwareSigner(privateKey),
       regInfo: [randomNumRegInfo(r, raCertificate)],
       ...(request.signal === undefined ? {} : { signal: request.signal }),
+      onCertificate: () => {
+        step('verify');
+      },
       check: async (certificate) => {
         checkIssued(certificate, request, r);
-        dir = await storePair(certificate, privateKey, r, request);
+        step('write');
+        dir = await storePair(certificate, privateKey, r, request, step);
+        step('confirm');
       },
     });
   } finally {
@@ -129,6 +141,7 @@ async function storePair(
   privateKey: KeyObject,
   r: Uint8Array,
   request: IssueToFolderRequest,
+  step: (step: Step) => void,
 ): Promise<string> {
   const der = new Uint8Array(AsnConvert.serialize(certificate));
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
@@ -146,6 +159,7 @@ async function storePair(
     { signCert: der, signKey: keyFile },
     { replace: request.replace ?? false },
   );
+  step('readBack');
   const back = decryptSignPriKey(keyFile, request.password);
   try {
     if (!keyMatchesCertificate(back.privateKeyInfo, parsed))

@@ -14,6 +14,7 @@ import type { x509 } from '../shared/x509.js';
 import { CmpUnconfirmedError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { checkIssued } from './issue.js';
+import type { Step } from '../service/progress.js';
 import { hex, pairLabel, pendingLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
@@ -30,6 +31,9 @@ export interface IssueToTokenRequest {
   readonly profile?: 'restricted' | 'general';
   readonly config: Config;
   readonly now: Date;
+  readonly signal?: AbortSignal;
+  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  readonly step?: (step: Step) => void;
 }
 
 export interface IssuedToToken {
@@ -52,11 +56,15 @@ export interface IssuedToToken {
 export async function issueToToken(request: IssueToTokenRequest): Promise<IssuedToToken> {
   const r = randomBytes(20);
   const { config } = request;
+  const step = request.step ?? (() => undefined);
+  step('prepare');
   try {
     return await withLoggedInToken(request.driver, request.token, request.pin, async (session) => {
       const cleanedUp = await sweepHalfMade(session, config);
+      step('keygen');
       const pair = await session.generateRsaKeyPair(pendingLabel(config));
       try {
+        step('request');
         const certificate = await request.client.enrol({
           ref: request.ref,
           secret: request.authCode,
@@ -64,9 +72,15 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
           regInfo: [
             randomNumRegInfo(r, AsnConvert.parse(request.raEncryption.rawData, Certificate)),
           ],
+          ...(request.signal === undefined ? {} : { signal: request.signal }),
+          onCertificate: () => {
+            step('verify');
+          },
           check: async (issued) => {
             checkIssued(issued, request, r);
+            step('write');
             await storeBesideKey(session, pair, issued, r, config, pairLabel(config, request.now));
+            step('confirm');
           },
         });
         return {

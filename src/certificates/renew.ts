@@ -13,6 +13,7 @@ import { withRandomNum } from '../npki/randomNum.js';
 import { encryptSignPriKey } from '../npki/signPriKey.js';
 import { readIdentifyData } from '../npki/vid.js';
 import type { NpkiMedium, StoredCertificate } from '../storage/contract.js';
+import type { Step } from '../service/progress.js';
 import { openPair } from './openPair.js';
 
 export interface RenewInFolderRequest {
@@ -23,6 +24,9 @@ export interface RenewInFolderRequest {
   readonly password: Uint8Array;
   readonly config: Config;
   readonly now: Date;
+  readonly signal?: AbortSignal;
+  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  readonly step?: (step: Step) => void;
 }
 
 const generateRsa = promisify(generateKeyPair);
@@ -35,6 +39,8 @@ const generateRsa = promisify(generateKeyPair);
 export async function renewInFolder(
   request: RenewInFolderRequest,
 ): Promise<{ dir: string; facts: CertificateFacts }> {
+  const step = request.step ?? (() => undefined);
+  step('prepare');
   const current = await openPair(request.medium, request.stored, request.password);
   const facts = certificateFacts(
     current.certificate,
@@ -43,12 +49,18 @@ export async function renewInFolder(
   );
   if (!facts.renewalOpen)
     throw new RenewalNotOpenError(facts.notAfter, request.config.npki.renewalWindowDays);
-  const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
   let dir = '';
   try {
+    step('keygen');
+    const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
+    step('request');
     const renewed = await request.client.keyUpdate({
       current: { signer: softwareSigner(current.privateKey), certificate: current.certificate },
       signer: softwareSigner(privateKey),
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      onCertificate: () => {
+        step('verify');
+      },
       check: async (certificate) => {
         const before = readIdentifyData(current.certificate)?.vid?.value;
         const after = readIdentifyData(certificate)?.vid?.value;
@@ -58,7 +70,9 @@ export async function renewInFolder(
             'the renewed certificate does not carry the holder’s VID',
           );
         }
+        step('write');
         dir = await replacePair(request, certificate, privateKey, current.r);
+        step('confirm');
       },
     });
     return {

@@ -20,6 +20,7 @@ import {
   sweepHalfMade,
 } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
+import type { Step } from '../service/progress.js';
 
 export interface RenewOnTokenRequest {
   readonly client: CmpClient;
@@ -29,6 +30,9 @@ export interface RenewOnTokenRequest {
   readonly serial?: string;
   readonly config: Config;
   readonly now: Date;
+  readonly signal?: AbortSignal;
+  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  readonly step?: (step: Step) => void;
 }
 
 export interface RenewedOnToken {
@@ -50,6 +54,8 @@ export interface RenewedOnToken {
  */
 export function renewOnToken(request: RenewOnTokenRequest): Promise<RenewedOnToken> {
   const { config } = request;
+  const step = request.step ?? (() => undefined);
+  step('prepare');
   return withLoggedInToken(request.driver, request.token, request.pin, async (session) => {
     const cleanedUp = await sweepHalfMade(session, config);
     const where = `token ${session.token.label}`;
@@ -66,12 +72,18 @@ export function renewOnToken(request: RenewOnTokenRequest): Promise<RenewedOnTok
     const r = old.r;
     if (r === undefined) throw new VidUnavailableError('randomNum');
     try {
+      step('keygen');
       const pair = await session.generateRsaKeyPair(pendingLabel(config));
       let renewed;
       try {
+        step('request');
         renewed = await request.client.keyUpdate({
           current: { signer: certificateSigner(session, old, current), certificate: current },
           signer: session.signer(pair),
+          ...(request.signal === undefined ? {} : { signal: request.signal }),
+          onCertificate: () => {
+            step('verify');
+          },
           check: async (certificate) => {
             const before = readIdentifyData(current)?.vid?.value;
             const after = readIdentifyData(certificate)?.vid?.value;
@@ -81,8 +93,10 @@ export function renewOnToken(request: RenewOnTokenRequest): Promise<RenewedOnTok
                 'the renewed certificate does not carry the holder’s VID',
               );
             }
+            step('write');
             const label = pairLabel(config, request.now);
             await storeBesideKey(session, pair, certificate, r, config, label);
+            step('confirm');
           },
         });
       } catch (error) {

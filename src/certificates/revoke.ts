@@ -12,9 +12,12 @@ export async function revokeStored(
   stored: StoredCertificate,
   password: Uint8Array,
   reason: CRLReasons,
+  /** Called just before the CA is asked (progress; may throw to stop). */
+  beforeRequest?: () => void,
 ): Promise<{ serial: string }> {
   const pair = await openPair(store, stored, password);
   pair.r?.fill(0);
+  beforeRequest?.();
   await client.revoke({
     signer: softwareSigner(pair.privateKey),
     certificate: pair.certificate,

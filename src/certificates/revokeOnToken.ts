@@ -18,6 +18,8 @@ export function revokeOnToken(
   reason: CRLReasons,
   config: Config,
   serial?: string,
+  /** Called just before the CA is asked (progress; may throw to stop). */
+  beforeRequest?: () => void,
 ): Promise<{ serial: string }> {
   return withLoggedInToken(driver, token, pin, async (session) => {
     const objects = await session.listObjects();
@@ -27,6 +29,7 @@ export function revokeOnToken(
       `token ${session.token.label}`,
       serial,
     );
+    beforeRequest?.();
     await client.revoke({
       signer: certificateSigner(session, pair, certificate),
       certificate,

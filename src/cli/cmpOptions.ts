@@ -1,5 +1,4 @@
 import { CmpClient } from '../cmp/client.js';
-import { httpTransport } from '../cmp/transport.js';
 import { caTrustFromPem, type CaTrust } from '../cmp/trust.js';
 import type { x509 } from '../shared/x509.js';
 import { InputFileError } from '../errors/index.js';
@@ -13,7 +12,7 @@ export function cmpClient(
   ctx: CliContext,
 ): CmpClient {
   return new CmpClient({
-    transport: httpTransport(url),
+    transport: ctx.devices.cmpTransport(url),
     anchors: trust.anchors,
     log: ctx.log,
     now: ctx.now,

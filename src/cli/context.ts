@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { realDevices, type Devices } from '../service/devices.js';
 
 /** What every command runs with: validated configuration, the log, the clock, output streams. */
 export interface CliContext {
@@ -10,6 +11,8 @@ export interface CliContext {
   readonly log: Logger;
   readonly now: () => Date;
   readonly stdout: NodeJS.WritableStream;
+  /** The machine's devices, built in one place (src/service/devices.ts). */
+  readonly devices: Devices;
 }
 
 /**
@@ -34,5 +37,11 @@ export async function createContext(configFile: string | undefined): Promise<Cli
     destination: file === null ? null : isAbsolute(file) ? file : join(home, file),
     rotation: { maxBytes: config.log.maxBytes, keep: config.log.keep },
   });
-  return { config, log, now: () => new Date(), stdout: process.stdout };
+  return {
+    config,
+    log,
+    now: () => new Date(),
+    stdout: process.stdout,
+    devices: realDevices(config, home),
+  };
 }

@@ -1,16 +1,14 @@
-import { driverForToken } from '../tokens/moduleResolution.js';
 import type { StoreDevices } from '../storage/spec.js';
+import { driverForToken } from '../tokens/moduleResolution.js';
 import type { CliContext } from './context.js';
-import { openTokenDriver, tokenModules } from './tokens.js';
-import { usbDrives } from './usbDrives.js';
 
 /** How the storage SPECs reach their devices from the CLI. */
 export function storeDevices(ctx: CliContext, pkcs11Module?: string): StoreDevices {
   return {
     openTokenDriver: async (label) =>
-      driverForToken(label, await tokenModules(ctx, pkcs11Module), (module) =>
-        openTokenDriver(module, ctx.config),
+      driverForToken(label, await ctx.devices.tokenModules(pkcs11Module), (module) =>
+        ctx.devices.openTokenDriver(module),
       ),
-    openUsbDrive: (device) => usbDrives(ctx).open(device),
+    openUsbDrive: (device) => ctx.devices.openUsbDrive(device),
   };
 }

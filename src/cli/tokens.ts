@@ -1,75 +1,11 @@
 import type { Command } from 'commander';
-import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
-import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
-import { TokenModuleError, UsageError } from '../errors/index.js';
+import { UsageError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { writeJson, writeJsonLine, writeLines } from './output.js';
 import { withSecretFiles } from './secretFiles.js';
-import { RealUsbHotplug } from '../../drivers/usb/realUsbHotplug.js';
 import { TokenDiscovery } from '../tokens/discovery.js';
 import { withLoggedInToken } from '../certificates/tokenSession.js';
-import { isAbsolute, join } from 'node:path';
-import type { Config } from '../config/index.js';
-import { loadCatalogue, type Catalogue } from '../tokens/catalogue.js';
-import { defaultCatalogue } from '../tokens/defaultCatalogue.js';
-import {
-  driverForToken,
-  driverWhere,
-  listAllTokens,
-  moduleSource,
-  type ModuleSource,
-} from '../tokens/moduleResolution.js';
-import { kioskHome } from './context.js';
-
-/** The real token driver for a PKCS#11 library; TokenModuleError when it cannot be loaded. */
-export function openTokenDriver(modulePath: string, config?: Config): TokenDriver {
-  try {
-    return new GraphenePkcs11Driver(
-      modulePath,
-      config === undefined ? {} : { recoveryIntervalMs: config.pkcs11.recoveryIntervalMs },
-    );
-  } catch (cause) {
-    // Whatever the library did (missing, not PKCS#11, C_Initialize failed): the module is unusable,
-    // which the catalogue search skips and a named module reports.
-    throw new TokenModuleError(modulePath, { cause });
-  }
-}
-
-/** The token catalogue: config `pkcs11.catalogue` (relative to the kiosk home), else embedded. */
-export async function tokenCatalogue(config: Config): Promise<Catalogue> {
-  const file = config.pkcs11.catalogue;
-  if (file === undefined) return defaultCatalogue;
-  return loadCatalogue(isAbsolute(file) ? file : join(kioskHome(), file));
-}
-
-/** Where `--pkcs11-module`, the config and the catalogue say to look for tokens. */
-export async function tokenModules(
-  ctx: CliContext,
-  moduleOption: string | undefined,
-): Promise<ModuleSource> {
-  return moduleSource(moduleOption, ctx.config.pkcs11.module, await tokenCatalogue(ctx.config));
-}
-
-/**
- * The token driver for `token:LABEL`: the module from `--pkcs11-module`, else the configuration's,
- * else the catalogue's module that serves a token with this label. Runs `work` with it and always
- * closes it (which finalises the module).
- */
-export async function withTokenDriver<T>(
-  ctx: CliContext,
-  label: string,
-  moduleOption: string | undefined,
-  work: (driver: TokenDriver) => Promise<T>,
-): Promise<T> {
-  const driver = await driverForToken(label, await tokenModules(ctx, moduleOption), (module) =>
-    openTokenDriver(module, ctx.config),
-  );
-  try {
-    return await work(driver);
-  } finally {
-    await driver.close();
-  }
-}
+import { driverWhere, listAllTokens } from '../tokens/moduleResolution.js';
 
 const moduleHelp = 'the PKCS#11 library (default: config pkcs11.module, else the token catalogue)';
 
@@ -83,8 +19,8 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
     .option('--json', 'print one JSON document')
     .action(async (options: { pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const source = await tokenModules(ctx, options.pkcs11Module);
-      const tokens = await listAllTokens(source, (module) => openTokenDriver(module, ctx.config));
+      const source = await ctx.devices.tokenModules(options.pkcs11Module);
+      const tokens = await listAllTokens(source, (module) => ctx.devices.openTokenDriver(module));
       if (options.json === true) writeJson(ctx.stdout, { tokens });
       else
         writeLines(
@@ -120,7 +56,7 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
             [options.newPinFile, 'new PIN'],
           ],
           ([pin = Buffer.alloc(0), newPin = Buffer.alloc(0)]) =>
-            withTokenDriver(ctx, options.label, options.pkcs11Module, (driver) =>
+            ctx.devices.withTokenDriver(options.label, options.pkcs11Module, (driver) =>
               withLoggedInToken(driver, { label: options.label }, pin, (session) =>
                 session.changePin(pin, newPin),
               ),
@@ -145,10 +81,10 @@ function registerTokenWatch(token: Command, context: () => Promise<CliContext>):
     .option('--json', 'one JSON object per line')
     .action(async (options: { pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const hotplug = new RealUsbHotplug();
+      const hotplug = ctx.devices.usbHotplug();
       const discovery = new TokenDiscovery({
-        source: await tokenModules(ctx, options.pkcs11Module),
-        open: (module) => openTokenDriver(module, ctx.config),
+        source: await ctx.devices.tokenModules(options.pkcs11Module),
+        open: (module) => ctx.devices.openTokenDriver(module),
         hotplug,
         intervalMs: ctx.config.pkcs11.pollIntervalMs,
         onEvent: (event) => {
@@ -176,7 +112,7 @@ function registerTokenWatch(token: Command, context: () => Promise<CliContext>):
       });
       clearInterval(keepAlive);
       await discovery.stop();
-      hotplug.close();
+      await ctx.devices.close();
     });
 }
 
@@ -225,8 +161,8 @@ export function registerTokenInit(token: Command, context: () => Promise<CliCont
           `re-initialising token ${options.serial} erases it: add --yes to confirm`,
         );
       const { serial } = options;
-      const source = await tokenModules(ctx, options.pkcs11Module);
-      const present = await listAllTokens(source, (module) => openTokenDriver(module, ctx.config));
+      const source = await ctx.devices.tokenModules(options.pkcs11Module);
+      const present = await listAllTokens(source, (module) => ctx.devices.openTokenDriver(module));
       const taken = present.find(
         (t) => t.initialized && t.label === options.label && t.serial !== serial,
       );
@@ -242,7 +178,7 @@ export function registerTokenInit(token: Command, context: () => Promise<CliCont
         async ([soPin = Buffer.alloc(0), userPin = Buffer.alloc(0)]) => {
           const driver = await driverWhere(
             source,
-            (module) => openTokenDriver(module, ctx.config),
+            (module) => ctx.devices.openTokenDriver(module),
             (_module, t) => (serial === undefined ? !t.initialized : t.serial === serial),
             serial === undefined ? 'that is blank' : `with serial ${serial}`,
           );

@@ -1,21 +1,8 @@
 import type { Command } from 'commander';
-import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
-import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { UsageError } from '../errors/index.js';
 import { displaySafe } from '../text/displaySafe.js';
-import { resolve } from 'node:path';
-import { kioskHome, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
 import { writeJson, writeLines } from './output.js';
-
-/** The machine's USB drives, with the configured safety limits (DESIGN §3.4). */
-export function usbDrives(ctx: CliContext): UsbDriveDriver {
-  return new RealUsbDrives({
-    maxBytes: ctx.config.usb.maxBytes,
-    allowLoopDevices: ctx.config.usb.allowLoopDevices,
-    allowImageFiles: ctx.config.usb.allowImageFiles,
-    imageFolder: resolve(kioskHome(), ctx.config.usb.imageFolder),
-  });
-}
 
 /** `kiosk usb list` and `kiosk usb format`. */
 export function registerUsbCommands(program: Command, context: () => Promise<CliContext>): void {
@@ -26,7 +13,7 @@ export function registerUsbCommands(program: Command, context: () => Promise<Cli
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }) => {
       const ctx = await context();
-      const drives = await usbDrives(ctx).list();
+      const drives = await ctx.devices.usbDrives().list();
       if (options.json === true) writeJson(ctx.stdout, { drives });
       else
         writeLines(
@@ -54,7 +41,7 @@ export function registerUsbCommands(program: Command, context: () => Promise<Cli
       if (!/^[A-Z0-9_-]{1,11}$/.test(label))
         throw new UsageError('--label: up to 11 upper-case letters, digits, _ or -');
       // Safety first, whatever the flags: an unsafe device is refused before --yes is considered.
-      const drive = await usbDrives(ctx).open(device);
+      const drive = await ctx.devices.usbDrives().open(device);
       if (options.yes !== true)
         throw new UsageError(`formatting ${device} erases everything on it: add --yes to confirm`);
       await drive.format(label, {

@@ -41,6 +41,9 @@ import { describeStatus, pkiStatus, statusInfo } from './status.js';
 import { abortableSleep, type CmpTransport } from './transport.js';
 import { chainsToAnchor } from './trust.js';
 
+/** How long a certConf refusal may take once the caller has cancelled or a check failed. */
+const refusalTimeoutMs = 10_000;
+
 export interface CmpClientOptions {
   readonly transport: CmpTransport;
   /** The CA certificates this kiosk trusts (never the embedded CA in production, DESIGN §2). */
@@ -70,6 +73,8 @@ export interface EnrolRequest {
   readonly subject?: Name;
   readonly check?: CertificateCheck;
   readonly signal?: AbortSignal;
+  /** Called when the CA's certificate has arrived, before any check (a refusal may follow). */
+  readonly onCertificate?: () => void;
 }
 
 export interface KeyUpdateRequest {
@@ -77,6 +82,8 @@ export interface KeyUpdateRequest {
   readonly signer: Signer;
   readonly check?: CertificateCheck;
   readonly signal?: AbortSignal;
+  /** Called when the CA's certificate has arrived, before any check (a refusal may follow). */
+  readonly onCertificate?: () => void;
 }
 
 export interface RevokeRequest {
@@ -145,6 +152,7 @@ export class CmpClient {
       'ip',
       request.signer,
       request.check,
+      request.onCertificate,
     );
   }
 
@@ -175,6 +183,7 @@ export class CmpClient {
       'kup',
       request.signer,
       request.check,
+      request.onCertificate,
     );
   }
 
@@ -214,6 +223,7 @@ export class CmpClient {
     expected: BodyType,
     signer: Signer,
     check: CertificateCheck | undefined,
+    onCertificate: (() => void) | undefined,
   ): Promise<Certificate> {
     let answer = await this.exchange(tx, header, body, expected);
     let response = this.certResponse(answer, expected);
@@ -226,6 +236,7 @@ export class CmpClient {
     if (certificate === undefined)
       throw new CmpMismatchError('certificate', 'the answer carries no (plain) certificate');
     try {
+      onCertificate?.();
       const ours = Buffer.from(signer.publicKey);
       const theirs = Buffer.from(
         AsnConvert.serialize(certificate.tbsCertificate.subjectPublicKeyInfo),
@@ -251,8 +262,10 @@ export class CmpClient {
           ? error.message
           : 'the kiosk could not accept the certificate';
       this.options.log?.warn({ err: error }, 'refusing the certificate');
+      // Sent even when the caller cancelled (that may be the error): the CA must not keep the
+      // certificate as delivered. Its own deadline stands in for the caller's signal.
       await this.confirm(
-        tx,
+        { ...tx, signal: AbortSignal.timeout(refusalTimeoutMs) },
         certificate,
         response.certReqId,
         statusInfo(pkiStatus.rejection, reason, ['incorrectData']),

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadCscaTrust } from '../../../drivers/emrtd/sod.js';
-import { PcscliteDriver } from '../../../drivers/pcsc/pcscliteDriver.js';
 import { readDocument, verificationFailures } from '../../document/readDocument.js';
 import { DocumentNotVerifiedError, InputFileError } from '../../errors/index.js';
 import { readBoundedFile } from '../../shared/readBoundedFile.js';
@@ -35,7 +34,7 @@ export function registerCardCommands(program: Command, context: () => Promise<Cl
       const ctx = await context();
       const mrz = await readMrzFile(options.mrzFile);
       const trust = options.csca === undefined ? undefined : await loadCscaTrust(options.csca);
-      const driver = new PcscliteDriver();
+      const driver = ctx.devices.pcsc();
       let reading;
       try {
         const transport = await driver.connect(options.reader);
@@ -54,7 +53,7 @@ export function registerCardCommands(program: Command, context: () => Promise<Cl
           await transport.close();
         }
       } finally {
-        await driver.close();
+        await ctx.devices.close();
       }
       const photo = reading.photo;
       if (photo !== undefined && options.photoOut !== undefined)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkCertificate, selectCertificate } from '../../certificates/check.js';
 import { listCertificates, type InventoryItem } from '../../certificates/inventory.js';
-import { openMedium, openStore, parseStorageSpec, type StorageSpec } from '../../storage/spec.js';
+import { openStore, parseStorageSpec } from '../../storage/spec.js';
 import { storeDevices } from '../storeDevices.js';
 import { displaySafe } from '../../text/displaySafe.js';
 import type { CliContext } from '../context.js';
@@ -16,17 +16,18 @@ import {
 } from '../../errors/index.js';
 import { CRLReasons } from '@peculiar/asn1-x509';
 import { describeRevocation, revocationOf } from '../revocation.js';
-import { issueToFolder } from '../../certificates/issue.js';
-import { renewInFolder } from '../../certificates/renew.js';
-import { revokeStored } from '../../certificates/revoke.js';
-import { cmpClient, raEncryptionOf, readCaTrust } from '../cmpOptions.js';
+import { issue } from '../../service/issue.js';
+import { renew } from '../../service/renew.js';
+import { revoke } from '../../service/revoke.js';
 import {
-  checkOnTokenCommand,
-  issueToTokenCommand,
-  renewOnTokenCommand,
-  revokeOnTokenCommand,
-  type TokenOptions,
-} from './certToken.js';
+  mediumSpec,
+  parseMedium,
+  secretKindFor,
+  type KeySecret,
+  type Medium,
+} from '../../service/medium.js';
+import { raEncryptionOf, readCaTrust } from '../cmpOptions.js';
+import { checkOnTokenCommand, type TokenOptions } from './certToken.js';
 import { registerCopy } from './certCopy.js';
 
 const storageHelp =
@@ -164,7 +165,7 @@ function registerIssue(cert: Command, context: ContextFactory): void {
     .option('--json', 'print one JSON document')
     .action(async (options: IssueOptions) => {
       const ctx = await context();
-      const spec = parseStorageSpec(options.storage);
+      const medium = parseMedium(options.storage, options.pkcs11Module);
       if (
         options.profile !== undefined &&
         options.profile !== 'restricted' &&
@@ -172,55 +173,57 @@ function registerIssue(cert: Command, context: ContextFactory): void {
       ) {
         throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
       }
-      if (spec.kind === 'token') {
-        refusePasswordFile(options);
-        const { profile, ...rest } = options;
-        await issueToTokenCommand(ctx, spec.label, {
-          ...rest,
-          ...(profile === 'restricted' || profile === 'general' ? { profile } : {}),
-        });
-        return;
-      }
-      const passwordFile = requirePasswordFile(options);
-      const medium = openMedium(spec, storeDevices(ctx));
+      const secretFile = keySecretFile(medium, options);
       const trust = await readCaTrust(options.caCert);
+      const raEncryption = raEncryptionOf(trust, options.caCert);
       const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
       const authCode = await readSecretFile(options.authCodeFile, 'authorization code');
-      const password = await readSecretFile(passwordFile, 'password');
+      let secret: KeySecret | undefined;
       try {
-        const issued = await issueToFolder({
-          client: cmpClient(options.ca, trust, ctx),
-          raEncryption: raEncryptionOf(trust, options.caCert),
+        secret = await readKeySecret(secretFile);
+        const issued = await issue(ctx, {
           medium,
-          replace: options.replace === true,
+          ca: { url: options.ca, trust, raEncryption },
           ref: options.ref,
           authCode,
-          password,
+          secret,
+          replace: options.replace === true,
           ...(idn === undefined ? {} : { idn }),
           ...(options.profile === 'restricted' || options.profile === 'general'
             ? { profile: options.profile }
             : {}),
-          config: ctx.config,
-          now: ctx.now(),
         });
         ctx.log.info(
-          { storage: options.storage, serial: issued.facts.serial },
+          {
+            storage: issued.storage,
+            serial: issued.facts.serial,
+            ...(issued.kind === 'token' ? { cleanedUp: issued.cleanedUp } : {}),
+          },
           'certificate issued',
         );
         if (options.json === true)
-          writeJson(ctx.stdout, {
-            storage: medium.spec,
-            dir: issued.dir,
-            facts: issued.facts,
-          });
+          writeJson(
+            ctx.stdout,
+            issued.kind === 'token'
+              ? {
+                  storage: issued.storage,
+                  id: issued.id,
+                  facts: issued.facts,
+                  cleanedUp: issued.cleanedUp,
+                }
+              : { storage: issued.storage, dir: issued.dir, facts: issued.facts },
+          );
         else
           writeLines(ctx.stdout, [
+            ...(issued.kind === 'token' ? cleanupLine(issued.cleanedUp) : []),
             `issued ${issued.facts.name} (serial ${issued.facts.serial})`,
-            `stored in ${issued.dir}`,
+            issued.kind === 'token'
+              ? `on token ${issued.storage.slice('token:'.length)}, key id ${issued.id}`
+              : `stored in ${issued.dir}`,
           ]);
       } finally {
         authCode.fill(0);
-        password.fill(0);
+        secret?.bytes.fill(0);
       }
     });
 }
@@ -242,38 +245,59 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
     .option('--json', 'print one JSON document')
     .action(async (options: LifecycleOptions) => {
       const ctx = await context();
-      const target = parseStorageSpec(options.storage);
-      if (target.kind === 'token') {
-        refusePasswordFile(options);
-        await renewOnTokenCommand(ctx, target.label, options);
-        return;
-      }
-      const passwordFile = requirePasswordFile(options);
-      const { medium, stored } = await selectOnMedium(ctx, target, options.serial);
+      const medium = parseMedium(options.storage, options.pkcs11Module);
+      const secretFile = keySecretFile(medium, options);
       const trust = await readCaTrust(options.caCert);
-      const password = await readSecretFile(passwordFile, 'password');
+      const secret = await readKeySecret(secretFile);
       try {
-        const renewed = await renewInFolder({
-          client: cmpClient(options.ca, trust, ctx),
+        const renewed = await renew(ctx, {
           medium,
-          stored,
-          password,
-          config: ctx.config,
-          now: ctx.now(),
+          ca: { url: options.ca, trust },
+          secret,
+          ...(options.serial === undefined ? {} : { serial: options.serial }),
         });
         ctx.log.info(
-          { storage: options.storage, serial: renewed.facts.serial },
+          {
+            storage: renewed.storage,
+            serial: renewed.facts.serial,
+            ...(renewed.kind === 'token'
+              ? { cleanedUp: renewed.cleanedUp, oldPairLeft: renewed.oldPairLeft }
+              : {}),
+          },
           'certificate renewed',
         );
         if (options.json === true)
-          writeJson(ctx.stdout, { storage: medium.spec, dir: renewed.dir, facts: renewed.facts });
+          writeJson(
+            ctx.stdout,
+            renewed.kind === 'token'
+              ? {
+                  storage: renewed.storage,
+                  id: renewed.id,
+                  facts: renewed.facts,
+                  cleanedUp: renewed.cleanedUp,
+                  ...(renewed.oldPairLeft === undefined
+                    ? {}
+                    : { oldPairLeft: renewed.oldPairLeft }),
+                }
+              : { storage: renewed.storage, dir: renewed.dir, facts: renewed.facts },
+          );
         else
           writeLines(ctx.stdout, [
+            ...(renewed.kind === 'token' ? cleanupLine(renewed.cleanedUp) : []),
             `renewed ${renewed.facts.name} (serial ${renewed.facts.serial})`,
-            `stored in ${renewed.dir}`,
+            ...(renewed.kind === 'token'
+              ? [
+                  `on token ${renewed.storage.slice('token:'.length)}, key id ${renewed.id}`,
+                  ...(renewed.oldPairLeft === undefined
+                    ? []
+                    : [
+                        `the token went away before the old pair (key id ${renewed.oldPairLeft}) was removed; it is superseded`,
+                      ]),
+                ]
+              : [`stored in ${renewed.dir}`]),
           ]);
       } finally {
-        password.fill(0);
+        secret.bytes.fill(0);
       }
     });
 
@@ -300,38 +324,27 @@ function registerLifecycle(cert: Command, context: ContextFactory): void {
         throw new UsageError(
           `--reason must be one of ${Object.keys(revocationReasons).join(', ')}`,
         );
-      const spec = parseStorageSpec(options.storage);
-      if (spec.kind === 'token') {
-        refusePasswordFile(options);
-        await revokeOnTokenCommand(
-          ctx,
-          spec.label,
-          { name: options.reason, value: reason },
-          options,
-        );
-        return;
-      }
-      const passwordFile = requirePasswordFile(options);
-      const { medium: store, stored } = await selectOnMedium(ctx, spec, options.serial);
+      const medium = parseMedium(options.storage, options.pkcs11Module);
+      const secretFile = keySecretFile(medium, options);
       const trust = await readCaTrust(options.caCert);
-      const password = await readSecretFile(passwordFile, 'password');
+      const secret = await readKeySecret(secretFile);
       try {
-        const { serial } = await revokeStored(
-          cmpClient(options.ca, trust, ctx),
-          store,
-          stored,
-          password,
+        const { serial } = await revoke(ctx, {
+          medium,
+          ca: { url: options.ca, trust },
+          secret,
           reason,
-        );
+          ...(options.serial === undefined ? {} : { serial: options.serial }),
+        });
         ctx.log.info(
-          { storage: options.storage, serial, reason: options.reason },
+          { storage: mediumSpec(medium), serial, reason: options.reason },
           'certificate revoked',
         );
         if (options.json === true)
           writeJson(ctx.stdout, { serial, revoked: true, reason: options.reason });
         else writeLines(ctx.stdout, [`revoked serial ${serial} (${options.reason})`]);
       } finally {
-        password.fill(0);
+        secret.bytes.fill(0);
       }
     });
 }
@@ -355,6 +368,33 @@ const revocationReasons: Readonly<Record<string, CRLReasons>> = {
   cessationOfOperation: CRLReasons.cessationOfOperation,
 };
 
+/** Which secret file opens keys on the medium, from the flags (checked before any work). */
+function keySecretFile(
+  medium: Medium,
+  options: { passwordFile?: string; pinFile?: string },
+): { readonly kind: KeySecret['kind']; readonly path: string } {
+  if (secretKindFor(medium) === 'password')
+    return { kind: 'password', path: requirePasswordFile(options) };
+  refusePasswordFile(options);
+  if (options.pinFile === undefined)
+    throw new UsageError('--pin-file is required for token: storage');
+  return { kind: 'pin', path: options.pinFile };
+}
+
+/** Reads the key secret; the caller zeroes its bytes. */
+async function readKeySecret(file: {
+  readonly kind: KeySecret['kind'];
+  readonly path: string;
+}): Promise<KeySecret> {
+  const bytes = await readSecretFile(file.path, file.kind === 'pin' ? 'PIN' : 'password');
+  return { kind: file.kind, bytes };
+}
+
+/** The line a token operation prints when it removed what earlier attempts left. */
+function cleanupLine(count: number): string[] {
+  return count === 0 ? [] : [`removed ${String(count)} unfinished key pair(s) of earlier attempts`];
+}
+
 /** The key file's password file, which dir: and usb: storage need (checked before any work). */
 function requirePasswordFile(options: { passwordFile?: string }): string {
   if (options.passwordFile === undefined)
@@ -366,13 +406,6 @@ function requirePasswordFile(options: { passwordFile?: string }): string {
 function refusePasswordFile(options: { passwordFile?: string }): void {
   if (options.passwordFile !== undefined)
     throw new UsageError('--password-file is for dir: storage; a token takes --pin-file');
-}
-
-/** The medium a dir: or usb: SPEC names and the certificate on it to act on. */
-async function selectOnMedium(ctx: CliContext, spec: StorageSpec, serial?: string) {
-  if (spec.kind === 'token') throw new UsageError('token: is handled by the token commands');
-  const medium = openMedium(spec, storeDevices(ctx));
-  return { medium, stored: await selectCertificate(medium, serial) };
 }
 
 interface IssueOptions extends TokenOptions {

@@ -7,7 +7,6 @@ import { storeDevices } from '../storeDevices.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { readSecretFile } from '../secretFiles.js';
-import { withTokenDriver } from '../tokens.js';
 
 interface CopyOptions {
   from: string;
@@ -78,8 +77,16 @@ export function registerCopy(cert: Command, context: () => Promise<CliContext>):
         }
         const pin = await readSecretFile(options.pinFile ?? '', 'PIN');
         try {
-          const copied = await withTokenDriver(ctx, to.label, options.pkcs11Module, (driver) =>
-            copyToToken(source, { driver, token: { label: to.label }, pin }, ctx.config, ctx.now()),
+          const copied = await ctx.devices.withTokenDriver(
+            to.label,
+            options.pkcs11Module,
+            (driver) =>
+              copyToToken(
+                source,
+                { driver, token: { label: to.label }, pin },
+                ctx.config,
+                ctx.now(),
+              ),
           );
           report(
             copied,
