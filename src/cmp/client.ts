@@ -41,8 +41,11 @@ import { describeStatus, pkiStatus, statusInfo } from './status.js';
 import { abortableSleep, type CmpTransport } from './transport.js';
 import { chainsToAnchor } from './trust.js';
 
-/** How long a certConf refusal may take once the caller has cancelled or a check failed. */
-const refusalTimeoutMs = 10_000;
+/**
+ * How long a certConf may take. It does not follow the caller's signal: once a certificate has
+ * arrived, the CA is told the outcome even if the caller cancelled meanwhile.
+ */
+const certConfTimeoutMs = 10_000;
 
 export interface CmpClientOptions {
   readonly transport: CmpTransport;
@@ -265,7 +268,7 @@ export class CmpClient {
       // Sent even when the caller cancelled (that may be the error): the CA must not keep the
       // certificate as delivered. Its own deadline stands in for the caller's signal.
       await this.confirm(
-        { ...tx, signal: AbortSignal.timeout(refusalTimeoutMs) },
+        { ...tx, signal: AbortSignal.timeout(certConfTimeoutMs) },
         certificate,
         response.certReqId,
         statusInfo(pkiStatus.rejection, reason, ['incorrectData']),
@@ -275,7 +278,12 @@ export class CmpClient {
       throw error;
     }
     try {
-      await this.confirm(tx, certificate, response.certReqId, undefined);
+      await this.confirm(
+        { ...tx, signal: AbortSignal.timeout(certConfTimeoutMs) },
+        certificate,
+        response.certReqId,
+        undefined,
+      );
     } catch (error) {
       // The pair is stored and our acceptance may have reached the CA: the caller keeps it.
       throw new CmpUnconfirmedError(serialHex(certificate), { cause: error });

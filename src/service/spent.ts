@@ -18,34 +18,52 @@ export function spentOf(error: unknown): Spent | undefined {
   return typeof error === 'object' && error !== null ? spentByError.get(error) : undefined;
 }
 
+/** The last step that can still be cancelled: once the files or objects are being written, the
+ * operation completes and the CA is told (a cancelled write would leave a refused certificate's
+ * pair on the medium). */
+const lastCancellable = steps.indexOf('write');
+
 /**
  * Runs an operation that may ask the CA, with progress and cancellation, and records on its
- * error what was spent, judged by the last step begun and the error itself. The error is the
- * original one (the CLI prints it unchanged); `spentOf` reads the record.
+ * error what was spent, judged by the step reached and the error itself. Cancellation is checked
+ * as each step up to `write` begins, before its work. The error is the original one (the CLI prints it unchanged);
+ * `spentOf` reads the record.
  */
 export async function tracked<T>(
   control: OperationControl,
   work: (step: (step: Step) => void) => Promise<T>,
 ): Promise<T> {
-  let last: Step | undefined;
+  let reached: Step | undefined;
+  let cancelledAt: Step | undefined;
   const step = (next: Step): void => {
-    control.signal?.throwIfAborted();
-    last = next;
+    reached = next;
     control.onProgress?.({ step: next });
+    // A cancellation seen as a step begins (also one made while it was reported) stops the
+    // operation before the step's work.
+    if (control.signal?.aborted === true && steps.indexOf(next) <= lastCancellable) {
+      cancelledAt = next;
+      control.signal.throwIfAborted();
+    }
   };
   try {
     control.signal?.throwIfAborted();
     return await work(step);
   } catch (error) {
-    if (typeof error === 'object' && error !== null) spentByError.set(error, judge(last, error));
+    if (typeof error === 'object' && error !== null)
+      spentByError.set(error, judge(reached, cancelledAt, error));
     throw error;
   }
 }
 
-function judge(last: Step | undefined, error: unknown): Spent {
+function judge(reached: Step | undefined, cancelledAt: Step | undefined, error: unknown): Spent {
   if (error instanceof CmpUnconfirmedError) return 'unconfirmed';
-  const at = last === undefined ? -1 : steps.indexOf(last);
-  if (at < steps.indexOf('request')) return 'nothing';
-  if (last === 'request') return error instanceof CmpRejectedError ? 'nothing' : 'unanswered';
+  const request = steps.indexOf('request');
+  // Cancelled as a step began: before the request nothing was sent; after it, a certificate had
+  // arrived and the kiosk refused it.
+  if (cancelledAt !== undefined)
+    return steps.indexOf(cancelledAt) <= request ? 'nothing' : 'refused';
+  const at = reached === undefined ? -1 : steps.indexOf(reached);
+  if (at < request) return 'nothing';
+  if (at === request) return error instanceof CmpRejectedError ? 'nothing' : 'unanswered';
   return 'refused';
 }
