@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GeneralName } from '@peculiar/asn1-x509';
-import { encodeTlv } from '../../dist/src/asn1/der.js';
+import { encodeTlv } from '../../dist/src/shared/der.js';
 import { CertTemplate } from '../../dist/src/cmp/asn1/crmf.js';
 import { PkiBody, PkiHeader, PkiMessage, RevDetails } from '../../dist/src/cmp/asn1/pkiMessage.js';
 import { CmpClient } from '../../dist/src/cmp/client.js';

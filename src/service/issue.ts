@@ -37,23 +37,27 @@ export interface IssueRequest extends OperationControl {
   readonly replace?: boolean;
 }
 
+/** A certificate stored as an NPKI pair on a folder or a drive. */
+export interface StoredInFiles {
+  readonly kind: 'files';
+  readonly storage: string;
+  readonly dir: string;
+  readonly facts: CertificateFacts;
+}
+
+/** A certificate stored beside its key on a token. */
+export interface StoredOnToken {
+  readonly kind: 'token';
+  readonly storage: string;
+  /** CKA_ID of the pair, hex. */
+  readonly id: string;
+  readonly facts: CertificateFacts;
+  /** Unfinished pairs of earlier attempts removed first. */
+  readonly cleanedUp: number;
+}
+
 /** An issued certificate and where it went. */
-export type IssueResult =
-  | {
-      readonly kind: 'files';
-      readonly storage: string;
-      readonly dir: string;
-      readonly facts: CertificateFacts;
-    }
-  | {
-      readonly kind: 'token';
-      readonly storage: string;
-      /** CKA_ID of the pair, hex. */
-      readonly id: string;
-      readonly facts: CertificateFacts;
-      /** Unfinished pairs of earlier attempts removed first. */
-      readonly cleanedUp: number;
-    };
+export type IssueResult = StoredInFiles | StoredOnToken;
 
 /** The CMP client for an endpoint, over the devices' transport. */
 export function cmpClientFor(ctx: ServiceContext, ca: CaEndpoint): CmpClient {

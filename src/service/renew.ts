@@ -1,8 +1,7 @@
 import { selectCertificate } from '../certificates/check.js';
 import { renewInFolder } from '../certificates/renew.js';
 import { renewOnToken } from '../certificates/renewOnToken.js';
-import type { CertificateFacts } from '../npki/certFacts.js';
-import { cmpClientFor, type CaEndpoint } from './issue.js';
+import { cmpClientFor, type CaEndpoint, type StoredInFiles, type StoredOnToken } from './issue.js';
 import {
   mediumSpec,
   npkiMediumOf,
@@ -23,22 +22,13 @@ export interface RenewRequest extends OperationControl {
   readonly serial?: string;
 }
 
+/** The renewed certificate and where it went (a token may still hold the superseded pair). */
 export type RenewResult =
-  | {
-      readonly kind: 'files';
-      readonly storage: string;
-      readonly dir: string;
-      readonly facts: CertificateFacts;
-    }
-  | {
-      readonly kind: 'token';
-      readonly storage: string;
-      readonly id: string;
-      readonly facts: CertificateFacts;
-      readonly cleanedUp: number;
+  | StoredInFiles
+  | (StoredOnToken & {
       /** The superseded pair's CKA_ID when the token went away before it was removed. */
       readonly oldPairLeft?: string;
-    };
+    });
 
 /**
  * Renewal within the window (DESIGN §1) on any medium: a new key beside the current one, CMP kur

@@ -1,6 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +125,23 @@ describe('the layer check', () => {
     // createRequire under any name is refused by the import of node:module itself.
     expect(flagged).toEqual(['src/loaded.ts', 'src/plain.ts', 'src/required.ts', 'src/subpath.ts']);
   }, 60_000);
+
+  it('what scripts/ load from the build names a source file that exists', () => {
+    const scripts = spawnSync('git', ['ls-files', 'scripts'], { cwd: root, encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter((f) => /\.m?js$/.test(f));
+    const missing = scripts.flatMap((file) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(/['"]((?:\.\.\/)+dist\/[^'"]+)\.js['"]/g)]
+        .map((m) =>
+          relative(root, resolve(dirname(join(root, file)), m[1] ?? '')).replace(/^dist\//, ''),
+        )
+        .filter((source) => !existsSync(join(root, `${source}.ts`)))
+        .map((source) => `${file}: ${source}`),
+    );
+    expect(scripts.length).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
+  });
 
   it('the project itself passes', () => {
     expect(cruise(root)).toEqual({ errors: 0, violations: [] });
