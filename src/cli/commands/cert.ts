@@ -1,22 +1,15 @@
 import type { Command } from 'commander';
-import { checkCertificate, selectCertificate } from '../../certificates/check.js';
-import { listCertificates, type InventoryItem } from '../../certificates/inventory.js';
-import { openStore, parseStorageSpec } from '../../storage/spec.js';
-import { storeDevices } from '../storeDevices.js';
+import type { InventoryItem } from '../../certificates/inventory.js';
 import { displaySafe } from '../../text/displaySafe.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { readIdnFile, readSecretFile } from '../secretFiles.js';
-import {
-  KeyMismatchError,
-  UsageError,
-  VidMismatchError,
-  CertificateRevokedError,
-  WrongPasswordError,
-} from '../../errors/index.js';
+import { UsageError } from '../../errors/index.js';
 import { CRLReasons } from '@peculiar/asn1-x509';
-import { describeRevocation, revocationOf } from '../revocation.js';
+import { describeRevocation } from '../revocation.js';
+import { check, checkFailure, type CheckReport } from '../../service/check.js';
 import { issue } from '../../service/issue.js';
+import { list } from '../../service/list.js';
 import { renew } from '../../service/renew.js';
 import { revoke } from '../../service/revoke.js';
 import {
@@ -27,7 +20,6 @@ import {
   type Medium,
 } from '../../service/medium.js';
 import { raEncryptionOf, readCaTrust } from '../cmpOptions.js';
-import { checkOnTokenCommand, type TokenOptions } from './certToken.js';
 import { registerCopy } from './certCopy.js';
 
 const storageHelp =
@@ -36,6 +28,13 @@ const pinHelp = 'token: file holding the token user PIN';
 const moduleHelp = 'token: the PKCS#11 library (default: config, then the token catalogue)';
 
 type ContextFactory = () => Promise<CliContext>;
+
+/** The options every `kiosk cert …` command that may name a token takes. */
+interface TokenOptions {
+  pinFile?: string;
+  pkcs11Module?: string;
+  json?: boolean;
+}
 
 /** `kiosk cert …`: certificates on a medium. */
 export function registerCertCommands(program: Command, context: ContextFactory): void {
@@ -54,14 +53,14 @@ export function registerCertCommands(program: Command, context: ContextFactory):
     .option('--json', 'print one JSON document')
     .action(async (options: { storage: string; pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const spec = parseStorageSpec(options.storage);
-      const store = openStore(spec, storeDevices(ctx, options.pkcs11Module));
-      const items = await listCertificates(store, ctx.now(), ctx.config.npki.renewalWindowDays);
-      ctx.log.info({ storage: store.spec, count: items.length }, 'cert list');
+      const { storage, certificates } = await list(ctx, {
+        medium: parseMedium(options.storage, options.pkcs11Module),
+      });
+      ctx.log.info({ storage, count: certificates.length }, 'cert list');
       if (options.json === true) {
-        writeJson(ctx.stdout, { storage: store.spec, certificates: items });
+        writeJson(ctx.stdout, { storage, certificates });
       } else {
-        writeLines(ctx.stdout, describeItems(items, ctx.config.language));
+        writeLines(ctx.stdout, describeItems(certificates, ctx.config.language));
       }
     });
 
@@ -95,45 +94,49 @@ export function registerCertCommands(program: Command, context: ContextFactory):
         },
       ) => {
         const ctx = await context();
-        const spec = parseStorageSpec(options.storage);
-        if (spec.kind === 'token') {
-          refusePasswordFile(options);
-          await checkOnTokenCommand(ctx, spec.label, options);
-          return;
-        }
-        const passwordFile = requirePasswordFile(options);
-        const store = openStore(spec, storeDevices(ctx));
-        const stored = await selectCertificate(store, options.serial);
+        const medium = parseMedium(options.storage, options.pkcs11Module);
+        const secretFile = keySecretFile(medium, options);
         const idn = options.idnFile === undefined ? undefined : await readIdnFile(options.idnFile);
-        const password = await readSecretFile(passwordFile, 'password');
-        let result;
+        const caTrust =
+          options.caCert === undefined ? undefined : await readCaTrust(options.caCert);
+        const secret = await readKeySecret(secretFile);
+        let report: CheckReport;
         try {
-          result = await checkCertificate(store, stored, password, idn);
+          report = await check(ctx, {
+            medium,
+            secret,
+            ...(idn === undefined ? {} : { idn }),
+            ...(options.serial === undefined ? {} : { serial: options.serial }),
+            ...(caTrust === undefined ? {} : { caTrust }),
+          });
         } finally {
-          password.fill(0);
+          secret.bytes.fill(0);
         }
-        const revocation =
-          options.caCert === undefined
-            ? undefined
-            : await revocationOf(stored.certificate, options.caCert);
-        ctx.log.info({ storage: store.spec, ...result, revocation }, 'cert check');
+        // What was checked, without the service's own fields (the output stays what it was).
+        const { storage } = report;
+        const result = Object.fromEntries(
+          Object.entries(report).filter(([key]) => key !== 'kind' && key !== 'storage'),
+        );
+        ctx.log.info({ storage, ...result }, 'cert check');
         if (options.json === true) {
-          writeJson(ctx.stdout, revocation === undefined ? result : { ...result, revocation });
+          writeJson(ctx.stdout, result);
         } else {
           const mark = (v: boolean | null): string => (v === null ? '-' : v ? 'ok' : 'FAILED');
           writeLines(ctx.stdout, [
-            `serial ${result.serial}`,
-            `password: ${mark(result.passwordOk)}`,
-            `key matches certificate: ${mark(result.keyMatchesCert)}`,
-            `VID: ${mark(result.vidOk)}`,
-            ...(revocation === undefined ? [] : [`revocation: ${describeRevocation(revocation)}`]),
+            report.kind === 'token'
+              ? `serial ${report.serial} (key id ${report.id})`
+              : `serial ${report.serial}`,
+            report.kind === 'token' ? 'PIN: ok' : `password: ${mark(report.passwordOk)}`,
+            `key matches certificate: ${mark(report.keyMatchesCert)}`,
+            `VID: ${mark(report.vidOk)}`,
+            ...(report.revocation === undefined
+              ? []
+              : [`revocation: ${describeRevocation(report.revocation)}`]),
           ]);
         }
         // The report is printed either way; the exit status and error line say what failed.
-        if (!result.passwordOk) throw new WrongPasswordError();
-        if (result.keyMatchesCert === false) throw new KeyMismatchError();
-        if (result.vidOk === false) throw new VidMismatchError();
-        if (revocation?.status === 'revoked') throw new CertificateRevokedError(result.serial);
+        const failure = checkFailure(report);
+        if (failure !== undefined) throw failure;
       },
     );
 }

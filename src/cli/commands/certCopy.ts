@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { selectCertificate } from '../../certificates/check.js';
-import { copyToMedium, copyToToken, type CopySource } from '../../certificates/copy.js';
-import { KeyNotExportableError, UsageError } from '../../errors/index.js';
-import { openMedium, parseStorageSpec } from '../../storage/spec.js';
-import { storeDevices } from '../storeDevices.js';
+import { UsageError } from '../../errors/index.js';
+import { copy, refuseCopyFrom } from '../../service/copy.js';
+import { mediumSpec, parseMedium, secretKindFor } from '../../service/medium.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
-import { readSecretFile } from '../secretFiles.js';
+import { withSecretFiles } from '../secretFiles.js';
 
 interface CopyOptions {
   from: string;
@@ -41,62 +39,52 @@ export function registerCopy(cert: Command, context: () => Promise<CliContext>):
     .option('--json', 'print one JSON document')
     .action(async (options: CopyOptions) => {
       const ctx = await context();
-      const from = parseStorageSpec(options.from);
-      const to = parseStorageSpec(options.to);
-      if (from.kind === 'token') throw new KeyNotExportableError(from.label);
-      if (to.kind === 'token' && options.pinFile === undefined)
+      const from = parseMedium(options.from);
+      const to = parseMedium(options.to, options.pkcs11Module);
+      // Refused before any file is read: a key on a token never leaves it.
+      refuseCopyFrom(from);
+      if (secretKindFor(to) === 'pin' && options.pinFile === undefined)
         throw new UsageError('--pin-file is required to copy onto a token');
-      const store = openMedium(from, storeDevices(ctx));
-      const stored = await selectCertificate(store, options.serial);
-      const password = await readSecretFile(options.passwordFile, 'password');
-      const source: CopySource = { store, stored, password };
-      /** What a copy says: logged, and printed as JSON or as two lines. */
-      const report = (copied: { facts: { name: string; serial: string } }, where: string): void => {
-        ctx.log.info(
-          { from: store.spec, to: options.to, serial: copied.facts.serial },
-          'cert copy',
-        );
-        if (options.json === true) writeJson(ctx.stdout, { to: options.to, ...copied });
-        else
-          writeLines(ctx.stdout, [
-            `copied ${copied.facts.name} (serial ${copied.facts.serial})`,
-            where,
-          ]);
-      };
-      try {
-        if (to.kind !== 'token') {
-          const copied = await copyToMedium(
-            source,
-            openMedium(to, storeDevices(ctx)),
-            { replace: options.replace === true },
-            ctx.config,
-            ctx.now(),
+      await withSecretFiles(
+        [
+          [options.passwordFile, 'password'],
+          ...(options.pinFile === undefined || secretKindFor(to) !== 'pin'
+            ? []
+            : [[options.pinFile, 'PIN'] as const]),
+        ],
+        async ([password = Buffer.alloc(0), pin]) => {
+          const copied = await copy(ctx, {
+            from,
+            to,
+            password,
+            ...(pin === undefined ? {} : { pin }),
+            ...(options.serial === undefined ? {} : { serial: options.serial }),
+            replace: options.replace === true,
+          });
+          ctx.log.info(
+            { from: mediumSpec(from), to: options.to, serial: copied.facts.serial },
+            'cert copy',
           );
-          report(copied, `to ${copied.dir}`);
-          return;
-        }
-        const pin = await readSecretFile(options.pinFile ?? '', 'PIN');
-        try {
-          const copied = await ctx.devices.withTokenDriver(
-            to.label,
-            options.pkcs11Module,
-            (driver) =>
-              copyToToken(
-                source,
-                { driver, token: { label: to.label }, pin },
-                ctx.config,
-                ctx.now(),
-              ),
-          );
-          report(
-            copied,
-            `onto token ${to.label}, key id ${copied.id} (sensitive, not extractable)`,
-          );
-        } finally {
-          pin.fill(0);
-        }
-      } finally {
-        password.fill(0);
-      }
+          if (options.json === true)
+            writeJson(
+              ctx.stdout,
+              copied.kind === 'token'
+                ? {
+                    to: options.to,
+                    id: copied.id,
+                    facts: copied.facts,
+                    cleanedUp: copied.cleanedUp,
+                  }
+                : { to: options.to, dir: copied.dir, facts: copied.facts },
+            );
+          else
+            writeLines(ctx.stdout, [
+              `copied ${copied.facts.name} (serial ${copied.facts.serial})`,
+              copied.kind === 'token'
+                ? `onto token ${copied.storage.slice('token:'.length)}, key id ${copied.id} (sensitive, not extractable)`
+                : `to ${copied.dir}`,
+            ]);
+        },
+      );
     });
 }
