@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { registerCaCommands } from './commands/ca.js';
 import { registerCertCommands } from './commands/cert.js';
-import { registerTokenCommands } from './tokens.js';
-import { registerUsbCommands } from './usbDrives.js';
+import { registerTokenCommands } from './commands/token.js';
+import { registerUsbCommands } from './commands/usb.js';
 import { registerCardCommands } from './commands/card.js';
 import { createContext, type CliContext } from './context.js';
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadCscaTrust } from '../../../drivers/emrtd/sod.js';
-import { readDocument, verificationFailures } from '../../document/readDocument.js';
+import { verificationFailures } from '../../document/readDocument.js';
+import { readDocument } from '../../service/document.js';
 import { DocumentNotVerifiedError, InputFileError } from '../../errors/index.js';
 import { readBoundedFile } from '../../shared/readBoundedFile.js';
 import type { CliContext } from '../context.js';
@@ -34,24 +35,16 @@ export function registerCardCommands(program: Command, context: () => Promise<Cl
       const ctx = await context();
       const mrz = await readMrzFile(options.mrzFile);
       const trust = options.csca === undefined ? undefined : await loadCscaTrust(options.csca);
-      const driver = ctx.devices.pcsc();
       let reading;
       try {
-        const transport = await driver.connect(options.reader);
-        try {
-          reading = await readDocument({
-            transport,
-            mrz,
-            ...(trust === undefined ? {} : { trust }),
-            documentSignerPolicy: ctx.config.emrtd,
-            now: ctx.now(),
-            onProgress: (p) => {
-              ctx.log.debug({ fid: p.fid, bytesRead: p.bytesRead, total: p.total }, 'card read');
-            },
-          });
-        } finally {
-          await transport.close();
-        }
+        reading = await readDocument(ctx, {
+          mrz,
+          ...(options.reader === undefined ? {} : { reader: options.reader }),
+          ...(trust === undefined ? {} : { trust }),
+          onProgress: (p) => {
+            ctx.log.debug({ fid: p.fid, bytesRead: p.bytesRead, total: p.total }, 'card read');
+          },
+        });
       } finally {
         await ctx.devices.close();
       }

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors/index.js';
-import type { CliContext } from './context.js';
-import { writeJson, writeJsonLine, writeLines } from './output.js';
-import { withSecretFiles } from './secretFiles.js';
-import { TokenDiscovery } from '../tokens/discovery.js';
-import { withLoggedInToken } from '../certificates/tokenSession.js';
-import { driverWhere, listAllTokens } from '../tokens/moduleResolution.js';
+import { changePin, initToken, listTokens, refuseInitToken } from '../../service/tokens.js';
+import { TokenDiscovery } from '../../tokens/discovery.js';
+import type { CliContext } from '../context.js';
+import { writeJson, writeJsonLine, writeLines } from '../output.js';
+import { withSecretFiles } from '../secretFiles.js';
 
 const moduleHelp = 'the PKCS#11 library (default: config pkcs11.module, else the token catalogue)';
 
@@ -19,8 +17,10 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
     .option('--json', 'print one JSON document')
     .action(async (options: { pkcs11Module?: string; json?: boolean }) => {
       const ctx = await context();
-      const source = await ctx.devices.tokenModules(options.pkcs11Module);
-      const tokens = await listAllTokens(source, (module) => ctx.devices.openTokenDriver(module));
+      const tokens = await listTokens(
+        ctx,
+        options.pkcs11Module === undefined ? {} : { module: options.pkcs11Module },
+      );
       if (options.json === true) writeJson(ctx.stdout, { tokens });
       else
         writeLines(
@@ -56,13 +56,13 @@ export function registerTokenCommands(program: Command, context: () => Promise<C
             [options.newPinFile, 'new PIN'],
           ],
           ([pin = Buffer.alloc(0), newPin = Buffer.alloc(0)]) =>
-            ctx.devices.withTokenDriver(options.label, options.pkcs11Module, (driver) =>
-              withLoggedInToken(driver, { label: options.label }, pin, (session) =>
-                session.changePin(pin, newPin),
-              ),
-            ),
+            changePin(ctx, {
+              label: options.label,
+              pin,
+              newPin,
+              ...(options.pkcs11Module === undefined ? {} : { module: options.pkcs11Module }),
+            }),
         );
-        ctx.log.info({ label: options.label }, 'token PIN changed');
         writeLines(ctx.stdout, [`changed the user PIN of token ${options.label}`]);
       },
     );
@@ -149,51 +149,25 @@ export function registerTokenInit(token: Command, context: () => Promise<CliCont
     .option('--json', 'print one JSON document')
     .action(async (options: InitOptions) => {
       const ctx = await context();
-      // CKA_LABEL of a token is 32 bytes, blank-padded (PKCS#11 v2.40 §3.2, CK_TOKEN_INFO).
-      if (
-        Buffer.byteLength(options.label, 'utf8') > 32 ||
-        options.label.trim() !== options.label ||
-        options.label === ''
-      )
-        throw new UsageError('--label must be 1 to 32 bytes without leading or trailing spaces');
-      if (options.serial !== undefined && options.yes !== true)
-        throw new UsageError(
-          `re-initialising token ${options.serial} erases it: add --yes to confirm`,
-        );
-      const { serial } = options;
-      const source = await ctx.devices.tokenModules(options.pkcs11Module);
-      const present = await listAllTokens(source, (module) => ctx.devices.openTokenDriver(module));
-      const taken = present.find(
-        (t) => t.initialized && t.label === options.label && t.serial !== serial,
-      );
-      if (taken !== undefined)
-        throw new UsageError(
-          `a token labelled ${options.label} is present (serial ${taken.serial}): choose another label`,
-        );
+      const erase = {
+        label: options.label,
+        ...(options.serial === undefined ? {} : { serial: options.serial }),
+        confirmErase: options.yes === true,
+      };
+      refuseInitToken(erase);
       const info = await withSecretFiles(
         [
           [options.soPinFile, 'SO PIN'],
           [options.pinFile, 'PIN'],
         ],
-        async ([soPin = Buffer.alloc(0), userPin = Buffer.alloc(0)]) => {
-          const driver = await driverWhere(
-            source,
-            (module) => ctx.devices.openTokenDriver(module),
-            (_module, t) => (serial === undefined ? !t.initialized : t.serial === serial),
-            serial === undefined ? 'that is blank' : `with serial ${serial}`,
-          );
-          try {
-            return await driver.initToken(serial === undefined ? { blank: true } : { serial }, {
-              label: options.label,
-              soPin,
-              userPin,
-            });
-          } finally {
-            await driver.close();
-          }
-        },
+        ([soPin = Buffer.alloc(0), userPin = Buffer.alloc(0)]) =>
+          initToken(ctx, {
+            ...erase,
+            soPin,
+            userPin,
+            ...(options.pkcs11Module === undefined ? {} : { module: options.pkcs11Module }),
+          }),
       );
-      ctx.log.info({ label: info.label, serial: info.serial }, 'token initialised');
       if (options.json === true) writeJson(ctx.stdout, { token: info });
       else writeLines(ctx.stdout, [`initialised token ${info.label} (serial ${info.serial})`]);
     });

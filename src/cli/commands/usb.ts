@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors/index.js';
-import { displaySafe } from '../text/displaySafe.js';
-import type { CliContext } from './context.js';
-import { writeJson, writeLines } from './output.js';
+import { formatDrive, listDrives } from '../../service/drives.js';
+import { displaySafe } from '../../text/displaySafe.js';
+import type { CliContext } from '../context.js';
+import { writeJson, writeLines } from '../output.js';
 
 /** `kiosk usb list` and `kiosk usb format`. */
 export function registerUsbCommands(program: Command, context: () => Promise<CliContext>): void {
@@ -13,7 +13,7 @@ export function registerUsbCommands(program: Command, context: () => Promise<Cli
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }) => {
       const ctx = await context();
-      const drives = await ctx.devices.usbDrives().list();
+      const drives = await listDrives(ctx);
       if (options.json === true) writeJson(ctx.stdout, { drives });
       else
         writeLines(
@@ -37,21 +37,15 @@ export function registerUsbCommands(program: Command, context: () => Promise<Cli
     .option('--json', 'print one JSON document')
     .action(async (device: string, options: { yes?: boolean; label?: string; json?: boolean }) => {
       const ctx = await context();
-      const label = options.label ?? ctx.config.usb.formatLabel;
-      if (!/^[A-Z0-9_-]{1,11}$/.test(label))
-        throw new UsageError('--label: up to 11 upper-case letters, digits, _ or -');
-      // Safety first, whatever the flags: an unsafe device is refused before --yes is considered.
-      const drive = await ctx.devices.usbDrives().open(device);
-      if (options.yes !== true)
-        throw new UsageError(`formatting ${device} erases everything on it: add --yes to confirm`);
-      await drive.format(label, {
-        onStep: (step) => {
-          ctx.log.info({ device, step }, 'usb format');
-        },
+      const formatted = await formatDrive(ctx, {
+        device,
+        confirmErase: options.yes === true,
+        ...(options.label === undefined ? {} : { label: options.label }),
       });
-      ctx.log.info({ device, label }, 'drive formatted');
-      if (options.json === true) writeJson(ctx.stdout, { device, label, filesystem: 'fat32' });
+      if (options.json === true) writeJson(ctx.stdout, formatted);
       else
-        writeLines(ctx.stdout, [`formatted ${device} FAT32, label ${label}; fsck.vfat -n clean`]);
+        writeLines(ctx.stdout, [
+          `formatted ${device} FAT32, label ${formatted.label}; fsck.vfat -n clean`,
+        ]);
     });
 }
