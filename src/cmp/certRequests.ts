@@ -1,4 +1,10 @@
 import { AsnConvert, BitString } from '@peculiar/asn1-schema';
+import {
+  AttributeTypeAndValue,
+  AttributeValue,
+  Name,
+  RelativeDistinguishedName,
+} from '@peculiar/asn1-x509';
 import { readChildren } from '../shared/der.js';
 import { verifySignature, type Signer } from '../crypto/signer.js';
 import { CertReqMsg, CertRequest, PopoSigningKey, ProofOfPossession } from './asn1/crmf.js';
@@ -62,4 +68,13 @@ export async function signedCertReqMsg(certReq: CertRequest, signer: Signer): Pr
 function contentOf(tlv: Uint8Array): Uint8Array {
   const [inner] = readChildren(tlv, cmpDer);
   return inner?.content ?? new Uint8Array(0);
+}
+
+/** A Name of one common name (UTF8String). */
+export function nameWithCommonName(cn: string): Name {
+  return new Name([
+    new RelativeDistinguishedName([
+      new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: cn }) }),
+    ]),
+  ]);
 }

@@ -1,25 +1,19 @@
-import { defaultPbmSettings, type PbmSettings } from './pbm.js';
+import { defaultPbmSettings } from './pbm.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  AttributeTypeAndValue,
-  AttributeValue,
   CRLReason,
-  CRLReasons,
   Extension,
   Extensions,
   GeneralName,
   Name,
-  RelativeDistinguishedName,
   SubjectPublicKeyInfo,
   type Certificate,
 } from '@peculiar/asn1-x509';
 import type { Signer } from '../crypto/signer.js';
-import type { x509 } from '../shared/x509.js';
 import { CmpMismatchError, CmpRejectedError, CmpUnconfirmedError } from '../errors/index.js';
 import { serialHex } from '../npki/certificate.js';
-import type { Logger } from '../log/logger.js';
-import { CertReqMessages, CertRequest, CertTemplate, type TypeAndValue } from './asn1/crmf.js';
+import { CertReqMessages, CertRequest, CertTemplate } from './asn1/crmf.js';
 import {
   CertStatus,
   PkiBody,
@@ -29,7 +23,7 @@ import {
   type CertResponse,
   type PkiStatusInfo,
 } from './asn1/pkiMessage.js';
-import { signedCertReqMsg } from './certRequests.js';
+import { nameWithCommonName, signedCertReqMsg } from './certRequests.js';
 import {
   decodePkiMessage,
   encodePkiMessage,
@@ -38,7 +32,7 @@ import {
 } from './message.js';
 import { protectMessage, verifyProtection, type Protector } from './protection.js';
 import { describeStatus, pkiStatus, statusInfo } from './status.js';
-import { abortableSleep, type CmpTransport } from './transport.js';
+import { abortableSleep } from './transport.js';
 import { chainsToAnchor } from './trust.js';
 
 /**
@@ -47,57 +41,21 @@ import { chainsToAnchor } from './trust.js';
  */
 const certConfTimeoutMs = 10_000;
 
-export interface CmpClientOptions {
-  readonly transport: CmpTransport;
-  /** The CA certificates this kiosk trusts (never the embedded CA in production, DESIGN §2). */
-  readonly anchors: readonly x509.X509Certificate[];
-  /** Polling when the CA answers `waiting` (RFC 4210 §5.3.22): bounded in count and time. */
-  readonly maxPolls?: number;
-  readonly maxCheckAfterSeconds?: number;
-  /** PBM parameters for messages protected with the authorization code (default: OpenSSL's). */
-  readonly pbmSettings?: PbmSettings;
-  /** Injected for tests (no test sleeps for real). */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly now?: () => Date;
-  readonly log?: Logger;
-}
+export type {
+  CertificateCheck,
+  CmpClientOptions,
+  EnrolRequest,
+  KeyUpdateRequest,
+  RevokeRequest,
+} from './clientRequests.js';
+import type {
+  CertificateCheck,
+  CmpClientOptions,
+  EnrolRequest,
+  KeyUpdateRequest,
+  RevokeRequest,
+} from './clientRequests.js';
 
-/** Checks the kiosk applies to a certificate before it confirms it (VID, policy, …). */
-export type CertificateCheck = (certificate: Certificate) => void | Promise<void>;
-
-export interface EnrolRequest {
-  /** RA reference number (senderKID) and authorization code (the PBM secret). */
-  readonly ref: string;
-  readonly secret: Uint8Array;
-  /** The new key, on the medium. */
-  readonly signer: Signer;
-  readonly regInfo?: readonly TypeAndValue[];
-  /** The subject asked for; the CA decides. Default: CN=<reference number>. */
-  readonly subject?: Name;
-  readonly check?: CertificateCheck;
-  readonly signal?: AbortSignal;
-  /** Called when the CA's certificate has arrived, before any check (a refusal may follow). */
-  readonly onCertificate?: () => void;
-}
-
-export interface KeyUpdateRequest {
-  readonly current: { readonly signer: Signer; readonly certificate: Certificate };
-  readonly signer: Signer;
-  readonly check?: CertificateCheck;
-  readonly signal?: AbortSignal;
-  /** Called when the CA's certificate has arrived, before any check (a refusal may follow). */
-  readonly onCertificate?: () => void;
-}
-
-export interface RevokeRequest {
-  readonly signer: Signer;
-  readonly certificate: Certificate;
-  /** RFC 5280 §5.3.1 reason code. */
-  readonly reason: CRLReasons;
-  readonly signal?: AbortSignal;
-}
-
-/** State of one CMP transaction: its ID, our last nonce, the CA's last nonce. */
 interface Transaction {
   readonly id: ArrayBuffer;
   readonly protector: Protector;
@@ -435,13 +393,4 @@ function fresh(): ArrayBuffer {
 
 function same(a: ArrayBuffer | undefined, b: ArrayBuffer): boolean {
   return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
-}
-
-/** A Name of one common name (UTF8String). */
-function nameWithCommonName(cn: string): Name {
-  return new Name([
-    new RelativeDistinguishedName([
-      new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: cn }) }),
-    ]),
-  ]);
 }

@@ -1,6 +1,6 @@
 /**
- * A file volume: what the NPKI layout (src/npki/layout.ts: scanning, the all-or-nothing pair
- * write and its recovery) needs from a medium. Paths are absolute from the medium's root and
+ * A file volume: what the NPKI layout (src/npki/layout.ts scanning, src/npki/pairWrite.ts the
+ * all-or-nothing pair write and its recovery) needs from a medium. Paths are absolute from the medium's root and
  * '/'-separated (`/NPKI/yessign/USER`). Implemented on a folder (src/npki/fsVolume.ts), on a USB
  * drive or image (drivers/usbdrive/fat/fatVolume.ts) and in memory with fault controls
  * (drivers/usbdrive/memoryVolume.ts): the protocol that keeps a pulled drive consistent is the

@@ -28,7 +28,7 @@ export interface NpkiMedium extends CertificateStore {
    */
   prepare(): Promise<void>;
   /**
-   * Writes `/NPKI/<CA>/USER/<DN>/` all or nothing (layout.ts); an existing folder for the DN is
+   * Writes `/NPKI/<CA>/USER/<DN>/` all or nothing (npki/pairWrite.ts); an existing folder for the DN is
    * replaced only with `replace`. Returns where it went, for messages.
    */
   writePair(

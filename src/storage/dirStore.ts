@@ -8,7 +8,8 @@ import {
 } from '../errors/index.js';
 import { readBoundedFile } from '../shared/readBoundedFile.js';
 import { maxNpkiFileBytes } from '../npki/der.js';
-import { scanNpkiRoot, writeNpkiFolder, type NpkiFiles } from '../npki/layout.js';
+import { scanNpkiRoot, type NpkiFiles } from '../npki/layout.js';
+import { writeNpkiFolder } from '../npki/pairWrite.js';
 import type { NpkiMedium, StoredCertificate } from './contract.js';
 
 /** `dir:PATH`: a folder that contains `NPKI/` (a home folder, a mounted drive's root). */

@@ -1,13 +1,7 @@
 import type { UsbDrive, VolumeUse } from '../../drivers/usbdrive/contract.js';
 import { maxNpkiFileBytes } from '../npki/der.js';
-import {
-  deleteNpkiPair,
-  scanNpki,
-  writeNpkiPair,
-  type NpkiFiles,
-  type NpkiFolder,
-  type PairWriteStep,
-} from '../npki/layout.js';
+import { scanNpki, type NpkiFiles, type NpkiFolder } from '../npki/layout.js';
+import { deleteNpkiPair, writeNpkiPair, type PairWriteStep } from '../npki/pairWrite.js';
 import type { FileVolume } from '../shared/volume.js';
 
 /** One certificate folder on a drive, with its files read (bounded). */
@@ -28,7 +22,7 @@ export function readPairs(drive: UsbDrive, operation: PairOperation = {}): Promi
 }
 
 /**
- * Writes `/NPKI/<CA>/USER/<DN>/` all or nothing (layout.ts writeNpkiPair): the same protocol as
+ * Writes `/NPKI/<CA>/USER/<DN>/` all or nothing (pairWrite.ts writeNpkiPair): the same protocol as
  * on a folder, so a pulled drive holds the previous content or the complete new pair.
  */
 export async function writePair(

@@ -6,13 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FatVolume } from '../../drivers/usbdrive/fat/fatVolume.js';
 import { parseCertificate } from '../../src/npki/certificate.js';
 import { maxNpkiFileBytes } from '../../src/npki/der.js';
-import {
-  caFolderFor,
-  dnFolderName,
-  scanNpki,
-  writeNpkiPair,
-  type NpkiFiles,
-} from '../../src/npki/layout.js';
+import { caFolderFor, dnFolderName, scanNpki, type NpkiFiles } from '../../src/npki/layout.js';
+import { writeNpkiPair } from '../../src/npki/pairWrite.js';
 import { yessignFixture } from '../support/fixtures.js';
 import { MemoryBlockDevice, pulledImage, type DeviceCall } from '../support/memoryBlockDevice.js';
 import { tempDir } from '../support/tempDir.js';

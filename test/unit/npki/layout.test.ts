@@ -2,7 +2,8 @@ import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CertificateExistsError } from '../../../src/errors/index.js';
-import { scanNpkiRoot, writeNpkiFolder } from '../../../src/npki/layout.js';
+import { scanNpkiRoot } from '../../../src/npki/layout.js';
+import { writeNpkiFolder } from '../../../src/npki/pairWrite.js';
 import { readYessign } from '../../support/fixtures.js';
 import { tempDir } from '../../support/tempDir.js';
 
