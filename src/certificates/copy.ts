@@ -11,6 +11,7 @@ import { deleteQuietly, storeBesideKey } from './issueToToken.js';
 import { openPair } from './openPair.js';
 import { hex, pairLabel, pendingLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
+import type { Step } from '../service/progress.js';
 
 /** Where a pair comes from: a medium with key files, and the password that opens the key. */
 export interface CopySource {
@@ -31,11 +32,14 @@ export async function copyToMedium(
   options: { replace: boolean },
   config: Config,
   now: Date,
+  step: (step: Step) => void = () => undefined,
 ): Promise<{ dir: string; facts: CertificateFacts }> {
+  step('prepare');
   const opened = await openPair(source.store, source.stored, source.password);
   opened.r?.fill(0);
   const keyFile = await source.store.readKeyFile(source.stored.id);
   const parsed = parseCertificate(source.stored.certificate);
+  step('write');
   const dir = await target.writePair(
     caFolderFor(parsed),
     dnFolderName(parsed),
@@ -61,7 +65,9 @@ export async function copyToToken(
   target: CopyToTokenTarget,
   config: Config,
   now: Date,
+  step: (step: Step) => void = () => undefined,
 ): Promise<{ id: string; facts: CertificateFacts; cleanedUp: number }> {
+  step('prepare');
   const opened = await openPair(source.store, source.stored, source.password);
   const { r } = opened;
   const pkcs8 = opened.privateKey.export({ type: 'pkcs8', format: 'der' });
@@ -74,6 +80,7 @@ export async function copyToToken(
       if (tokenPairs(await session.listObjects(), config).some((p) => der.equals(p.certificate)))
         throw new CertificateExistsError(`token ${session.token.label}`);
       parts = rsaPrivateKeyParts(pkcs8);
+      step('write');
       const pair = await session.importRsaKeyPair(pendingLabel(config), parts);
       try {
         await storeBesideKey(session, pair, opened.certificate, r, config, pairLabel(config, now));

@@ -32,6 +32,8 @@ const lastCancellable = steps.indexOf('write');
 export async function tracked<T>(
   control: OperationControl,
   work: (step: (step: Step) => void) => Promise<T>,
+  /** False for an operation that asks no CA (a copy): whatever happens, it spends nothing. */
+  asksCa = true,
 ): Promise<T> {
   let reached: Step | undefined;
   let cancelledAt: Step | undefined;
@@ -50,7 +52,7 @@ export async function tracked<T>(
     return await work(step);
   } catch (error) {
     if (typeof error === 'object' && error !== null)
-      spentByError.set(error, judge(reached, cancelledAt, error));
+      spentByError.set(error, asksCa ? judge(reached, cancelledAt, error) : 'nothing');
     throw error;
   }
 }
