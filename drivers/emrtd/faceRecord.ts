@@ -57,24 +57,24 @@ const imageInformationBytes = 12;
 
 /** Parses DG2 down to the face images. */
 export function parseDg2(bytes: Uint8Array): Dg2 {
-  const outer = readLdsChildren(readLdsFile(bytes, 0x75, file).value, file);
-  const group = readLdsChildren(requireOne(outer, 0x7f61, file, 'biometric group').value, file);
-  const count = requireOne(group, 0x02, file, 'biometric count').value;
+  const outer = readLdsChildren(readLdsFile(bytes, 0x75, file).content, file);
+  const group = readLdsChildren(requireOne(outer, 0x7f61, file, 'biometric group').content, file);
+  const count = requireOne(group, 0x02, file, 'biometric count').content;
   const templates = group.filter((t) => t.tag === 0x7f60);
   if (count.length !== 1 || count[0] !== templates.length) {
     throw new EmrtdMalformedError(file, 'biometric count does not match the templates');
   }
   if (templates.length === 0) throw new EmrtdMalformedError(file, 'no biometric template');
   const records = templates.map((template) => {
-    const inner = readLdsChildren(template.value, file);
-    const header = readHeader(requireOne(inner, 0xa1, file, 'biometric header').value);
+    const inner = readLdsChildren(template.content, file);
+    const header = readHeader(requireOne(inner, 0xa1, file, 'biometric header').content);
     const plain = findOne(inner, 0x5f2e, file);
     const enciphered = findOne(inner, 0x7f2e, file);
     const block = plain ?? enciphered;
     if (block === undefined || (plain !== undefined && enciphered !== undefined)) {
       throw new EmrtdMalformedError(file, 'expected exactly one biometric data block');
     }
-    return { header, enciphered: plain === undefined, images: parseFacialRecord(block.value) };
+    return { header, enciphered: plain === undefined, images: parseFacialRecord(block.content) };
   });
   return { records };
 }
@@ -84,10 +84,10 @@ function readHeader(content: Uint8Array): BiometricHeader {
   const number = (tag: number): number | undefined => {
     const tlv = findOne(children, tag, file);
     if (tlv === undefined) return undefined;
-    if (tlv.value.length === 0 || tlv.value.length > 3) {
+    if (tlv.content.length === 0 || tlv.content.length > 3) {
       throw new EmrtdMalformedError(file, `header field ${tag.toString(16)} has a bad length`);
     }
-    return Buffer.from(tlv.value).readUIntBE(0, tlv.value.length);
+    return Buffer.from(tlv.content).readUIntBE(0, tlv.content.length);
   };
   const biometricType = number(0x81);
   const formatOwner = number(0x87);

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { checkDerSequence, type DerContext } from '../../src/shared/der.js';
+import { checkDerSequence, type DerContext, type Tlv } from '../../src/shared/der.js';
 import { EmrtdMalformedError, type EmrtdFileName } from './errors.js';
-import { findOne, hex, readLdsChildren, readLdsFile, requireOne, type Tlv } from './ldsTlv.js';
+import { findOne, hex, readLdsChildren, readLdsFile, requireOne } from './ldsTlv.js';
 import { curveBits } from './signatureCheck.js';
 import { nameOf, parseDg1Mrz, type Dg1 } from './mrzFields.js';
 
@@ -68,7 +68,7 @@ const tagToDataGroup = new Map([...dataGroupTags].map(([n, tag]) => [tag, n]));
 /** Parses EF.COM. */
 export function parseEfCom(bytes: Uint8Array): EfCom {
   const file = 'EF.COM';
-  const children = readLdsChildren(readLdsFile(bytes, efComTag, file).value, file);
+  const children = readLdsChildren(readLdsFile(bytes, efComTag, file).content, file);
   const lds = digits(requireOne(children, 0x5f01, file, 'LDS version'), 4, file, 'LDS version');
   const unicode = digits(
     requireOne(children, 0x5f36, file, 'Unicode version'),
@@ -76,7 +76,7 @@ export function parseEfCom(bytes: Uint8Array): EfCom {
     file,
     'Unicode version',
   );
-  const list = requireOne(children, 0x5c, file, 'tag list').value;
+  const list = requireOne(children, 0x5c, file, 'tag list').content;
   const dataGroups = [...list].map((tag) => {
     const n = tagToDataGroup.get(tag);
     if (n === undefined) throw new EmrtdMalformedError(file, `tag list names ${hex(tag)}`);
@@ -97,9 +97,9 @@ export function parseEfCom(bytes: Uint8Array): EfCom {
 /** Parses DG1 (ICAO 9303-10 §4.7.1): `61 { 5F1F MRZ }`, split into its fields. */
 export function parseDg1(bytes: Uint8Array): Dg1 {
   const file = 'DG1';
-  const children = readLdsChildren(readLdsFile(bytes, 0x61, file).value, file);
+  const children = readLdsChildren(readLdsFile(bytes, 0x61, file).content, file);
   const mrz = requireOne(children, 0x5f1f, file, 'MRZ');
-  return parseDg1Mrz(ascii(mrz.value, file, 'MRZ'), file);
+  return parseDg1Mrz(ascii(mrz.content, file, 'MRZ'), file);
 }
 
 // --- DG11 ---
@@ -143,10 +143,10 @@ const dg11Known = new Set([
 /** Parses DG11. Text fields are UTF-8 (ICAO 9303-10 §4.7.11: ISO/IEC 10646). */
 export function parseDg11(bytes: Uint8Array): Dg11 {
   const file = 'DG11';
-  const children = readLdsChildren(readLdsFile(bytes, 0x6b, file).value, file);
+  const children = readLdsChildren(readLdsFile(bytes, 0x6b, file).content, file);
   const text = (tag: number): string | undefined => {
     const tlv = findOne(children, tag, file);
-    return tlv === undefined ? undefined : utf8(tlv.value, file, hex(tag));
+    return tlv === undefined ? undefined : utf8(tlv.content, file, hex(tag));
   };
   const parts = (tag: number): string[] | undefined =>
     text(tag)
@@ -158,16 +158,16 @@ export function parseDg11(bytes: Uint8Array): Dg11 {
   const otherNames: string[] = [];
   const template = findOne(children, 0xa0, file);
   if (template !== undefined) {
-    const inner = readLdsChildren(template.value, file);
-    const count = requireOne(inner, 0x02, file, 'other names count').value;
+    const inner = readLdsChildren(template.content, file);
+    const count = requireOne(inner, 0x02, file, 'other names count').content;
     const names = inner.filter((t) => t.tag === 0x5f0f);
     if (count.length !== 1 || count[0] !== names.length) {
       throw new EmrtdMalformedError(file, 'other names count does not match');
     }
-    otherNames.push(...names.map((t) => utf8(t.value, file, '5F0F')));
+    otherNames.push(...names.map((t) => utf8(t.content, file, '5F0F')));
   }
   otherNames.push(
-    ...children.filter((t) => t.tag === 0x5f0f).map((t) => utf8(t.value, file, '5F0F')),
+    ...children.filter((t) => t.tag === 0x5f0f).map((t) => utf8(t.content, file, '5F0F')),
   );
   const fullName = text(0x5f0e);
   const dob = findOne(children, 0x5f2b, file);
@@ -184,7 +184,7 @@ export function parseDg11(bytes: Uint8Array): Dg11 {
     custodyInformation: text(0x5f18),
     fullName: fullName === undefined ? undefined : splitName(fullName),
     fullDateOfBirth: dob === undefined ? undefined : fullDateOfBirth(dob, file),
-    proofOfCitizenship: proof?.value,
+    proofOfCitizenship: proof?.content,
   };
   // exactOptionalPropertyTypes: absent fields are left out, not set to undefined.
   const present = Object.fromEntries(
@@ -204,8 +204,8 @@ export function splitName(raw: string): LdsName {
 
 function fullDateOfBirth(tlv: Tlv, file: EmrtdFileName): string {
   // 9303-10 §4.7.11 says 8 digits; some older chips store 4 packed BCD bytes.
-  if (tlv.value.length === 4) {
-    const bcd = Buffer.from(tlv.value).toString('hex');
+  if (tlv.content.length === 4) {
+    const bcd = Buffer.from(tlv.content).toString('hex');
     if (/^\d{8}$/.test(bcd)) return bcd;
   }
   return digits(tlv, 8, file, 'full date of birth');
@@ -226,7 +226,7 @@ export interface Dg15 {
 /** Parses DG15; a key that is neither RSA nor EC is malformed for AA's purposes. */
 export function parseDg15(bytes: Uint8Array): Dg15 {
   const file = 'DG15';
-  const spki = readLdsFile(bytes, 0x6f, file).value;
+  const spki = readLdsFile(bytes, 0x6f, file).content;
   // Bounded, strict DER check before OpenSSL sees the key (DESIGN §8).
   checkDerSequence(spki, derContext(file));
   let key: KeyObject;
@@ -266,7 +266,7 @@ function ascii(content: Uint8Array, file: EmrtdFileName, what: string): string {
 }
 
 function digits(tlv: Tlv, n: number, file: EmrtdFileName, what: string): string {
-  const text = ascii(tlv.value, file, what);
+  const text = ascii(tlv.content, file, what);
   if (text.length !== n || !/^\d+$/.test(text)) {
     throw new EmrtdMalformedError(file, `${what} is not ${n} digits`);
   }

@@ -1,21 +1,20 @@
+import { encodeLength, readBerTlv, type Tlv } from '../../src/shared/der.js';
 import { EmrtdMalformedError, type EmrtdFileName } from './errors.js';
-import { encodeLength, readTlv, type Tlv } from './boundedTlv.js';
 
 /**
  * The LDS files' BER-TLV (ICAO 9303-10 §4.6: tags of one or two bytes such as `5F1F` and `7F61`,
- * lengths of up to three bytes) on top of the driver's one bounded reader (boundedTlv.ts), with its
- * results turned into EmrtdMalformedError naming the file, and with the LDS's own rules: one
+ * lengths of up to three bytes) on top of the project's one bounded TLV reader (readBerTlv of
+ * src/shared/der.ts, which also reads the chip's secure messaging objects and file headers), with
+ * its results turned into EmrtdMalformedError naming the file, and with the LDS's own rules: one
  * TLV per file, nothing after it, a size bound, no repeated fields.
  */
-
-export type { Tlv } from './boundedTlv.js';
 
 /** Largest LDS file accepted: a DG2 with a few face images is far below (DESIGN §8: bounded). */
 export const ldsMaxBytes = 1024 * 1024;
 
 /** Reads the TLV at `offset`, or throws EmrtdMalformedError naming `file`. */
 export function readLdsTlv(bytes: Uint8Array, offset: number, file: EmrtdFileName): Tlv {
-  const result = readTlv(bytes, offset);
+  const result = readBerTlv(bytes, offset);
   if (!result.ok) {
     throw new EmrtdMalformedError(file, `${result.problem} (TLV at offset ${offset})`);
   }
@@ -38,8 +37,8 @@ export function readLdsFile(bytes: Uint8Array, tag: number, file: EmrtdFileName)
   if (tlv.tag !== tag) {
     throw new EmrtdMalformedError(file, `expected tag ${hex(tag)}, found ${hex(tlv.tag)}`);
   }
-  if (tlv.raw.length !== bytes.length) {
-    throw new EmrtdMalformedError(file, `${bytes.length - tlv.raw.length} bytes after the TLV`);
+  if (tlv.bytes.length !== bytes.length) {
+    throw new EmrtdMalformedError(file, `${bytes.length - tlv.bytes.length} bytes after the TLV`);
   }
   return tlv;
 }
@@ -50,7 +49,7 @@ export function readLdsChildren(value: Uint8Array, file: EmrtdFileName): Tlv[] {
   for (let offset = 0; offset < value.length;) {
     const child = readLdsTlv(value, offset, file);
     children.push(child);
-    offset += child.raw.length;
+    offset += child.bytes.length;
   }
   return children;
 }

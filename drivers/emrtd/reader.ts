@@ -6,10 +6,10 @@ import {
   SecureMessagingError,
 } from './errors.js';
 import type { ApduTransport } from '../pcsc/contract.js';
+import { encodeLength, readBerTlv, readTlvHeader } from '../../src/shared/der.js';
 import { encodeCommand, splitResponse, sw, type CommandApdu } from './apdu.js';
 import { concat } from './crypto.js';
 import { bacKeys, performBac, type BacKeys, type BacOptions } from './bac.js';
-import { encodeLength, readTlv, readTlvHeader } from './boundedTlv.js';
 import { maxShortResponseData, SecureMessaging, type SmResponse } from './secureMessaging.js';
 
 /**
@@ -159,7 +159,7 @@ export class EmrtdReader {
     // The header: 4 bytes, then (for a 5- or 6-byte header) what it still lacks.
     let head = await this.#readChunk(fileId, 0, headerReadBytes, shortMax, false, signal);
     apdus++;
-    let parsed = readTlvHeader(head);
+    let parsed = readTlvHeader(head, 0, 'ber');
     // A 5- or 6-byte header, or a chip that sent less than asked: read what the header still lacks.
     while (!parsed.ok && parsed.truncated && parsed.needed <= maxHeaderBytes && head.length > 0) {
       const want = Math.max(parsed.needed, headerReadBytes) - head.length;
@@ -167,7 +167,7 @@ export class EmrtdReader {
       apdus++;
       if (more.length === 0) break;
       head = concat(head, more);
-      parsed = readTlvHeader(head);
+      parsed = readTlvHeader(head, 0, 'ber');
     }
     if (!parsed.ok) {
       throw new ChipFileError(
@@ -320,11 +320,11 @@ export class EmrtdReader {
     if (r.sw !== sw.ok && r.sw !== sw.endOfFile) throw new ChipStatusError('READ BINARY', r.sw);
     let data = r.data;
     if (cmd.ins === 0xb1 && data.length > 0) {
-      const tlv = readTlv(data);
-      if (!tlv.ok || tlv.tlv.tag !== 0x53 || tlv.tlv.raw.length !== data.length) {
+      const tlv = readBerTlv(data);
+      if (!tlv.ok || tlv.tlv.tag !== 0x53 || tlv.tlv.bytes.length !== data.length) {
         throw new ChipFileError(fileId, 'response', 'READ BINARY (B1) data is not one DO53');
       }
-      data = tlv.tlv.value;
+      data = tlv.tlv.content;
     }
     if (data.length > want) {
       throw new ChipFileError(

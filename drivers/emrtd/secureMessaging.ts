@@ -3,8 +3,8 @@ import {
   SecureMessagingMalformedError,
   SecureMessagingStatusMissingError,
 } from './errors.js';
+import { encodeTlv, readBerTlv } from '../../src/shared/der.js';
 import { encodeCommand, maxResponseBytes, parseCommand, sw, type CommandApdu } from './apdu.js';
-import { encodeTlv, readTlv } from './boundedTlv.js';
 import {
   concat,
   macEquals,
@@ -154,13 +154,13 @@ export class SecureMessaging {
       const cryptogram = this.#suite.encrypt(pad(cmd.data, this.blockSize), this.#ssc);
       objects.push(
         (cmd.ins & 1) === 1
-          ? encodeTlv(0x85, cryptogram)
-          : encodeTlv(0x87, concat(Uint8Array.of(0x01), cryptogram)),
+          ? encodeTlv(0x85, [cryptogram])
+          : encodeTlv(0x87, [Uint8Array.of(0x01), cryptogram]),
       );
     }
-    if (cmd.le !== undefined) objects.push(encodeTlv(0x97, encodeLe(cmd.le)));
+    if (cmd.le !== undefined) objects.push(encodeTlv(0x97, [encodeLe(cmd.le)]));
     const macInput = concat(this.#ssc, pad(header, this.blockSize), ...objects);
-    objects.push(encodeTlv(0x8e, this.#suite.mac(macInput)));
+    objects.push(encodeTlv(0x8e, [this.#suite.mac(macInput)]));
     const data = concat(...objects);
     // Ne of the protected APDU: the whole protected response, "as much as there is" (00 / 0000).
     return encodeCommand(
@@ -269,13 +269,13 @@ export class SecureMessaging {
       const cryptogram = this.#suite.encrypt(pad(data, this.blockSize), this.#ssc);
       objects.push(
         options.oddIns === true
-          ? encodeTlv(0x85, cryptogram)
-          : encodeTlv(0x87, concat(Uint8Array.of(0x01), cryptogram)),
+          ? encodeTlv(0x85, [cryptogram])
+          : encodeTlv(0x87, [Uint8Array.of(0x01), cryptogram]),
       );
     }
     const swBytes = Uint8Array.of((status >> 8) & 0xff, status & 0xff);
-    objects.push(encodeTlv(0x99, swBytes));
-    objects.push(encodeTlv(0x8e, this.#suite.mac(concat(this.#ssc, ...objects))));
+    objects.push(encodeTlv(0x99, [swBytes]));
+    objects.push(encodeTlv(0x8e, [this.#suite.mac(concat(this.#ssc, ...objects))]));
     return concat(...objects, swBytes);
   }
 
@@ -306,9 +306,9 @@ export class SecureMessaging {
     let mac: Uint8Array | undefined;
     let macStart = 0;
     while (at < body.length) {
-      const read = readTlv(body, at);
+      const read = readBerTlv(body, at);
       if (!read.ok) throw new SecureMessagingMalformedError(`SM object at ${at}: ${read.problem}`);
-      const { tag, value, raw } = read.tlv;
+      const { tag, content: value, bytes: raw } = read.tlv;
       if (tag === 0x8e) {
         if (value.length !== 8) {
           throw new SecureMessagingMalformedError(`DO8E of ${value.length} bytes`);

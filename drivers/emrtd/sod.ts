@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameBytes } from '../../src/shared/bytes.js';
+import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { decodeOid, readTlv } from '../../src/shared/der.js';
 import type { CertificateFacts, CscaTrust } from './cscaTrust.js';
@@ -313,10 +314,6 @@ function summary(cert: CertificateFacts): CertificateSummary {
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
   };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The value of an attribute that should be an OBJECT IDENTIFIER; `undefined` if it is not. */

@@ -58,7 +58,7 @@ export interface Sod {
 
 /** Parses EF.SOD (with its `77` wrapper). */
 export function parseSod(bytes: Uint8Array): Sod {
-  const contentInfoDer = readLdsFile(bytes, efSodTag, file).value;
+  const contentInfoDer = readLdsFile(bytes, efSodTag, file).content;
   checkDerSequence(contentInfoDer, ctx);
   const contentInfo = parseDer(contentInfoDer, ContentInfo, ctx, 'ContentInfo');
   if (contentInfo.contentType !== id_signedData) {

@@ -3,6 +3,8 @@
  * (a transport that replays APDU scripts) implement them. Members reject with the typed errors of
  * errors.ts: PcscUnavailableError (pcscd not running or restarted), CardRemovedError
  * (the card left mid-exchange), ReaderGoneError, CardError (anything else, with its SCARD code).
+ * CardApplication is the card's side of the exchange (what answers the APDUs), for the fake and
+ * for vpcd.
  */
 
 /** A reader appeared or left, or a card was inserted into or removed from a reader. */
@@ -41,4 +43,16 @@ export interface PcscDriver {
   /** Connects to the card in `reader` (the first reader with a card if absent). */
   connect(reader?: string): Promise<ApduTransport>;
   close(): Promise<void>;
+}
+
+/**
+ * A card as the reader sees it: an ATR, and an answer for each command APDU (data ‖ SW1 SW2).
+ * Implemented by the virtual eMRTD (src/virtualDocument/virtualCard.ts) and by scripted test cards; put
+ * behind pcscd through vpcd (vpcd.ts) or straight into the fake driver.
+ */
+export interface CardApplication {
+  readonly atr: Uint8Array;
+  /** The card was powered on or reset: its session state starts again. */
+  reset(): void;
+  respond(apdu: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }

@@ -7,32 +7,13 @@ import {
   ReaderNotFoundError,
 } from './errors.js';
 import type { ApduTransport, PcscDriver, ReaderEvent } from './contract.js';
-import { transmitWhole } from './t0.js';
 import type { NativePcsc, NativeReader, PcscFactory, ReaderStatus } from './pcscliteBinding.js';
+import { PcscTransport, type ReaderState } from './pcscliteTransport.js';
+import { scard, scardCode } from './scard.js';
 
-/** SCARD error codes the driver acts on (pcsc-lite's pcsclite.h). */
-const scard = {
-  insufficientBuffer: 0x80100008,
-  notTransacted: 0x80100016,
-  noService: 0x8010001d,
-  noSmartcard: 0x8010000c,
-  readerUnavailable: 0x80100017,
-  removedCard: 0x80100069,
-  resetCard: 0x80100068,
-  unpoweredCard: 0x80100067,
-  commError: 0x80100013,
-  serviceStopped: 0x8010001e,
-} as const;
-
-/**
- * The SCARD code at the end of a pcsclite error message, `… (0x80100016)`: pcsclite's errors are
- * plain Errors, so the code is read here, once (DESIGN §3.1).
- */
-export function scardCode(error: unknown): number | undefined {
-  const text = error instanceof Error ? error.message : String(error);
-  const match = /\(0x([0-9a-fA-F]{8})\)\s*$/.exec(text);
-  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 16);
-}
+// The real PC/SC driver on pcsc-lite: the context (made again with backoff when pcscd goes away),
+// readers and their card events, connecting, and the mapping of SCARD codes to typed errors. The
+// connected card's transport is pcscliteTransport.ts; the codes are scard.ts.
 
 export interface PcscliteDriverOptions {
   /** Creates the pcsclite context; the package's unless given (tests). */
@@ -43,13 +24,6 @@ export interface PcscliteDriverOptions {
   readonly backoffMs?: number;
   /** Longest wait for one APDU's answer (a mute card must not hang the kiosk); 30 s if absent. */
   readonly transmitTimeoutMs?: number;
-}
-
-interface ReaderState {
-  readonly native: NativeReader;
-  atr: Uint8Array | undefined;
-  /** Per reader, learned once (DESIGN §3.1). */
-  extendedLength: boolean | undefined;
 }
 
 /**
@@ -307,117 +281,8 @@ export class PcscliteDriver implements PcscDriver {
   }
 }
 
-/** Largest response with extended length (65536 data bytes + SW). */
-const extendedResponseBytes = 65538;
-/** Largest response of a short APDU (256 data bytes + SW). */
-const shortResponseBytes = 258;
-
-class PcscTransport implements ApduTransport {
-  readonly reader: string;
-  readonly atr: Uint8Array;
-  private open = true;
-
-  constructor(
-    private readonly driver: PcscliteDriver,
-    private readonly state: ReaderState,
-    private readonly protocol: number,
-    private readonly timeoutMs: number,
-  ) {
-    this.reader = state.native.name;
-    this.atr = state.atr ?? new Uint8Array(0);
-  }
-
-  get extendedLength(): boolean | undefined {
-    return this.state.extendedLength;
-  }
-
-  noteExtendedLengthRefused(): void {
-    this.state.extendedLength = false;
-  }
-
-  transmit(apdu: Uint8Array): Promise<Uint8Array> {
-    return transmitWhole((a) => this.raw(a), apdu, this.reader);
-  }
-
-  close(): Promise<void> {
-    if (!this.open) return Promise.resolve();
-    this.open = false;
-    const native = this.state.native;
-    return new Promise((resolve) => {
-      native.disconnect(native.SCARD_LEAVE_CARD, () => {
-        resolve();
-      });
-    });
-  }
-
-  private raw(apdu: Uint8Array): Promise<Uint8Array> {
-    const extended = isExtended(apdu);
-    const native = this.state.native;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new CardError(`${this.reader}: no answer within ${String(this.timeoutMs)} ms`));
-      }, this.timeoutMs);
-      native.transmit(
-        Buffer.from(apdu),
-        extended ? extendedResponseBytes : shortResponseBytes,
-        this.protocol,
-        (error, data) => {
-          clearTimeout(timer);
-          if (!error && data.length >= 2) {
-            if (extended) this.state.extendedLength = true;
-            resolve(new Uint8Array(data));
-            return;
-          }
-          if (!error) {
-            // No status word (ISO 7816-4 §5.1: every response ends with SW1 SW2): a reader that
-            // lost its card mid-command answers so (vpcd does when its card goes away).
-            void this.driver.cardStillPresent(this.reader).then((present) => {
-              reject(
-                present
-                  ? new CardError(`${this.reader}: a response without a status word`)
-                  : new CardRemovedError(`the card left ${this.reader}`),
-              );
-            });
-            return;
-          }
-          void this.failure(error, extended).then(reject);
-        },
-      );
-    });
-  }
-
-  /**
-   * 0x80100016 means two things (DESIGN §3.1): an extended APDU the reader refuses, or a card
-   * pulled mid-command (an EMPTY status follows). Which one is told apart here.
-   */
-  private async failure(error: unknown, extended: boolean): Promise<Error> {
-    if (scardCode(error) === scard.notTransacted) {
-      if (await this.driver.cardStillPresent(this.reader)) {
-        if (extended) {
-          this.noteExtendedLengthRefused();
-          return new CardError(
-            `${this.reader} refused an extended-length APDU`,
-            scard.notTransacted,
-            {
-              cause: error,
-            },
-          );
-        }
-      } else {
-        return new CardRemovedError(`the card left ${this.reader}`, { cause: error });
-      }
-    }
-    return this.driver.mapError(error, this.reader);
-  }
-}
-
 function ignore(): void {
   // see dropContext
-}
-
-function isExtended(apdu: Uint8Array): boolean {
-  // ISO 7816-4 §5.1: an extended APDU has a 0x00 byte where a short one has Lc or Le.
-  return apdu.length > 5 && apdu[4] === 0x00;
 }
 
 function loadPcsclite(): NativePcsc {

@@ -1,4 +1,4 @@
-import type { CardApplication } from './card.js';
+import type { CardApplication } from './contract.js';
 
 /** One step of an APDU script: the command expected and the answer to give. */
 export interface ScriptStep {

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { CardApplication } from './card.js';
+import type { CardApplication } from './contract.js';
 
 /**
  * A card attached to pcscd through vsmartcard's vpcd reader driver (DESIGN §3.2): vpcd listens

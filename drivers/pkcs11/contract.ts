@@ -145,3 +145,26 @@ export interface RsaPrivateKeyParts {
   readonly exponent2: Buffer;
   readonly coefficient: Buffer;
 }
+
+// Watching for tokens: watch.ts's watchTokens polls any TokenDriver, real or fake, and reports
+// through these types.
+
+/** A token arrived (or was initialised) or went away. */
+export interface TokenEvent {
+  readonly type: 'present' | 'removed';
+  readonly token: TokenInfo;
+}
+
+/** How watchTokens polls. */
+export interface TokenWatchOptions {
+  /** Between two slot polls; 1000 ms if absent. */
+  readonly intervalMs?: number;
+  /** A failed poll (module trouble): reported here, the last known tokens stay as they were. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A running watch: `poll()` looks now (e.g. on a USB hotplug event), `stop()` ends it. */
+export interface TokenWatch {
+  poll(): Promise<void>;
+  stop(): void;
+}

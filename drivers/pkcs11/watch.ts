@@ -1,23 +1,10 @@
-import type { TokenDriver, TokenInfo } from './contract.js';
-
-/** A token arrived (or was initialised) or went away. */
-export interface TokenEvent {
-  readonly type: 'present' | 'removed';
-  readonly token: TokenInfo;
-}
-
-export interface TokenWatchOptions {
-  /** Between two slot polls; 1000 ms if absent. */
-  readonly intervalMs?: number;
-  /** A failed poll (module trouble): reported here, the last known tokens stay as they were. */
-  readonly onError?: (error: unknown) => void;
-}
-
-/** A running watch: `poll()` looks now (e.g. on a USB hotplug event), `stop()` ends it. */
-export interface TokenWatch {
-  poll(): Promise<void>;
-  stop(): void;
-}
+import type {
+  TokenDriver,
+  TokenEvent,
+  TokenInfo,
+  TokenWatch,
+  TokenWatchOptions,
+} from './contract.js';
 
 /**
  * Token presence by polling the slot list (DESIGN §3.3: SoftHSM and many vendor modules do not

@@ -1,6 +1,7 @@
 // The end of an issuing transaction: certConf → pkiConf (RFC 4210 §5.3.18), which confirms the
 // certificate or refuses it; transactions whose certConf never came, expired; and what a refused
 // or expired certificate leaves behind (discard).
+import { sameBytes } from '../shared/bytes.js';
 import { createHash } from 'node:crypto';
 import { PkiBody } from '../cmp/asn1/pkiMessage.js';
 import type { DecodedMessage } from '../cmp/message.js';
@@ -109,7 +110,7 @@ export async function confirm(
       throw new Refusal(['notAuthorized'], 'the certConf is not signed by the requester');
     throw new Refusal(['badMessageCheck'], error.message, secret);
   }
-  if (!equalBytes(header.recipNonce, transaction.senderNonce)) {
+  if (!sameBytes(header.recipNonce, transaction.senderNonce)) {
     throw new Refusal(['badRecipientNonce'], 'recipNonce is not the nonce of our response', secret);
   }
   const record = ctx.db.certificate(transaction.certSerial);
@@ -117,7 +118,7 @@ export async function confirm(
   if (record === undefined || status === undefined)
     throw new Refusal(['badRequest'], 'certConf without a CertStatus', secret);
   const hash = createHash('sha256').update(record.der).digest();
-  if (!equalBytes(status.certHash, hash))
+  if (!sameBytes(status.certHash, hash))
     throw new Refusal(['badCertId'], 'certHash is not that of the certificate issued', secret);
   // Two certConfs for one transaction may both have passed the checks above while their
   // protection was verified: the one that closes the transaction decides (item 19).
@@ -149,8 +150,4 @@ export async function confirm(
     }
   }
   return ctx.respond(decoded, new PkiBody({ pkiconf: null }), protector);
-}
-
-function equalBytes(a: ArrayBuffer | undefined, b: Uint8Array): boolean {
-  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 }

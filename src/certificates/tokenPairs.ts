@@ -1,3 +1,4 @@
+import { toHex } from '../shared/bytes.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Certificate } from '@peculiar/asn1-x509';
 import type { TokenObject, TokenSession } from '../../drivers/pkcs11/contract.js';
@@ -81,9 +82,8 @@ export async function sweepHalfMade(session: TokenSession, config: Config): Prom
   return doomed.length;
 }
 
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
+/** A CKA_ID as the kiosk names it (labels, reports). */
+export const hex = toHex;
 
 /** The one pair to act on: the one with this serial, or the only certificate on the token. */
 export function selectTokenPair(

@@ -1,3 +1,4 @@
+import { sameBytes } from '../shared/bytes.js';
 import { defaultPbmSettings } from './pbm.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
@@ -317,9 +318,9 @@ export class CmpClient {
       ...(tx.secret === undefined ? {} : { secret: tx.secret }),
       trust: (signer, chain) => chainsToAnchor(signer, this.options.anchors, chain, this.now()),
     });
-    if (!same(h.transactionID, tx.id))
+    if (!sameBytes(h.transactionID, tx.id))
       throw new CmpMismatchError('transactionID', 'the answer belongs to another transaction');
-    if (!same(h.recipNonce, tx.senderNonce))
+    if (!sameBytes(h.recipNonce, tx.senderNonce))
       throw new CmpMismatchError('recipNonce', 'the answer does not echo our nonce');
     tx.recipNonce = h.senderNonce;
     if (answer.bodyType === 'error') {
@@ -389,8 +390,4 @@ export class CmpClient {
 
 function fresh(): ArrayBuffer {
   return new Uint8Array(randomBytes(16)).buffer;
-}
-
-function same(a: ArrayBuffer | undefined, b: ArrayBuffer): boolean {
-  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 }

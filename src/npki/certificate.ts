@@ -1,3 +1,4 @@
+import { integerHex } from '../shared/bytes.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Extension, type Name } from '@peculiar/asn1-x509';
 import { checkDerSequence, parseDer } from '../shared/der.js';
@@ -80,8 +81,5 @@ export function serialMatches(certificate: Certificate, serial: string): boolean
 }
 
 export function serialHex(certificate: Certificate): string {
-  const bytes = Buffer.from(certificate.tbsCertificate.serialNumber);
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return bytes.subarray(start).toString('hex');
+  return integerHex(certificate.tbsCertificate.serialNumber);
 }

@@ -1,3 +1,4 @@
+import { toHex } from '../shared/bytes.js';
 import type { TokenDriver, TokenObject } from '../../drivers/pkcs11/contract.js';
 import { KeyNotExportableError } from '../errors/index.js';
 import { dnFolderName, caFolderFor } from '../npki/layout.js';
@@ -39,7 +40,7 @@ export class TokenStore implements CertificateStore {
 }
 
 function stored(certificate: TokenObject, objects: readonly TokenObject[]): StoredCertificate {
-  const id = Buffer.from(certificate.id).toString('hex');
+  const id = toHex(certificate.id);
   const der = certificate.value ?? new Uint8Array(0);
   let caFolder = '';
   let dnFolder = '';
@@ -52,8 +53,6 @@ function stored(certificate: TokenObject, objects: readonly TokenObject[]): Stor
   }
   // Private keys are private objects, invisible without the PIN: the public key with the same
   // CKA_ID stands for the pair.
-  const hasKey = objects.some(
-    (o) => o.kind === 'publicKey' && Buffer.from(o.id).toString('hex') === id,
-  );
+  const hasKey = objects.some((o) => o.kind === 'publicKey' && toHex(o.id) === id);
   return { id, caFolder, dnFolder, certificate: der, hasKey };
 }

@@ -1,5 +1,5 @@
-import type { TokenDriver, TokenInfo } from '../../drivers/pkcs11/contract.js';
-import { watchTokens, type TokenWatch } from '../../drivers/pkcs11/watch.js';
+import type { TokenDriver, TokenInfo, TokenWatch } from '../../drivers/pkcs11/contract.js';
+import { watchTokens } from '../../drivers/pkcs11/watch.js';
 import type { UsbHotplug } from '../../drivers/usb/contract.js';
 import { entryForToken, modulesForUsbDevice } from './catalogue.js';
 import type { ModuleSource } from './moduleResolution.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { encodeLength, readBerTlv } from '../shared/der.js';
 import { KioskError } from '../shared/kioskError.js';
-import type { CardApplication } from '../../drivers/pcsc/card.js';
+import type { CardApplication } from '../../drivers/pcsc/contract.js';
 import { parseCommand, sw } from '../../drivers/emrtd/apdu.js';
 import { bacKeys, iccAuthenticate, type BacKeys } from '../../drivers/emrtd/bac.js';
-import { readTlv } from '../../drivers/emrtd/boundedTlv.js';
 import { SecureMessaging } from '../../drivers/emrtd/secureMessaging.js';
 
 /** Faults the virtual card can be told to inject (issue 6; DESIGN §3.2). */
@@ -179,9 +179,9 @@ export class VirtualEmrtd implements CardApplication {
     let offset = (p1 << 8) | p2;
     let le = requested ?? 256;
     if (ins === 0xb1) {
-      const tlv = readTlv(data ?? new Uint8Array(0));
+      const tlv = readBerTlv(data ?? new Uint8Array(0));
       if (!tlv.ok || tlv.tlv.tag !== 0x54) return sm.protectResponse(new Uint8Array(0), 0x6a80);
-      offset = tlv.tlv.value.reduce((n, b) => n * 256 + b, 0);
+      offset = tlv.tlv.content.reduce((n, b) => n * 256 + b, 0);
       // The DO53 header takes room from Ne.
       le -= le > 255 + 4 ? 4 : le > 127 + 3 ? 3 : 2;
     }
@@ -190,17 +190,11 @@ export class VirtualEmrtd implements CardApplication {
     const chunk = file.subarray(offset, offset + n);
     const result = n < le && offset + n === file.length ? sw.endOfFile : sw.ok;
     if (ins === 0xb0) return sm.protectResponse(chunk, result);
-    const do53 = Uint8Array.of(0x53, ...derLength(chunk.length), ...chunk);
+    const do53 = Uint8Array.of(0x53, ...encodeLength(chunk.length), ...chunk);
     return sm.protectResponse(do53, result, { oddIns: this.options.b1WithDo85 === true });
   }
 }
 
 function status(value: number): Uint8Array {
   return Uint8Array.of(value >> 8, value & 0xff);
-}
-
-function derLength(n: number): number[] {
-  if (n < 0x80) return [n];
-  if (n < 0x100) return [0x81, n];
-  return [0x82, n >> 8, n & 0xff];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakePcscDriver } from '../../drivers/pcsc/fakePcsc.js';
+import { FakePcscDriver } from '../../drivers/pcsc/fake.js';
 import { parseApduScript, ScriptedCard } from '../../drivers/pcsc/scriptedCard.js';
 import { CardError, CardRemovedError, PcscUnavailableError } from '../../src/errors/index.js';
 import { pcscContractSuite, TestCard } from './pcsc.js';

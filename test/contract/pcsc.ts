@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CardApplication } from '../../drivers/pcsc/card.js';
-import type { PcscDriver, ReaderEvent } from '../../drivers/pcsc/contract.js';
+import type { CardApplication, PcscDriver, ReaderEvent } from '../../drivers/pcsc/contract.js';
 import { CardRemovedError, NoCardError } from '../../src/errors/index.js';
 
 /** A driver with one reader of its own, and hands to put a card in and pull it out. */

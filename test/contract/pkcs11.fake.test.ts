@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TokenSession } from '../../drivers/pkcs11/contract.js';
-import { FakeTokenDriver, type FakeOperation } from '../../drivers/pkcs11/fakePkcs11.js';
+import { FakeTokenDriver, type FakeOperation } from '../../drivers/pkcs11/fake.js';
 import { verifySignature } from '../../src/crypto/signer.js';
 import {
   PinLockedError,

@@ -2,8 +2,13 @@ import { createPublicKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TokenDriver, TokenObject, TokenSession } from '../../drivers/pkcs11/contract.js';
-import { watchTokens, type TokenEvent } from '../../drivers/pkcs11/watch.js';
+import type {
+  TokenDriver,
+  TokenEvent,
+  TokenObject,
+  TokenSession,
+} from '../../drivers/pkcs11/contract.js';
+import { watchTokens } from '../../drivers/pkcs11/watch.js';
 import { signatureOids, verifySignature } from '../../src/crypto/signer.js';
 import { rsaPrivateKeyParts } from '../../src/npki/rsaPrivateKey.js';
 import {

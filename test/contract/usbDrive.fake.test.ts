@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeUsbDrives } from '../../drivers/usbdrive/fakeUsbDrives.js';
+import { FakeUsbDrives } from '../../drivers/usbdrive/fake.js';
 import { readPairs, writePair } from '../../src/storage/driveNpki.js';
 import {
   DriveFullError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeUsbHotplug } from '../../drivers/usb/fakeUsbHotplug.js';
+import { FakeUsbHotplug } from '../../drivers/usb/fake.js';
 import { flashDrive, token, usbHotplugContractSuite } from './usbHotplug.js';
 
 usbHotplugContractSuite(

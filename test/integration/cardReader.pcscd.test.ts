@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CardApplication } from '../../drivers/pcsc/card.js';
+import type { CardApplication } from '../../drivers/pcsc/contract.js';
 import { PcscliteDriver } from '../../drivers/pcsc/pcscliteDriver.js';
 import { attachToVpcd, type VpcdConnection } from '../../drivers/pcsc/vpcd.js';
 import { pcscContractSuite, TestCard } from '../contract/pcsc.js';

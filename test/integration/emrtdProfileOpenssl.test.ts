@@ -38,7 +38,7 @@ function makeProfile(signature: string): string {
 /** `openssl cms -verify` on the SOD's ContentInfo (the 77 wrapper removed). */
 function opensslVerify(dir: string, sod: Uint8Array): { status: number | null; stderr: string } {
   const contentInfo = join(dir, 'sod-content.der');
-  writeFileSync(contentInfo, readLdsFile(sod, 0x77, 'EF.SOD').value);
+  writeFileSync(contentInfo, readLdsFile(sod, 0x77, 'EF.SOD').content);
   const run = spawnSync(
     'openssl',
     [

@@ -1,6 +1,6 @@
 // FAT folder entries (Microsoft FAT specification 1.03 §6 and §7): 32-byte slots, a short 8.3
 // name in each entry and the long name in the slots before it. Pure functions over a folder's
-// bytes; fatVolume.ts reads and writes them.
+// bytes; folder.ts and fatSession.ts read and write them.
 
 import { u16, u32 } from './geometry.js';
 

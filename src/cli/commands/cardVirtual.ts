@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadProfile } from '../../virtualDocument/profile.js';
 import { VirtualEmrtd } from '../../virtualDocument/virtualCard.js';
-import type { CardApplication } from '../../../drivers/pcsc/card.js';
+import type { CardApplication } from '../../../drivers/pcsc/contract.js';
 import { attachToVpcd, type VpcdConnection } from '../../../drivers/pcsc/vpcd.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
 import { readBoundedFile } from '../../shared/readBoundedFile.js';

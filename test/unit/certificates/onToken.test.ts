@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenObject } from '../../../drivers/pkcs11/contract.js';
-import { FakeTokenDriver, type FakeOperation } from '../../../drivers/pkcs11/fakePkcs11.js';
+import { FakeTokenDriver, type FakeOperation } from '../../../drivers/pkcs11/fake.js';
 import { checkOnToken } from '../../../src/certificates/checkOnToken.js';
 import { selectCertificate } from '../../../src/certificates/check.js';
 import { copyToToken } from '../../../src/certificates/copy.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readTlv, readTlvHeader } from '../../../drivers/emrtd/boundedTlv.js';
 import { retailMac as retailMacOf } from '../../../drivers/emrtd/crypto.js';
 import { bacKeySeedInput } from '../../../drivers/emrtd/mrz.js';
 import { EmrtdReader, fid } from '../../../drivers/emrtd/reader.js';
@@ -16,6 +15,7 @@ import {
   SecureMessagingMacError,
   SecureMessagingStatusMissingError,
 } from '../../../src/errors/index.js';
+import { readBerTlv, readTlvHeader } from '../../../src/shared/der.js';
 import { appendixD, appendixDScript } from '../../fixtures/apdu/icaoAppendixD.js';
 import { FakeEmrtdChip, type FakeEmrtdChipOptions } from '../../support/fakeEmrtdChip.js';
 import { mutate, mutations, propertyTimeout } from '../../support/property.js';
@@ -306,8 +306,8 @@ describe('property: damaged responses never escape as anything but typed errors,
           }
         }
         // The TLV reader answers with values, never exceptions.
-        readTlvHeader(input);
-        readTlv(input);
+        readTlvHeader(input, 0, 'ber');
+        readBerTlv(input);
       }),
       { numRuns: 1000 },
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FakeTokenDriver } from '../../../drivers/pkcs11/fakePkcs11.js';
-import { FakeUsbHotplug } from '../../../drivers/usb/fakeUsbHotplug.js';
+import { FakeTokenDriver } from '../../../drivers/pkcs11/fake.js';
+import { FakeUsbHotplug } from '../../../drivers/usb/fake.js';
 import { TokenModuleError } from '../../../src/errors/index.js';
 import { parseCatalogue } from '../../../src/tokens/catalogue.js';
 import { TokenDiscovery, type DiscoveryEvent } from '../../../src/tokens/discovery.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TokenDriver } from '../../../drivers/pkcs11/contract.js';
-import { FakeTokenDriver } from '../../../drivers/pkcs11/fakePkcs11.js';
+import { FakeTokenDriver } from '../../../drivers/pkcs11/fake.js';
 import { TokenModuleError, TokenNotFoundError } from '../../../src/errors/index.js';
 import { parseCatalogue } from '../../../src/tokens/catalogue.js';
 import {

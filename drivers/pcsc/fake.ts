@@ -5,8 +5,7 @@ import {
   PcscUnavailableError,
   ReaderNotFoundError,
 } from './errors.js';
-import type { CardApplication } from './card.js';
-import type { ApduTransport, PcscDriver, ReaderEvent } from './contract.js';
+import type { ApduTransport, CardApplication, PcscDriver, ReaderEvent } from './contract.js';
 import { transmitWhole } from './t0.js';
 
 interface FakeReader {

@@ -1,0 +1,164 @@
+import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
+import { FakeTokenDriver } from '../../drivers/pkcs11/fake.js';
+import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
+import { FakeUsbDrives } from '../../drivers/usbdrive/fake.js';
+import { defaultConfig, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/log/logger.js';
+import type { Devices } from '../../src/service/devices.js';
+import type { KeySecret, Medium, ServiceContext } from '../../src/service/medium.js';
+import { issue } from '../../src/service/issue.js';
+import { list } from '../../src/service/list.js';
+import type { Step } from '../../src/service/progress.js';
+import { FakeCa } from './fakeCa.js';
+import { tempDir } from './tempDir.js';
+
+// A service context over a fake CA and one medium of a kind, for the service's own tests: the
+// same shape the kiosk builds from real devices (src/service/devices.ts).
+
+export type MediumKind = Medium['kind'];
+
+export const servicePin = '135790';
+
+/** A token driver whose close() does nothing: the test keeps using the same fake token. */
+function kept(driver: TokenDriver): TokenDriver {
+  return new Proxy(driver, {
+    get(target, property, receiver) {
+      if (property === 'close') return () => Promise.resolve();
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+export interface ServiceWorld {
+  readonly ctx: ServiceContext;
+  readonly ca: FakeCa;
+  readonly medium: Medium;
+  readonly secret: KeySecret;
+  /** The serials of the certificates on the medium now. */
+  serials(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A real token instead of the fake: a driver per use (closed after, as the kiosk does). */
+export interface RealToken {
+  readonly open: () => TokenDriver;
+  readonly label: string;
+  readonly pin: string;
+}
+
+/**
+ * One medium of `kind` (a temporary folder, a fake USB drive, a fake token) and a fake CA with
+ * `material`; `drives` replaces the fake USB drives (the real driver over image files).
+ */
+export async function serviceWorld(
+  kind: MediumKind,
+  material: Awaited<ReturnType<typeof FakeCa.newMaterial>>,
+  options: { drives?: UsbDriveDriver; device?: string; token?: RealToken; config?: Config } = {},
+): Promise<ServiceWorld> {
+  // The CA's renewal window opened to a fresh certificate (the kiosk's is set alike below).
+  const ca = await FakeCa.create({ material, renewalWindowDays: 366 });
+  const fake = new FakeTokenDriver();
+  fake.addToken({ label: 'visitor', serial: '0011', pin: servicePin });
+  const real = options.token;
+  const withTokenDriver: Devices['withTokenDriver'] = async (_label, _module, work) => {
+    if (real === undefined) return work(kept(fake));
+    const driver = real.open();
+    try {
+      return await work(driver);
+    } finally {
+      await driver.close();
+    }
+  };
+  const fakeDrives = new FakeUsbDrives();
+  fakeDrives.plug({ device: '/dev/sdz' });
+  const drives = options.drives ?? fakeDrives;
+  const device = options.device ?? '/dev/sdz';
+  const unused = (): never => {
+    throw new Error('not in this test');
+  };
+  const devices: Devices = {
+    usbDrives: () => drives,
+    openUsbDrive: (d) => drives.open(d),
+    tokenModules: () => Promise.resolve({ kind: 'fixed', module: 'fake' }),
+    openTokenDriver: () => (real === undefined ? kept(fake) : real.open()),
+    withTokenDriver,
+    pcsc: unused,
+    usbHotplug: unused,
+    cmpTransport: () => ca,
+    close: () => Promise.resolve(),
+  };
+  const base = options.config ?? defaultConfig();
+  const config: Config = { ...base, npki: { ...base.npki, renewalWindowDays: 366 } };
+  const ctx: ServiceContext = {
+    devices,
+    config,
+    log: createLogger({ level: 'silent', destination: null }),
+    now: () => new Date(),
+  };
+  const medium: Medium =
+    kind === 'dir'
+      ? { kind, path: tempDir('service-') }
+      : kind === 'usb'
+        ? { kind, device }
+        : { kind, label: real?.label ?? 'visitor' };
+  const secret: KeySecret =
+    kind === 'token'
+      ? { kind: 'pin', bytes: Buffer.from(real?.pin ?? servicePin) }
+      : { kind: 'password', bytes: Buffer.from('Kiosk!2345') };
+  return {
+    ctx,
+    ca,
+    medium,
+    secret,
+    close: () => devices.close(),
+    serials: async () => {
+      const found = await list(ctx, { medium }).catch(() => ({ certificates: [] }));
+      return found.certificates.flatMap((c) => (c.ok ? [c.facts.serial] : []));
+    },
+  };
+}
+
+/** A registration at the world's CA and an issuance onto its medium, run with a signal. */
+export function issuanceIn(w: ServiceWorld) {
+  const { ref, authCode } = w.ca.register('홍길동', '9001011234568');
+  const raEncryption = w.ca.trust.raEncryption;
+  if (raEncryption === undefined) throw new Error('the fake CA has no RA certificate');
+  const run = (signal?: AbortSignal, onProgress?: (step: Step) => void) =>
+    issue(w.ctx, {
+      medium: w.medium,
+      ca: { url: 'http://ca.invalid/', trust: w.ca.trust, raEncryption },
+      ref,
+      authCode: Buffer.from(authCode),
+      secret: w.secret,
+      idn: '9001011234568',
+      ...(signal === undefined ? {} : { signal }),
+      ...(onProgress === undefined
+        ? {}
+        : {
+            onProgress: (e) => {
+              onProgress(e.step);
+            },
+          }),
+    });
+  return { ref, run };
+}
+
+/** Runs `operation` with a signal aborted as step `at` is reported; its steps and outcome. */
+export async function cancelledAt<T>(
+  at: Step,
+  operation: (signal: AbortSignal, onProgress: (step: Step) => void) => Promise<T>,
+): Promise<{ seen: Step[]; outcome: { ok: true; value: T } | { ok: false; error: unknown } }> {
+  const controller = new AbortController();
+  const seen: Step[] = [];
+  const outcome = await operation(controller.signal, (s) => {
+    seen.push(s);
+    if (s === at) controller.abort();
+  }).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return { seen, outcome };
+}
