@@ -3,7 +3,7 @@ import { copyToMedium, copyToToken } from '../certificates/copy.js';
 import { KeyNotExportableError, UsageError } from '../errors/index.js';
 import type { StoredInFiles, StoredOnToken } from './issue.js';
 import { mediumSpec, npkiMediumOf, type Medium, type ServiceContext } from './medium.js';
-import type { OperationControl } from './progress.js';
+import { plans, type OperationControl } from './progress.js';
 import { tracked } from './spent.js';
 
 export interface CopyRequest extends OperationControl {
@@ -34,6 +34,7 @@ export async function copy(ctx: ServiceContext, request: CopyRequest): Promise<C
   // leaves the target as it was (the write itself is all or nothing).
   return tracked(
     request,
+    plans.copy,
     async (step): Promise<CopyResult> => {
       const store = npkiMediumOf(ctx, from);
       const stored = await selectCertificate(store, request.serial);

@@ -12,7 +12,7 @@ import {
   type Medium,
   type ServiceContext,
 } from './medium.js';
-import type { OperationControl } from './progress.js';
+import { plans, type OperationControl } from './progress.js';
 import { tracked } from './spent.js';
 
 /** The CA to ask: its CMP URL and the certificates this kiosk trusts for it. */
@@ -89,27 +89,31 @@ export function issue(ctx: ServiceContext, request: IssueRequest): Promise<Issue
     config: ctx.config,
     now: ctx.now(),
   };
-  return tracked(request, async (step) => {
-    if (medium.kind === 'token') {
-      const issued = await ctx.devices.withTokenDriver(medium.label, medium.module, (driver) =>
-        issueToToken({ ...common, driver, token: { label: medium.label }, pin: secret, step }),
-      );
-      return {
-        kind: 'token' as const,
-        storage: mediumSpec(medium),
-        id: issued.id,
-        facts: issued.facts,
-        cleanedUp: issued.cleanedUp,
-      };
-    }
-    const target = npkiMediumOf(ctx, medium);
-    const issued = await issueToFolder({
-      ...common,
-      medium: target,
-      replace: request.replace === true,
-      password: secret,
-      step,
-    });
-    return { kind: 'files' as const, storage: target.spec, dir: issued.dir, facts: issued.facts };
-  });
+  return tracked(
+    request,
+    medium.kind === 'token' ? plans.issueToken : plans.issueFiles,
+    async (step) => {
+      if (medium.kind === 'token') {
+        const issued = await ctx.devices.withTokenDriver(medium.label, medium.module, (driver) =>
+          issueToToken({ ...common, driver, token: { label: medium.label }, pin: secret, step }),
+        );
+        return {
+          kind: 'token' as const,
+          storage: mediumSpec(medium),
+          id: issued.id,
+          facts: issued.facts,
+          cleanedUp: issued.cleanedUp,
+        };
+      }
+      const target = npkiMediumOf(ctx, medium);
+      const issued = await issueToFolder({
+        ...common,
+        medium: target,
+        replace: request.replace === true,
+        password: secret,
+        step,
+      });
+      return { kind: 'files' as const, storage: target.spec, dir: issued.dir, facts: issued.facts };
+    },
+  );
 }

@@ -16,12 +16,24 @@ export const steps = [
 
 export type Step = (typeof steps)[number];
 
-/** One step begun; `done`/`total` where the step counts something (bytes, files). */
+/**
+ * One step begun: `done` steps of the operation's `total` are behind it (so a bar can be drawn
+ * without knowing the medium); absent where the step is not in the operation's plan.
+ */
 export interface ProgressEvent {
   readonly step: Step;
   readonly done?: number;
   readonly total?: number;
 }
+
+/** The steps each operation takes, by medium. */
+export const plans = {
+  issueFiles: ['prepare', 'keygen', 'request', 'verify', 'write', 'readBack', 'confirm'],
+  issueToken: ['prepare', 'keygen', 'request', 'verify', 'write', 'confirm'],
+  renew: ['prepare', 'keygen', 'request', 'verify', 'write', 'confirm'],
+  revoke: ['prepare', 'request'],
+  copy: ['prepare', 'write'],
+} as const satisfies Record<string, readonly Step[]>;
 
 /** What every long operation takes besides its request. */
 export interface OperationControl {

@@ -10,7 +10,7 @@ import {
   type Medium,
   type ServiceContext,
 } from './medium.js';
-import type { OperationControl } from './progress.js';
+import { plans, type OperationControl } from './progress.js';
 import { tracked } from './spent.js';
 
 export interface RenewRequest extends OperationControl {
@@ -40,7 +40,7 @@ export function renew(ctx: ServiceContext, request: RenewRequest): Promise<Renew
   const secret = secretFor(medium, request.secret);
   const client = cmpClientFor(ctx, request.ca);
   const signal = request.signal === undefined ? {} : { signal: request.signal };
-  return tracked(request, async (step) => {
+  return tracked(request, plans.renew, async (step) => {
     if (medium.kind === 'token') {
       const renewed = await ctx.devices.withTokenDriver(medium.label, medium.module, (driver) =>
         renewOnToken({

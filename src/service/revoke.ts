@@ -10,7 +10,7 @@ import {
   type Medium,
   type ServiceContext,
 } from './medium.js';
-import type { OperationControl } from './progress.js';
+import { plans, type OperationControl } from './progress.js';
 import { tracked } from './spent.js';
 
 export interface RevokeRequest extends OperationControl {
@@ -31,7 +31,7 @@ export function revoke(ctx: ServiceContext, request: RevokeRequest): Promise<{ s
   const { medium } = request;
   const secret = secretFor(medium, request.secret);
   const client = cmpClientFor(ctx, request.ca);
-  return tracked(request, async (step) => {
+  return tracked(request, plans.revoke, async (step) => {
     step('prepare');
     if (medium.kind === 'token')
       return ctx.devices.withTokenDriver(medium.label, medium.module, (driver) =>

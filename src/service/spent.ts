@@ -31,6 +31,8 @@ const lastCancellable = steps.indexOf('write');
  */
 export async function tracked<T>(
   control: OperationControl,
+  /** The steps this operation takes on this medium, in order: progress counts them. */
+  plan: readonly Step[],
   work: (step: (step: Step) => void) => Promise<T>,
   /** False for an operation that asks no CA (a copy): whatever happens, it spends nothing. */
   asksCa = true,
@@ -39,7 +41,8 @@ export async function tracked<T>(
   let cancelledAt: Step | undefined;
   const step = (next: Step): void => {
     reached = next;
-    control.onProgress?.({ step: next });
+    const done = plan.indexOf(next);
+    control.onProgress?.(done < 0 ? { step: next } : { step: next, done, total: plan.length });
     // A cancellation seen as a step begins (also one made while it was reported) stops the
     // operation before the step's work.
     if (control.signal?.aborted === true && steps.indexOf(next) <= lastCancellable) {

@@ -1,6 +1,6 @@
 import { CRLReasons } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Step } from '../../src/service/progress.js';
+import type { ProgressEvent, Step } from '../../src/service/progress.js';
 import { copy } from '../../src/service/copy.js';
 import { renew } from '../../src/service/renew.js';
 import { revoke } from '../../src/service/revoke.js';
@@ -24,6 +24,12 @@ import {
 // the real drive code on an image and SoftHSM (test/integration/serviceAbort.real.test.ts).
 
 type Material = Awaited<ReturnType<typeof FakeCa.newMaterial>>;
+
+/** Progress counts the steps: each event says how many are behind it, out of the same total. */
+function expectCounted(events: readonly ProgressEvent[]): void {
+  expect(events.map((e) => e.done)).toEqual(events.map((_e, i) => i));
+  expect(new Set(events.map((e) => e.total))).toEqual(new Set([events.length]));
+}
 
 /** The suite for one medium: `make` builds a fresh world holding nothing. */
 export function serviceAbortSuite(
@@ -81,8 +87,13 @@ export function serviceAbortSuite(
     it('reports its steps in order and issues', async () => {
       const { w, run } = await issuing();
       const seen: Step[] = [];
-      const issued = await run(undefined, (s) => seen.push(s));
+      const events: ProgressEvent[] = [];
+      const issued = await run(undefined, (s, e) => {
+        seen.push(s);
+        events.push(e);
+      });
       expect(seen).toEqual(expectedSteps[kind]);
+      expectCounted(events);
       expect(issued.kind).toBe(kind === 'token' ? 'token' : 'files');
       expect(await w.serials()).toEqual([issued.facts.serial]);
     }, 60_000);
@@ -121,26 +132,33 @@ export function serviceAbortSuite(
   const renewSteps: Step[] = ['prepare', 'keygen', 'request', 'verify', 'write', 'confirm'];
 
   describe(`service renew and revoke on ${name}`, () => {
-    const renewing = (w: ServiceWorld) => (signal?: AbortSignal, onProgress?: (s: Step) => void) =>
-      renew(w.ctx, {
-        medium: w.medium,
-        ca: { url: 'http://ca.invalid/', trust: w.ca.trust },
-        secret: w.secret,
-        ...(signal === undefined ? {} : { signal }),
-        ...(onProgress === undefined
-          ? {}
-          : {
-              onProgress: (e) => {
-                onProgress(e.step);
-              },
-            }),
-      });
+    const renewing =
+      (w: ServiceWorld) =>
+      (signal?: AbortSignal, onProgress?: (s: Step, event: ProgressEvent) => void) =>
+        renew(w.ctx, {
+          medium: w.medium,
+          ca: { url: 'http://ca.invalid/', trust: w.ca.trust },
+          secret: w.secret,
+          ...(signal === undefined ? {} : { signal }),
+          ...(onProgress === undefined
+            ? {}
+            : {
+                onProgress: (e) => {
+                  onProgress(e.step, e);
+                },
+              }),
+        });
 
     it('renewal reports its steps in order and replaces the certificate', async () => {
       const { w, serial, later } = await holding();
       const seen: Step[] = [];
-      const renewed = await renewing(w)(undefined, (s) => seen.push(s));
+      const events: ProgressEvent[] = [];
+      const renewed = await renewing(w)(undefined, (s, e) => {
+        seen.push(s);
+        events.push(e);
+      });
       expect(seen).toEqual(renewSteps);
+      expectCounted(events);
       expect(later()).toEqual(['kur', 'certConf']);
       expect(await w.serials()).toEqual([renewed.facts.serial]);
       expect(w.ca.db.revocation(serial.toLowerCase())?.reason).toBe(CRLReasons.superseded);
@@ -203,14 +221,19 @@ export function serviceAbortSuite(
     it('revocation reports prepare, request and revokes', async () => {
       const { w, serial, later } = await holding();
       const seen: Step[] = [];
+      const events: ProgressEvent[] = [];
       await revoke(w.ctx, {
         medium: w.medium,
         ca: { url: 'http://ca.invalid/', trust: w.ca.trust },
         secret: w.secret,
         reason: CRLReasons.keyCompromise,
-        onProgress: (e) => seen.push(e.step),
+        onProgress: (e) => {
+          seen.push(e.step);
+          events.push(e);
+        },
       });
       expect(seen).toEqual(['prepare', 'request']);
+      expectCounted(events);
       expect(later()).toEqual(['rr']);
       expect(w.ca.db.revocation(serial.toLowerCase())?.reason).toBe(CRLReasons.keyCompromise);
     }, 60_000);
@@ -221,7 +244,7 @@ export function serviceAbortSuite(
     async function copying() {
       const w = await world();
       const sample = await writeSampleNpki(tempDir('copy-from-'));
-      const run = (signal?: AbortSignal, onProgress?: (step: Step) => void) =>
+      const run = (signal?: AbortSignal, onProgress?: (step: Step, event: ProgressEvent) => void) =>
         copy(w.ctx, {
           from: { kind: 'dir', path: sample.root },
           to: w.medium,
@@ -232,7 +255,7 @@ export function serviceAbortSuite(
             ? {}
             : {
                 onProgress: (e) => {
-                  onProgress(e.step);
+                  onProgress(e.step, e);
                 },
               }),
         });
@@ -242,8 +265,13 @@ export function serviceAbortSuite(
     it('reports prepare and write and copies', async () => {
       const { w, run, serial } = await copying();
       const seen: Step[] = [];
-      await run(undefined, (s) => seen.push(s));
+      const events: ProgressEvent[] = [];
+      await run(undefined, (s, e) => {
+        seen.push(s);
+        events.push(e);
+      });
       expect(seen).toEqual(['prepare', 'write']);
+      expectCounted(events);
       expect(await w.serials()).toEqual([serial]);
     }, 60_000);
 

@@ -8,7 +8,7 @@ import type { Devices } from '../../src/service/devices.js';
 import type { KeySecret, Medium, ServiceContext } from '../../src/service/medium.js';
 import { issue } from '../../src/service/issue.js';
 import { list } from '../../src/service/list.js';
-import type { Step } from '../../src/service/progress.js';
+import type { ProgressEvent, Step } from '../../src/service/progress.js';
 import { FakeCa } from './fakeCa.js';
 import { tempDir } from './tempDir.js';
 
@@ -126,7 +126,7 @@ export function issuanceIn(w: ServiceWorld) {
   const { ref, authCode } = w.ca.register('홍길동', '9001011234568');
   const raEncryption = w.ca.trust.raEncryption;
   if (raEncryption === undefined) throw new Error('the fake CA has no RA certificate');
-  const run = (signal?: AbortSignal, onProgress?: (step: Step) => void) =>
+  const run = (signal?: AbortSignal, onProgress?: (step: Step, event: ProgressEvent) => void) =>
     issue(w.ctx, {
       medium: w.medium,
       ca: { url: 'http://ca.invalid/', trust: w.ca.trust, raEncryption },
@@ -139,7 +139,7 @@ export function issuanceIn(w: ServiceWorld) {
         ? {}
         : {
             onProgress: (e) => {
-              onProgress(e.step);
+              onProgress(e.step, e);
             },
           }),
     });
