@@ -12,16 +12,17 @@ export async function revokeStored(
   stored: StoredCertificate,
   password: Uint8Array,
   reason: CRLReasons,
-  /** Called just before the CA is asked (progress; may throw to stop). */
-  beforeRequest?: () => void,
+  /** Called just before the CA is asked (progress; may throw to stop), and the caller's signal. */
+  control: { readonly beforeRequest?: () => void; readonly signal?: AbortSignal } = {},
 ): Promise<{ serial: string }> {
   const pair = await openPair(store, stored, password);
   pair.r?.fill(0);
-  beforeRequest?.();
+  control.beforeRequest?.();
   await client.revoke({
     signer: softwareSigner(pair.privateKey),
     certificate: pair.certificate,
     reason,
+    ...(control.signal === undefined ? {} : { signal: control.signal }),
   });
   return { serial: serialHex(pair.certificate) };
 }

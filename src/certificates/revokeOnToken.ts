@@ -18,8 +18,8 @@ export function revokeOnToken(
   reason: CRLReasons,
   config: Config,
   serial?: string,
-  /** Called just before the CA is asked (progress; may throw to stop). */
-  beforeRequest?: () => void,
+  /** Called just before the CA is asked (progress; may throw to stop), and the caller's signal. */
+  control: { readonly beforeRequest?: () => void; readonly signal?: AbortSignal } = {},
 ): Promise<{ serial: string }> {
   return withLoggedInToken(driver, token, pin, async (session) => {
     const objects = await session.listObjects();
@@ -29,11 +29,12 @@ export function revokeOnToken(
       `token ${session.token.label}`,
       serial,
     );
-    beforeRequest?.();
+    control.beforeRequest?.();
     await client.revoke({
       signer: certificateSigner(session, pair, certificate),
       certificate,
       reason,
+      ...(control.signal === undefined ? {} : { signal: control.signal }),
     });
     return { serial: serialHex(certificate) };
   });

@@ -31,6 +31,14 @@ export function revoke(ctx: ServiceContext, request: RevokeRequest): Promise<{ s
   const { medium } = request;
   const secret = secretFor(medium, request.secret);
   const client = cmpClientFor(ctx, request.ca);
+  // The request step, and the caller's signal into the rr itself: cancelled in flight, the
+  // answer is lost (spentOf: unanswered), as with any request.
+  const control = (step: (s: 'request') => void) => ({
+    beforeRequest: () => {
+      step('request');
+    },
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  });
   return tracked(request, plans.revoke, async (step) => {
     step('prepare');
     if (medium.kind === 'token')
@@ -43,15 +51,11 @@ export function revoke(ctx: ServiceContext, request: RevokeRequest): Promise<{ s
           request.reason,
           ctx.config,
           request.serial,
-          () => {
-            step('request');
-          },
+          control(step),
         ),
       );
     const target = npkiMediumOf(ctx, medium);
     const stored = await selectCertificate(target, request.serial);
-    return revokeStored(client, target, stored, secret, request.reason, () => {
-      step('request');
-    });
+    return revokeStored(client, target, stored, secret, request.reason, control(step));
   });
 }

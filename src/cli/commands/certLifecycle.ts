@@ -112,19 +112,26 @@ export function registerIssue(cert: Command, context: ContextFactory): void {
     });
 }
 
-/** `kiosk cert renew` and `kiosk cert revoke`: CMP kur and rr with the key on the medium. */
-export function registerLifecycle(cert: Command, context: ContextFactory): void {
-  cert
-    .command('renew')
-    .description(
-      'renew within the renewal window: a new key on the same medium, CMP kur signed with the current key',
-    )
+/** The flags of renew and revoke: the CA, and the medium with the key that signs. */
+function withKeyOnMedium(command: Command): Command {
+  return command
     .requiredOption('--ca <url>', 'the CA’s CMP URL')
     .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
     .requiredOption('--storage <spec>', storageHelp)
     .option('--password-file <file>', 'dir: file holding the certificate password')
     .option('--pin-file <file>', pinHelp)
-    .option('--pkcs11-module <path>', moduleHelp)
+    .option('--pkcs11-module <path>', moduleHelp);
+}
+
+/** `kiosk cert renew` and `kiosk cert revoke`: CMP kur and rr with the key on the medium. */
+export function registerLifecycle(cert: Command, context: ContextFactory): void {
+  withKeyOnMedium(
+    cert
+      .command('renew')
+      .description(
+        'renew within the renewal window: a new key on the same medium, CMP kur signed with the current key',
+      ),
+  )
     .option('--serial <hex>', 'which certificate, when the medium holds several')
     .option('--json', 'print one JSON document')
     .action(async (options: LifecycleOptions) => {
@@ -185,15 +192,9 @@ export function registerLifecycle(cert: Command, context: ContextFactory): void 
       }
     });
 
-  cert
-    .command('revoke')
-    .description('revoke a certificate with CMP rr, signed by its own key')
-    .requiredOption('--ca <url>', 'the CA’s CMP URL')
-    .requiredOption('--ca-cert <file>', 'PEM bundle of the CA certificates trusted')
-    .requiredOption('--storage <spec>', storageHelp)
-    .option('--password-file <file>', 'dir: file holding the certificate password')
-    .option('--pin-file <file>', pinHelp)
-    .option('--pkcs11-module <path>', moduleHelp)
+  withKeyOnMedium(
+    cert.command('revoke').description('revoke a certificate with CMP rr, signed by its own key'),
+  )
     .option(
       '--reason <reason>',
       `RFC 5280 reason: ${Object.keys(revocationReasons).join(', ')}`,
