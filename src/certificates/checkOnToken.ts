@@ -1,3 +1,4 @@
+import { sameBytes, toHex } from '../shared/bytes.js';
 import { randomBytes } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { TokenDriver, TokenSelector } from '../../drivers/pkcs11/contract.js';
@@ -6,7 +7,7 @@ import { verifySignature } from '../crypto/signer.js';
 import { VidUnavailableError } from '../errors/index.js';
 import { serialHex } from '../npki/certificate.js';
 import { readIdentifyData, vidMatches } from '../npki/vid.js';
-import { certificateSigner, hex, selectTokenPair, tokenPairs } from './tokenPairs.js';
+import { certificateSigner, selectTokenPair, tokenPairs } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
 /** What `kiosk cert check --storage token:` reports (the PIN stands for the password). */
@@ -44,9 +45,7 @@ export function checkOnToken(
       `token ${session.token.label}`,
       options.serial,
     );
-    const hasPrivateKey = objects.some(
-      (o) => o.kind === 'privateKey' && hex(o.id) === hex(pair.id),
-    );
+    const hasPrivateKey = objects.some((o) => o.kind === 'privateKey' && sameBytes(o.id, pair.id));
     let keyMatchesCert = false;
     if (hasPrivateKey) {
       const signer = certificateSigner(session, pair, certificate);
@@ -69,7 +68,7 @@ export function checkOnToken(
       passwordOk: true,
       keyMatchesCert,
       vidOk,
-      id: hex(pair.id),
+      id: toHex(pair.id),
       hasRandomNum: pair.r !== undefined,
       certificate: new Uint8Array(AsnConvert.serialize(certificate)),
     };

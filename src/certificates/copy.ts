@@ -1,3 +1,4 @@
+import { toHex } from '../shared/bytes.js';
 import type { RsaPrivateKeyParts } from '../../drivers/pkcs11/contract.js';
 import { rsaPrivateKeyParts, zeroParts } from '../npki/rsaPrivateKey.js';
 import type { TokenDriver, TokenSelector } from '../../drivers/pkcs11/contract.js';
@@ -9,7 +10,7 @@ import { caFolderFor, dnFolderName } from '../npki/layout.js';
 import type { CertificateStore, NpkiMedium, StoredCertificate } from '../storage/contract.js';
 import { deleteQuietly, storeBesideKey } from './issueToToken.js';
 import { openPair } from './openPair.js';
-import { hex, pairLabel, pendingLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
+import { pairLabel, pendingLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 import type { Step } from '../service/progress.js';
 
@@ -89,7 +90,7 @@ export async function copyToToken(
         throw error;
       }
       return {
-        id: hex(pair.id),
+        id: toHex(pair.id),
         facts: certificateFacts(opened.certificate, now, config.npki.renewalWindowDays),
         cleanedUp,
       };

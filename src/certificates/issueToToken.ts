@@ -1,3 +1,4 @@
+import { toHex } from '../shared/bytes.js';
 import { randomBytes } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
@@ -15,7 +16,7 @@ import { CmpUnconfirmedError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { checkIssued } from './issue.js';
 import type { Step } from '../service/progress.js';
-import { hex, pairLabel, pendingLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
+import { pairLabel, pendingLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
 export interface IssueToTokenRequest {
@@ -85,7 +86,7 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
         });
         return {
           token: session.token.label,
-          id: hex(pair.id),
+          id: toHex(pair.id),
           facts: certificateFacts(certificate, request.now, config.npki.renewalWindowDays),
           cleanedUp,
         };

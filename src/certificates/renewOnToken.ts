@@ -1,3 +1,4 @@
+import { toHex } from '../shared/bytes.js';
 import type { TokenDriver, TokenSelector } from '../../drivers/pkcs11/contract.js';
 import type { CmpClient } from '../cmp/client.js';
 import type { Config } from '../config/index.js';
@@ -12,7 +13,6 @@ import { readIdentifyData } from '../npki/vid.js';
 import { deleteQuietly, storeBesideKey } from './issueToToken.js';
 import {
   certificateSigner,
-  hex,
   pairLabel,
   pendingLabel,
   r4vidLabel,
@@ -104,7 +104,7 @@ export function renewOnToken(request: RenewOnTokenRequest): Promise<RenewedOnTok
         throw error;
       }
       const result = {
-        id: hex(pair.id),
+        id: toHex(pair.id),
         facts: certificateFacts(renewed, request.now, config.npki.renewalWindowDays),
         cleanedUp,
       };
@@ -114,7 +114,7 @@ export function renewOnToken(request: RenewOnTokenRequest): Promise<RenewedOnTok
         await session.deleteKeyPair(old.id, r4vidLabel(config, old.id));
         return result;
       } catch {
-        return { ...result, oldPairLeft: hex(old.id) };
+        return { ...result, oldPairLeft: toHex(old.id) };
       }
     } finally {
       r.fill(0);

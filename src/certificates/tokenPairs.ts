@@ -16,7 +16,7 @@ import { parseCertificate, serialHex, serialMatches } from '../npki/certificate.
 
 /** The label of the data object holding R for this CKA_ID. */
 export function r4vidLabel(config: Config, id: Uint8Array): string {
-  return `${config.pkcs11.r4vidLabelPrefix}${hex(id)}`;
+  return `${config.pkcs11.r4vidLabelPrefix}${toHex(id)}`;
 }
 
 /** The label of the keys and certificate of a finished pair the kiosk made today. */
@@ -68,7 +68,7 @@ export function halfMadePairs(objects: readonly TokenObject[], config: Config): 
   const pending = pendingLabel(config);
   const ids = new Map<string, Uint8Array>();
   for (const o of objects)
-    if (o.kind !== 'data' && o.label === pending && o.id.length > 0) ids.set(hex(o.id), o.id);
+    if (o.kind !== 'data' && o.label === pending && o.id.length > 0) ids.set(toHex(o.id), o.id);
   return [...ids.values()];
 }
 
@@ -81,9 +81,6 @@ export async function sweepHalfMade(session: TokenSession, config: Config): Prom
   for (const id of doomed) await session.deleteKeyPair(id, r4vidLabel(config, id));
   return doomed.length;
 }
-
-/** A CKA_ID as the kiosk names it (labels, reports). */
-export const hex = toHex;
 
 /** The one pair to act on: the one with this serial, or the only certificate on the token. */
 export function selectTokenPair(

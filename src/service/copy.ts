@@ -27,7 +27,7 @@ export type CopyResult = StoredInFiles | StoredOnToken;
  */
 export async function copy(ctx: ServiceContext, request: CopyRequest): Promise<CopyResult> {
   const { from, to } = request;
-  if (from.kind === 'token') throw new KeyNotExportableError(from.label);
+  refuseCopyFrom(from);
   if (to.kind === 'token' && request.pin === undefined)
     throw new UsageError('a copy onto a token needs its user PIN');
   // Nothing is asked of a CA: a failure spends nothing, and a cancellation before the write
@@ -68,6 +68,6 @@ export async function copy(ctx: ServiceContext, request: CopyRequest): Promise<C
 }
 
 /** A key on a token never leaves it: KeyNotExportableError for a copy from one. */
-export function refuseCopyFrom(from: Medium): void {
+export function refuseCopyFrom(from: Medium): asserts from is Exclude<Medium, { kind: 'token' }> {
   if (from.kind === 'token') throw new KeyNotExportableError(from.label);
 }

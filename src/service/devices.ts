@@ -5,7 +5,7 @@ import type { PcscDriver } from '../../drivers/pcsc/contract.js';
 import { PcscliteDriver } from '../../drivers/pcsc/pcscliteDriver.js';
 import type { UsbHotplug } from '../../drivers/usb/contract.js';
 import { RealUsbHotplug } from '../../drivers/usb/realUsbHotplug.js';
-import type { UsbDrive, UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
+import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
 import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { httpTransport, type CmpTransport } from '../cmp/transport.js';
 import type { Config } from '../config/index.js';
@@ -22,8 +22,6 @@ import { driverForToken, moduleSource, type ModuleSource } from '../tokens/modul
 export interface Devices {
   /** The machine's USB drives with the configured safety limits (DESIGN §3.4). */
   usbDrives(): UsbDriveDriver;
-  /** Opens a USB drive or image after its safety checks. */
-  openUsbDrive(device: string): Promise<UsbDrive>;
   /** Where to look for tokens: `module` if given, else the configuration's, else the catalogue. */
   tokenModules(module?: string): Promise<ModuleSource>;
   /** The driver of one PKCS#11 library; TokenModuleError when it cannot be loaded. */
@@ -70,7 +68,6 @@ export function realDevices(config: Config, home: string): Devices {
     }));
   return {
     usbDrives,
-    openUsbDrive: (device) => usbDrives().open(device),
     tokenModules,
     openTokenDriver,
     async withTokenDriver(label, module, work) {

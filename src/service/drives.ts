@@ -32,7 +32,7 @@ export async function formatDrive(
   if (!fatLabelPattern.test(label))
     throw new UsageError('--label: up to 11 upper-case letters, digits, _ or -');
   request.onProgress?.({ step: 'prepare' });
-  const drive = await ctx.devices.openUsbDrive(request.device);
+  const drive = await ctx.devices.usbDrives().open(request.device);
   if (!request.confirmErase)
     throw new UsageError(
       `formatting ${request.device} erases everything on it: add --yes to confirm`,

@@ -75,7 +75,7 @@ function storeDevices(ctx: ServiceContext, module?: string) {
       driverForToken(label, await ctx.devices.tokenModules(module), (m) =>
         ctx.devices.openTokenDriver(m),
       ),
-    openUsbDrive: (device: string) => ctx.devices.openUsbDrive(device),
+    openUsbDrive: (device: string) => ctx.devices.usbDrives().open(device),
   };
 }
 

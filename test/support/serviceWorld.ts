@@ -81,7 +81,6 @@ export async function serviceWorld(
   };
   const devices: Devices = {
     usbDrives: () => drives,
-    openUsbDrive: (d) => drives.open(d),
     tokenModules: () => Promise.resolve({ kind: 'fixed', module: 'fake' }),
     openTokenDriver: () => (real === undefined ? kept(fake) : real.open()),
     withTokenDriver,
