@@ -26,7 +26,10 @@ export interface ApduTransport {
    * use and remembered per reader (many reader/driver pairs refuse them, DESIGN §3.1).
    */
   readonly extendedLength: boolean | undefined;
-  /** Sends one command APDU and resolves with the response including the status word. */
+  /**
+   * Sends one command APDU and resolves with the response including the status word. An aborted
+   * signal stops it before it is sent (a command on the card is never cut half-way).
+   */
   transmit(apdu: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
   /** Marks extended length as refused by this reader (the caller falls back to short APDUs). */
   noteExtendedLengthRefused(): void;

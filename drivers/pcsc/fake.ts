@@ -135,7 +135,7 @@ export class FakePcscDriver implements PcscDriver {
       noteExtendedLengthRefused: () => {
         state.extendedLength = false;
       },
-      transmit: (apdu) => transmitWhole(raw, apdu, name),
+      transmit: (apdu, signal) => transmitWhole(raw, apdu, name, signal),
       close: () => Promise.resolve(),
     };
   }

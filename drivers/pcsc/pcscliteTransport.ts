@@ -53,8 +53,8 @@ export class PcscTransport implements ApduTransport {
     this.state.extendedLength = false;
   }
 
-  transmit(apdu: Uint8Array): Promise<Uint8Array> {
-    return transmitWhole((a) => this.raw(a), apdu, this.reader);
+  transmit(apdu: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    return transmitWhole((a) => this.raw(a), apdu, this.reader, signal);
   }
 
   close(): Promise<void> {

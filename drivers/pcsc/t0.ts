@@ -3,13 +3,16 @@ import { CardError } from './errors.js';
 /**
  * Sends a command and completes the T=0 exchanges (ISO 7816-3 §10.3.4, ISO 7816-4 §5.1.3) so the
  * caller sees one whole response: 6Cxx asks for the same command again with Le = xx; 61xx says xx
- * more bytes wait for GET RESPONSE. Bounded: a card cannot keep the kiosk in this loop.
+ * more bytes wait for GET RESPONSE. Bounded: a card cannot keep the kiosk in this loop. The signal
+ * is checked before the command goes: once sent, its exchanges complete (ApduTransport.transmit).
  */
 export async function transmitWhole(
   raw: (apdu: Uint8Array) => Promise<Uint8Array>,
   apdu: Uint8Array,
   reader: string,
+  signal?: AbortSignal,
 ): Promise<Uint8Array> {
+  signal?.throwIfAborted();
   let response = await raw(apdu);
   for (let rounds = 0; rounds < 64; rounds++) {
     const sw1 = response[response.length - 2];

@@ -33,7 +33,11 @@ export interface DriveEvent {
   readonly drive: DriveIdentity;
 }
 
-/** Cancellation and progress for formatting. */
+/**
+ * Cancellation and progress for formatting. The signal is honoured until mkfs starts (also by a
+ * throw from `onStep('format')`); after that the format runs to its end, as a half-written FAT is
+ * neither the old drive nor a new one. The driver's own timeout still applies.
+ */
 export interface DriveOperation {
   readonly signal?: AbortSignal;
   readonly onStep?: (step: 'format' | 'check') => void;

@@ -112,6 +112,7 @@ export class FakeUsbDrives implements UsbDriveDriver {
           }),
         format: (label: string, operation: DriveOperation = {}) =>
           new Promise((ok) => {
+            operation.signal?.throwIfAborted();
             operation.onStep?.('format');
             drive.volume.clear();
             drive.identity = { ...drive.identity, filesystem: 'fat32', label };

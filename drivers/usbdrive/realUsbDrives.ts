@@ -263,10 +263,9 @@ export class RealUsbDrives implements UsbDriveDriver {
    * reads such "superfloppy" drives), then `fsck.vfat -n` to prove the result is clean.
    */
   private async format(device: string, label: string, operation: DriveOperation): Promise<void> {
-    const options = {
-      timeoutMs: this.options.formatTimeoutMs ?? 180_000,
-      ...(operation.signal === undefined ? {} : { signal: operation.signal }),
-    };
+    // No signal past this point (DriveOperation): mkfs killed half-way leaves neither drive.
+    const options = { timeoutMs: this.options.formatTimeoutMs ?? 180_000 };
+    operation.signal?.throwIfAborted();
     operation.onStep?.('format');
     const made = await runTool('mkfs.vfat', ['-F', '32', '-I', '-n', label, device], options);
     if (made.status !== 0) throw toolFailure(device, 'mkfs.vfat', made.stderr);

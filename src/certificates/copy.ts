@@ -12,7 +12,7 @@ import { deleteQuietly, storeBesideKey } from './issueToToken.js';
 import { openPair } from './openPair.js';
 import { pairLabel, pendingLabel, sweepHalfMade, tokenPairs } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
-import type { Step } from '../service/progress.js';
+import type { Step } from './steps.js';
 
 /** Where a pair comes from: a medium with key files, and the password that opens the key. */
 export interface CopySource {

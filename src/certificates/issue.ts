@@ -13,7 +13,7 @@ import { parseCertificate } from '../npki/certificate.js';
 import { keyMatchesCertificate } from '../npki/keyPair.js';
 import { caFolderFor, dnFolderName } from '../npki/layout.js';
 import type { NpkiMedium } from '../storage/contract.js';
-import type { Step } from '../service/progress.js';
+import type { Step } from './steps.js';
 import { checkPassword } from '../npki/passwordRules.js';
 import { withRandomNum } from '../npki/randomNum.js';
 import { decryptSignPriKey, encryptSignPriKey } from '../npki/signPriKey.js';
@@ -38,7 +38,7 @@ export interface IssueToFolderRequest {
   readonly config: Config;
   readonly now: Date;
   readonly signal?: AbortSignal;
-  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  /** Called as each step begins (steps.ts); may throw to stop (cancelled). */
   readonly step?: (step: Step) => void;
 }
 

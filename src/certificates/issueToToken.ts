@@ -15,7 +15,7 @@ import type { x509 } from '../shared/x509.js';
 import { CmpUnconfirmedError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
 import { checkIssued } from './issue.js';
-import type { Step } from '../service/progress.js';
+import type { Step } from './steps.js';
 import { pairLabel, pendingLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
@@ -33,7 +33,7 @@ export interface IssueToTokenRequest {
   readonly config: Config;
   readonly now: Date;
   readonly signal?: AbortSignal;
-  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  /** Called as each step begins (steps.ts); may throw to stop (cancelled). */
   readonly step?: (step: Step) => void;
 }
 

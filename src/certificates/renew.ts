@@ -13,7 +13,7 @@ import { withRandomNum } from '../npki/randomNum.js';
 import { encryptSignPriKey } from '../npki/signPriKey.js';
 import { readIdentifyData } from '../npki/vid.js';
 import type { NpkiMedium, StoredCertificate } from '../storage/contract.js';
-import type { Step } from '../service/progress.js';
+import type { Step } from './steps.js';
 import { openPair } from './openPair.js';
 
 export interface RenewInFolderRequest {
@@ -25,7 +25,7 @@ export interface RenewInFolderRequest {
   readonly config: Config;
   readonly now: Date;
   readonly signal?: AbortSignal;
-  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  /** Called as each step begins (steps.ts); may throw to stop (cancelled). */
   readonly step?: (step: Step) => void;
 }
 

@@ -20,7 +20,7 @@ import {
   sweepHalfMade,
 } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
-import type { Step } from '../service/progress.js';
+import type { Step } from './steps.js';
 
 export interface RenewOnTokenRequest {
   readonly client: CmpClient;
@@ -31,7 +31,7 @@ export interface RenewOnTokenRequest {
   readonly config: Config;
   readonly now: Date;
   readonly signal?: AbortSignal;
-  /** Called as each step begins (src/service/progress.ts); may throw to stop (cancelled). */
+  /** Called as each step begins (steps.ts); may throw to stop (cancelled). */
   readonly step?: (step: Step) => void;
 }
 

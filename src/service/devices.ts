@@ -1,8 +1,9 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
-import type { PcscDriver } from '../../drivers/pcsc/contract.js';
+import type { CardApplication, PcscDriver } from '../../drivers/pcsc/contract.js';
 import { PcscliteDriver } from '../../drivers/pcsc/pcscliteDriver.js';
+import { attachToVpcd, type VpcdConnection } from '../../drivers/pcsc/vpcd.js';
 import type { UsbHotplug } from '../../drivers/usb/contract.js';
 import { RealUsbHotplug } from '../../drivers/usb/realUsbHotplug.js';
 import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
@@ -38,6 +39,14 @@ export interface Devices {
   usbHotplug(): UsbHotplug;
   /** CMP over HTTP to the CA at `url` (DESIGN §5). */
   cmpTransport(url: string): CmpTransport;
+  /**
+   * A card application (the virtual eMRTD) put into pcscd's virtual reader through vpcd, for
+   * tests and the demo; the caller closes the connection.
+   */
+  attachVirtualCard(
+    card: CardApplication,
+    vpcd: { host: string; port: number; onError?: (error: unknown) => void },
+  ): VpcdConnection;
   close(): Promise<void>;
 }
 
@@ -81,6 +90,7 @@ export function realDevices(config: Config, home: string): Devices {
     pcsc: () => (pcsc ??= new PcscliteDriver()),
     usbHotplug: () => (hotplug ??= new RealUsbHotplug()),
     cmpTransport: (url) => httpTransport(url),
+    attachVirtualCard: (card, vpcd) => attachToVpcd(card, vpcd),
     async close() {
       hotplug?.close();
       hotplug = undefined;

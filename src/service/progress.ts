@@ -1,20 +1,6 @@
-/**
- * The steps of a long operation, in the order they happen (issue 12 item 1), so that a screen
- * can draw one bar whatever the medium: prepare (the medium checked, the token logged in), keygen,
- * request (the CA asked), verify (its answer checked), write (files or token objects), readBack,
- * confirm (the CA told). An operation reports the steps it has, in this order.
- */
-export const steps = [
-  'prepare',
-  'keygen',
-  'request',
-  'verify',
-  'write',
-  'readBack',
-  'confirm',
-] as const;
+import { steps, type Step } from '../certificates/steps.js';
 
-export type Step = (typeof steps)[number];
+export { steps, type Step };
 
 /**
  * One step begun: `done` steps of the operation's `total` are behind it (so a bar can be drawn
@@ -33,6 +19,10 @@ export const plans = {
   renew: ['prepare', 'keygen', 'request', 'verify', 'write', 'confirm'],
   revoke: ['prepare', 'request'],
   copy: ['prepare', 'write'],
+  // The format is the write; fsck.vfat -n reads the result back.
+  formatDrive: ['prepare', 'write', 'readBack'],
+  initToken: ['prepare', 'write'],
+  changePin: ['prepare', 'write'],
 } as const satisfies Record<string, readonly Step[]>;
 
 /** What every long operation takes besides its request. */

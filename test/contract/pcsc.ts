@@ -113,6 +113,25 @@ export function pcscContractSuite(name: string, makeTarget: () => Promise<PcscTa
       }
     });
 
+    it('an aborted signal stops a command before it reaches the card', async () => {
+      const card = new TestCard();
+      await target.insert(card);
+      const transport = await target.driver.connect(target.reader);
+      try {
+        await transport.transmit(new Uint8Array([0, 0xca, 0, 0, 1]));
+        const sent = card.seen.length;
+        const error = await transport
+          .transmit(new Uint8Array([0, 0xca, 0, 0, 2]), AbortSignal.abort())
+          .catch((e: unknown) => e);
+        expect((error as Error).name).toBe('AbortError');
+        expect(card.seen).toHaveLength(sent);
+        // The transport is still good for the next command.
+        expect(hex(await transport.transmit(new Uint8Array([0, 0xca, 0, 0, 2])))).toBe('00019000');
+      } finally {
+        await transport.close();
+      }
+    });
+
     it('no card on the reader: NoCardError', async () => {
       await expect(target.driver.connect(target.reader)).rejects.toBeInstanceOf(NoCardError);
     });

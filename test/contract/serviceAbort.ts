@@ -1,17 +1,20 @@
 import { CRLReasons } from '@peculiar/asn1-x509';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProgressEvent, Step } from '../../src/service/progress.js';
 import { copy } from '../../src/service/copy.js';
 import { renew } from '../../src/service/renew.js';
 import { revoke } from '../../src/service/revoke.js';
 import { spentOf, type Spent } from '../../src/service/spent.js';
 import { parseCertificate, serialHex } from '../../src/npki/certificate.js';
-import { FakeCa } from '../support/fakeCa.js';
 import { sampleHolder, writeSampleNpki } from '../support/npkiSample.js';
 import { tempDir } from '../support/tempDir.js';
 import {
   cancelledAt,
+  expectCounted,
+  holdingIn,
   issuanceIn,
+  worldsFor,
+  type Material,
   type MediumKind,
   type ServiceWorld,
 } from '../support/serviceWorld.js';
@@ -23,36 +26,13 @@ import {
 // the CA is told. Progress arrives in order. Run against fakes (test/unit/service) and against
 // the real drive code on an image and SoftHSM (test/integration/serviceAbort.real.test.ts).
 
-type Material = Awaited<ReturnType<typeof FakeCa.newMaterial>>;
-
-/** Progress counts the steps: each event says how many are behind it, out of the same total. */
-function expectCounted(events: readonly ProgressEvent[]): void {
-  expect(events.map((e) => e.done)).toEqual(events.map((_e, i) => i));
-  expect(new Set(events.map((e) => e.total))).toEqual(new Set([events.length]));
-}
-
 /** The suite for one medium: `make` builds a fresh world holding nothing. */
 export function serviceAbortSuite(
   name: string,
   kind: MediumKind,
   make: (material: Material) => Promise<ServiceWorld>,
 ): void {
-  let material: Material;
-  const worlds: ServiceWorld[] = [];
-  beforeAll(async () => {
-    material = await FakeCa.newMaterial();
-  }, 60_000);
-  afterAll(async () => {
-    for (const w of worlds) {
-      w.ca.close();
-      await w.close();
-    }
-  });
-  const world = async (): Promise<ServiceWorld> => {
-    const w = await make(material);
-    worlds.push(w);
-    return w;
-  };
+  const world = worldsFor(make);
 
   async function issuing() {
     const w = await world();
@@ -61,11 +41,7 @@ export function serviceAbortSuite(
 
   /** A world whose medium holds one issued certificate. */
   async function holding() {
-    const w = await world();
-    const issued = await issuanceIn(w).run();
-    // What the CA receives from here on.
-    const base = w.ca.bodyTypes.length;
-    return { w, serial: issued.facts.serial, later: () => w.ca.bodyTypes.slice(base) };
+    return holdingIn(await world());
   }
 
   const expectedSteps: Record<MediumKind, Step[]> = {

@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): openssl cmp against one running CA for every CMP command;
+// the tests share the CA, its registrations and the client helpers.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

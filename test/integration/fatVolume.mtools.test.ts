@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): one volume cross-checked against fsck.vfat and mtools; the
+// tests share the image and tool helpers.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryVolume } from '../../drivers/usbdrive/memoryVolume.js';

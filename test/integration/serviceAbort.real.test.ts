@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
 import { RealUsbDrives } from '../../drivers/usbdrive/realUsbDrives.js';
 import { serviceAbortSuite } from '../contract/serviceAbort.js';
+import { serviceMediumSuite } from '../contract/serviceMediumAbort.js';
 import { softhsmModule, softhsmWorld } from '../support/softhsm.js';
-import { serviceWorld } from '../support/serviceWorld.js';
+import { serviceWorld, type Material } from '../support/serviceWorld.js';
 import { tempDir } from '../support/tempDir.js';
 
 // The service's cancellation suite on real media: a FAT32 image file through the real drive
@@ -14,7 +15,7 @@ import { tempDir } from '../support/tempDir.js';
 
 const mib = 1024 * 1024;
 
-serviceAbortSuite('a FAT32 image through the real drive code', 'usb', (material) => {
+const fatImage = (material: Material) => {
   const dir = tempDir('service-usb-');
   const image = join(dir, 'stick.img');
   writeFileSync(image, '');
@@ -26,13 +27,18 @@ serviceAbortSuite('a FAT32 image through the real drive code', 'usb', (material)
     imageFolder: dir,
   });
   return serviceWorld('usb', material, { drives, device: image });
-});
+};
 
 const softhsm = softhsmWorld();
-serviceAbortSuite('a SoftHSM2 token', 'token', (material) => {
+const softhsmToken = (material: Material) => {
   const pin = '246810';
   const { label } = softhsm.newToken(pin);
   return serviceWorld('token', material, {
     token: { open: () => new GraphenePkcs11Driver(softhsmModule), label, pin },
   });
-});
+};
+
+serviceAbortSuite('a FAT32 image through the real drive code', 'usb', fatImage);
+serviceMediumSuite('a FAT32 image through the real drive code', 'usb', fatImage);
+serviceAbortSuite('a SoftHSM2 token', 'token', softhsmToken);
+serviceMediumSuite('a SoftHSM2 token', 'token', softhsmToken);

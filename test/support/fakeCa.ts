@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): the fake CA is one responder with its fault switches; each
+// fault needs the whole message path.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';

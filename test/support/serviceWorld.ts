@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { FakeTokenDriver } from '../../drivers/pkcs11/fake.js';
 import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
@@ -16,6 +17,8 @@ import { tempDir } from './tempDir.js';
 // same shape the kiosk builds from real devices (src/service/devices.ts).
 
 export type MediumKind = Medium['kind'];
+
+export type Material = Awaited<ReturnType<typeof FakeCa.newMaterial>>;
 
 export const servicePin = '135790';
 
@@ -55,7 +58,7 @@ export interface RealToken {
  */
 export async function serviceWorld(
   kind: MediumKind,
-  material: Awaited<ReturnType<typeof FakeCa.newMaterial>>,
+  material: Material,
   options: { drives?: UsbDriveDriver; device?: string; token?: RealToken; config?: Config } = {},
 ): Promise<ServiceWorld> {
   // The CA's renewal window opened to a fresh certificate (the kiosk's is set alike below).
@@ -87,6 +90,7 @@ export async function serviceWorld(
     pcsc: unused,
     usbHotplug: unused,
     cmpTransport: () => ca,
+    attachVirtualCard: unused,
     close: () => Promise.resolve(),
   };
   const base = options.config ?? defaultConfig();
@@ -160,4 +164,40 @@ export async function cancelledAt<T>(
     (error: unknown) => ({ ok: false as const, error }),
   );
   return { seen, outcome };
+}
+
+/**
+ * Worlds made by `make` in a describe block: the CA material made once before its tests, every
+ * world closed after them.
+ */
+export function worldsFor(make: (material: Material) => Promise<ServiceWorld>) {
+  let material: Material;
+  const worlds: ServiceWorld[] = [];
+  beforeAll(async () => {
+    material = await FakeCa.newMaterial();
+  }, 60_000);
+  afterAll(async () => {
+    for (const w of worlds) {
+      w.ca.close();
+      await w.close();
+    }
+  });
+  return async (): Promise<ServiceWorld> => {
+    const w = await make(material);
+    worlds.push(w);
+    return w;
+  };
+}
+
+/** `w` with one certificate issued onto its medium; what the CA receives from here on. */
+export async function holdingIn(w: ServiceWorld) {
+  const issued = await issuanceIn(w).run();
+  const base = w.ca.bodyTypes.length;
+  return { w, serial: issued.facts.serial, later: () => w.ca.bodyTypes.slice(base) };
+}
+
+/** Progress counts the steps: each event says how many are behind it, out of the same total. */
+export function expectCounted(events: readonly ProgressEvent[]): void {
+  expect(events.map((e) => e.done)).toEqual(events.map((_e, i) => i));
+  expect(new Set(events.map((e) => e.total))).toEqual(new Set([events.length]));
 }

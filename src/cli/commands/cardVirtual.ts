@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadProfile } from '../../virtualDocument/profile.js';
 import { VirtualEmrtd } from '../../virtualDocument/virtualCard.js';
 import type { CardApplication } from '../../../drivers/pcsc/contract.js';
-import { attachToVpcd, type VpcdConnection } from '../../../drivers/pcsc/vpcd.js';
+import type { VpcdConnection } from '../../../drivers/pcsc/vpcd.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
 import { readBoundedFile } from '../../shared/readBoundedFile.js';
 import type { CliContext } from '../context.js';
@@ -112,7 +112,7 @@ async function runAttached(
   };
   const attach = async (): Promise<void> => {
     while (!state.stopping && !state.paused && state.connection === undefined) {
-      const attempt = attachToVpcd(card, {
+      const attempt = ctx.devices.attachVirtualCard(card, {
         ...vpcd,
         onError: (error) => {
           ctx.log.warn({ err: error }, 'vpcd');

@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): the token lifecycle (issue, renew, check, copy) over one
+// CA material and one set of fault-armed helpers.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenObject } from '../../../drivers/pkcs11/contract.js';

@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): the CMP client against one CA's files (three RSA key
+// generations made once for the file).
 import { generateKeyPairSync } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, CRLReasons } from '@peculiar/asn1-x509';

@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): the PrivateKeyInfo grammar's generators and the properties
+// that use them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KioskError, MalformedFileError, TruncatedFileError } from '../../../src/errors/index.js';

@@ -1,4 +1,5 @@
 import { serviceAbortSuite } from '../../contract/serviceAbort.js';
+import { serviceMediumSuite } from '../../contract/serviceMediumAbort.js';
 import { serviceWorld } from '../../support/serviceWorld.js';
 
 // The service's cancellation suite on fakes: a temporary folder, a fake USB drive (the volume
@@ -6,3 +7,5 @@ import { serviceWorld } from '../../support/serviceWorld.js';
 serviceAbortSuite('a folder', 'dir', (material) => serviceWorld('dir', material));
 serviceAbortSuite('a fake USB drive', 'usb', (material) => serviceWorld('usb', material));
 serviceAbortSuite('a fake token', 'token', (material) => serviceWorld('token', material));
+serviceMediumSuite('a fake USB drive', 'usb', (material) => serviceWorld('usb', material));
+serviceMediumSuite('a fake token', 'token', (material) => serviceWorld('token', material));

@@ -1,3 +1,5 @@
+// Over 400 lines as one unit (issue 12): the folder bytes mtools wrote, kept here once, and the
+// tests that read them.
 import { describe, expect, it } from 'vitest';
 import {
   checksumOf,
