@@ -36,7 +36,12 @@ const idKpOcspSigning = '1.3.6.1.5.5.7.3.9';
 export async function ocspStatus(
   certificate: Certificate,
   issuer: x509.X509Certificate,
-  options: { readonly timeoutMs?: number; readonly now?: () => Date } = {},
+  options: {
+    readonly timeoutMs?: number;
+    readonly now?: () => Date;
+    /** The caller's cancellation: rejects (AbortError) rather than answering `unchecked`. */
+    readonly signal?: AbortSignal;
+  } = {},
 ): Promise<RevocationStatus> {
   const cert = new x509.X509Certificate(new Uint8Array(AsnConvert.serialize(certificate)));
   const aia = cert.getExtension(x509.AuthorityInfoAccessExtension);
@@ -71,7 +76,10 @@ export async function ocspStatus(
       method: 'POST',
       headers: { 'content-type': 'application/ocsp-request' },
       body: new Uint8Array(AsnConvert.serialize(request)),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+      signal: AbortSignal.any([
+        AbortSignal.timeout(options.timeoutMs ?? 5000),
+        ...(options.signal === undefined ? [] : [options.signal]),
+      ]),
     });
     if (!res.ok) return { status: 'unchecked', why: `${url} answered HTTP ${String(res.status)}` };
     const body = await readBounded(res, maxResponseBytes);
@@ -82,6 +90,7 @@ export async function ocspStatus(
       };
     answer = body;
   } catch (error) {
+    options.signal?.throwIfAborted();
     return { status: 'unchecked', why: `${url} not reached (${(error as Error).message})` };
   }
   try {

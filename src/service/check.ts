@@ -21,8 +21,10 @@ import {
   type Medium,
   type ServiceContext,
 } from './medium.js';
+import { plans, type OperationControl } from './progress.js';
+import { tracked } from './spent.js';
 
-export interface CheckRequest {
+export interface CheckRequest extends OperationControl {
   readonly medium: Medium;
   /** The key file's password (folder, drive) or the token's user PIN. */
   readonly secret: KeySecret;
@@ -64,9 +66,20 @@ export type CheckReport =
  * Checks a certificate on any medium: the password or PIN opens the key, the key matches the
  * certificate (on a token by a signature made there), the VID with an IDN, the revocation status
  * with the CA's certificates. Damaged files and a wrong PIN throw; the rest is reported.
+ * Progress: prepare (the medium opened), verify (the checks, OCSP last); it changes nothing, so
+ * a cancellation at any point just stops it.
  */
-export async function check(ctx: ServiceContext, request: CheckRequest): Promise<CheckReport> {
+export function check(ctx: ServiceContext, request: CheckRequest): Promise<CheckReport> {
+  return tracked(request, plans.check, (step) => checkTracked(ctx, request, step), false);
+}
+
+async function checkTracked(
+  ctx: ServiceContext,
+  request: CheckRequest,
+  step: (step: 'prepare' | 'verify') => void,
+): Promise<CheckReport> {
   const { medium } = request;
+  step('prepare');
   const secret = secretFor(medium, request.secret);
   const options = {
     ...(request.idn === undefined ? {} : { idn: request.idn }),
@@ -78,7 +91,10 @@ export async function check(ctx: ServiceContext, request: CheckRequest): Promise
     const { certificate: der, ...result } = await ctx.devices.withTokenDriver(
       medium.label,
       medium.module,
-      (driver) => checkOnToken(driver, { label: medium.label }, secret, ctx.config, options),
+      (driver) => {
+        step('verify');
+        return checkOnToken(driver, { label: medium.label }, secret, ctx.config, options);
+      },
     );
     certificate = der;
     report = { kind: 'token', storage: mediumSpec(medium), ...result };
@@ -86,11 +102,16 @@ export async function check(ctx: ServiceContext, request: CheckRequest): Promise
     const store = npkiMediumOf(ctx, medium);
     const stored = await selectCertificate(store, request.serial);
     certificate = stored.certificate;
+    step('verify');
     const result = await checkCertificate(store, stored, secret, request.idn);
     report = { kind: 'files', storage: store.spec, ...result };
   }
   if (request.caTrust === undefined) return report;
-  return { ...report, revocation: await revocationOf(certificate, request.caTrust) };
+  request.signal?.throwIfAborted();
+  return {
+    ...report,
+    revocation: await revocationOf(certificate, request.caTrust, request.signal),
+  };
 }
 
 /** The typed error a report amounts to (printed after the report), or undefined if all passed. */
@@ -103,7 +124,11 @@ export function checkFailure(report: CheckReport): KioskError | undefined {
 }
 
 /** The OCSP answer for a certificate, from its issuer among the trusted CA certificates. */
-async function revocationOf(certificateDer: Uint8Array, trust: CaTrust): Promise<RevocationStatus> {
+async function revocationOf(
+  certificateDer: Uint8Array,
+  trust: CaTrust,
+  signal: AbortSignal | undefined,
+): Promise<RevocationStatus> {
   const certificate = parseCertificate(certificateDer);
   const issuerName = Buffer.from(AsnConvert.serialize(certificate.tbsCertificate.issuer));
   const issuer = trust.anchors.find((a) =>
@@ -115,5 +140,5 @@ async function revocationOf(certificateDer: Uint8Array, trust: CaTrust): Promise
   );
   if (issuer === undefined)
     return { status: 'unchecked', why: 'the bundle holds no certificate of the issuer' };
-  return ocspStatus(certificate, issuer);
+  return ocspStatus(certificate, issuer, signal === undefined ? {} : { signal });
 }

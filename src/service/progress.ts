@@ -19,6 +19,9 @@ export const plans = {
   renew: ['prepare', 'keygen', 'request', 'verify', 'write', 'confirm'],
   revoke: ['prepare', 'request'],
   copy: ['prepare', 'write'],
+  // The key opened, matched, the VID and the CA's OCSP answer checked.
+  check: ['prepare', 'verify'],
+  list: ['prepare'],
   // The format is the write; fsck.vfat -n reads the result back.
   formatDrive: ['prepare', 'write', 'readBack'],
   initToken: ['prepare', 'write'],

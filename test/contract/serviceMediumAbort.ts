@@ -3,6 +3,7 @@ import { formatDrive } from '../../src/service/drives.js';
 import { list } from '../../src/service/list.js';
 import type { ProgressEvent, Step } from '../../src/service/progress.js';
 import { spentOf } from '../../src/service/spent.js';
+import { check } from '../../src/service/check.js';
 import { changePin, initToken, listTokens } from '../../src/service/tokens.js';
 import { softhsmSoPin } from '../support/softhsm.js';
 import {
@@ -15,12 +16,13 @@ import {
   type ServiceWorld,
 } from '../support/serviceWorld.js';
 
-// Issue 12 acceptance, the operations on one medium that ask no CA: formatting a drive,
+// Issue 12 acceptance, the operations on one medium that change nothing at the CA: checking a
+// certificate (it changes nothing anywhere: cancelled, it just stops), formatting a drive,
 // re-initialising a token and changing its PIN. Cancelled before their one write (mkfs,
 // C_InitToken, C_SetPIN) the medium is as it was; the write itself is never cut, as half of it
 // is neither the old medium nor the new one. Run beside test/contract/serviceAbort.ts.
 
-/** The suite for one medium (a folder has none of these operations). */
+/** The suite for one medium (a folder has only the check). */
 export function serviceMediumSuite(
   name: string,
   kind: MediumKind,
@@ -28,6 +30,44 @@ export function serviceMediumSuite(
 ): void {
   const world = worldsFor(make);
   const holding = async () => holdingIn(await world());
+
+  describe(`service check on ${name}`, () => {
+    const checking = (w: ServiceWorld) => (signal?: AbortSignal, onProgress?: (s: Step) => void) =>
+      check(w.ctx, {
+        medium: w.medium,
+        secret: w.secret,
+        idn: '9001011234568',
+        ...(signal === undefined ? {} : { signal }),
+        onProgress: (e) => onProgress?.(e.step),
+      });
+
+    it('reports prepare, verify and passes', async () => {
+      const { w } = await holding();
+      const events: ProgressEvent[] = [];
+      const report = await check(w.ctx, {
+        medium: w.medium,
+        secret: w.secret,
+        idn: '9001011234568',
+        onProgress: (e) => events.push(e),
+      });
+      expect(events.map((e) => e.step)).toEqual(['prepare', 'verify']);
+      expectCounted(events);
+      expect(report).toMatchObject({ passwordOk: true, keyMatchesCert: true, vidOk: true });
+    }, 60_000);
+
+    it.each(['prepare', 'verify'] as const)(
+      'cancelled as %s begins: stopped, the medium as it was',
+      async (at) => {
+        const { w, serial } = await holding();
+        const { seen, outcome } = await cancelledAt(at, checking(w));
+        expect(seen.at(-1)).toBe(at);
+        expect(outcome.ok ? undefined : (outcome.error as Error).name).toBe('AbortError');
+        expect(await w.serials()).toEqual([serial]);
+        expect(await checking(w)()).toMatchObject({ keyMatchesCert: true });
+      },
+      60_000,
+    );
+  });
 
   if (kind === 'usb')
     describe(`service formatDrive on ${name}`, () => {

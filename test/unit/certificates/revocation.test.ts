@@ -123,6 +123,19 @@ describe('ocspStatus', () => {
     expect(await status('silent')).toMatchObject({ status: 'unchecked' });
     expect(await status('garbage')).toMatchObject({ status: 'unchecked' });
   });
+
+  it('the caller cancelling a silent responder: AbortError, not an answer', async () => {
+    mode = 'silent';
+    const controller = new AbortController();
+    const asked = ocspStatus(certificate, ca.issuing.certificate, {
+      signal: controller.signal,
+      timeoutMs: 60_000,
+    });
+    setTimeout(() => {
+      controller.abort();
+    }, 50);
+    await expect(asked).rejects.toMatchObject({ name: 'AbortError' });
+  });
 });
 
 /** The same request without its nonce extension (what a replayed, pre-fetched answer answers). */

@@ -7,5 +7,6 @@ import { serviceWorld } from '../../support/serviceWorld.js';
 serviceAbortSuite('a folder', 'dir', (material) => serviceWorld('dir', material));
 serviceAbortSuite('a fake USB drive', 'usb', (material) => serviceWorld('usb', material));
 serviceAbortSuite('a fake token', 'token', (material) => serviceWorld('token', material));
+serviceMediumSuite('a folder', 'dir', (material) => serviceWorld('dir', material));
 serviceMediumSuite('a fake USB drive', 'usb', (material) => serviceWorld('usb', material));
 serviceMediumSuite('a fake token', 'token', (material) => serviceWorld('token', material));
