@@ -1,6 +1,6 @@
 import { InputFileError } from '../errors/index.js';
 import { readBoundedFile } from '../shared/readBoundedFile.js';
-import { checkResidentNumber } from '../npki/residentNumber.js';
+import { checkResidentNumber } from '../../machines/form/residentNumber.js';
 
 /** Secret files hold one short line; anything larger is a mistake (a wrong path), not a secret. */
 const maxSecretBytes = 4096;

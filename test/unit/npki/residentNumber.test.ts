@@ -6,7 +6,7 @@ import {
   idnProblemMessage,
   maskResidentNumber,
   type IdnProblem,
-} from '../../../src/npki/residentNumber.js';
+} from '../../../machines/form/residentNumber.js';
 
 /**
  * The check-digit formula, written out again here rather than imported, so the test does not just

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { storageMachine } from '../../../machines/storage.js';
+import {
+  describePath,
+  leafStates,
+  machinePaths,
+  reachedStates,
+  replayPath,
+} from '../../support/machinePaths.js';
+
+// Issue 13: the storage sub-flow. A token goes to its PIN, a FAT drive to the password, a blank or
+// foreign drive to the format confirmation first; a drive pulled before the format can be put back
+// and the format tried again; the secret is taken by the service, the machine hears only whether
+// it was accepted.
+
+const samples = {
+  events: [
+    { type: 'visitor.chooseToken', label: 'visitor' },
+    { type: 'visitor.chooseDrive', device: '/dev/sdb', needsFormat: false },
+    { type: 'visitor.chooseDrive', device: '/dev/sdc', needsFormat: true },
+    { type: 'visitor.confirmFormat' },
+    { type: 'visitor.back' },
+    { type: 'visitor.retry' },
+    { type: 'secret.accepted' },
+    { type: 'secret.refused', problems: ['minLength'] },
+  ],
+  errors: {
+    formatDrive: [
+      { kind: 'driveRemoved', spent: 'nothing', detail: 'pulled' },
+      { kind: 'driveUnusable', spent: 'nothing', detail: 'larger than usb.maxBytes' },
+    ],
+  },
+};
+const paths = machinePaths(storageMachine, samples);
+
+describe('storage sub-flow', () => {
+  it('reaches every state', () => {
+    expect(reachedStates(paths)).toEqual(leafStates(storageMachine));
+  });
+
+  it.each(paths.map((p) => [describePath(p) || '(start)', p] as const))(
+    'replays %s live',
+    async (_name, path) => {
+      await replayPath(storageMachine, path, { promiseActors: ['formatDrive'], delays: {} });
+    },
+  );
+
+  it('a drive that needs formatting reaches the password only through the confirmation', () => {
+    for (const path of paths) {
+      const types = path.steps.map((s) => s.event.type);
+      const chose = path.steps.findLastIndex(
+        (s) =>
+          s.event.type === 'visitor.chooseDrive' &&
+          (s.event as { needsFormat?: boolean }).needsFormat === true,
+      );
+      if (chose < 0 || path.state.value !== 'password') continue;
+      expect(types.slice(chose)).toContain('xstate.done.actor.formatDrive');
+    }
+  });
+
+  it('the output is the medium chosen, with no secret in the snapshot', async () => {
+    const toChosen = paths.filter((p) => p.state.value === 'chosen');
+    expect(toChosen.length).toBeGreaterThan(0);
+    for (const path of toChosen) {
+      const end = await replayPath(storageMachine, path, {
+        promiseActors: ['formatDrive'],
+        delays: {},
+      });
+      expect(['token', 'usb']).toContain((end.output as { medium: { kind: string } }).medium.kind);
+      expect(JSON.stringify(end.context)).not.toMatch(/pin|password/i);
+    }
+  });
+});

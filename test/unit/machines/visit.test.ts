@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { visitMachine, type VisitInput } from '../../../machines/visit.js';
+import {
+  describePath,
+  leafStates,
+  machinePaths,
+  reachedStates,
+  replayPath,
+  type MachinePath,
+} from '../../support/machinePaths.js';
+
+// Issue 13 acceptance (path tests): the issuance visit walked by xstate/graph over its events and
+// its effects' outcomes; every state is reached, and every path replays on a live actor with a
+// SimulatedClock. The sub-flows (identity, storage) and the service's operations are settled by
+// their outcomes here; they have path tests of their own.
+
+const input: VisitInput = {
+  institutions: [
+    {
+      id: 'kb',
+      name: { ko: '국민은행', en: 'KB Kookmin Bank' },
+      certificateTypes: [
+        {
+          id: 'bank',
+          name: { ko: '은행·보험용', en: 'Banking and insurance' },
+          policyOid: '1.2.410.200005.1.1.4',
+          feeWon: 0,
+        },
+        {
+          id: 'general',
+          name: { ko: '범용', en: 'General purpose' },
+          policyOid: '1.2.410.200005.1.1.1',
+          feeWon: 4400,
+        },
+      ],
+    },
+  ],
+};
+const at = '2026-12-04T09:00:00Z';
+const approval = {
+  outcome: 'approved',
+  approval: { outcome: 'approved', decision: { teller: 'kim', at }, evidence: 'inPersonOnly' },
+};
+const issued = {
+  serial: '1a2b',
+  subject: 'cn=홍길동()0012345678,ou=personal4IB,o=yessign,c=kr',
+  notAfter: '2027-12-04',
+  renewalFrom: '2027-11-04',
+};
+const samples = {
+  events: [
+    { type: 'visitor.select', institution: 'kb', certificateType: 'general' },
+    { type: 'visitor.select', institution: 'kb', certificateType: 'none' },
+    {
+      type: 'form.accepted',
+      form: {
+        name: '홍길동',
+        idnMasked: '900101-1******',
+        birthDate: '1990-01-01',
+        phone: '010-1234-5678',
+      },
+    },
+    { type: 'form.refused', problems: ['idn'] },
+    { type: 'visitor.retry' },
+    { type: 'visitor.back' },
+    { type: 'visitor.finish' },
+    { type: 'visit.cancel' },
+    { type: 'device.mediumBack' },
+  ],
+  done: {
+    identity: [approval, { outcome: 'rejected', reason: 'not the person', teller: 'kim' }],
+    register: [{ ref: '40000001' }],
+    storage: [{ medium: { kind: 'usb', device: '/dev/sdb' } }],
+    issue: [issued],
+    wipe: [undefined],
+  },
+  errors: {
+    register: [{ kind: 'caUnreachable', spent: 'nothing', detail: 'ECONNREFUSED' }],
+    issue: [
+      { kind: 'driveRemoved', spent: 'refused', detail: 'pulled during the write' },
+      { kind: 'tokenLocked', spent: 'nothing', detail: 'CKR_PIN_LOCKED' },
+      { kind: 'caUnreachable', spent: 'unanswered', detail: 'timeout' },
+      { kind: 'caRefused', spent: 'nothing', detail: 'the reference number has expired' },
+      { kind: 'internal', spent: 'unconfirmed', detail: 'certConf lost' },
+    ],
+    wipe: [{ kind: 'internal', detail: 'the drive was gone' }],
+  },
+  // The sub-flows' own events are theirs (forwarded, tested in their own path tests).
+  skip: (snapshot: { matches(v: unknown): boolean }, event: { type: string }) =>
+    (snapshot.matches({ flow: 'identity' }) || snapshot.matches({ flow: 'storage' })) &&
+    /^(visitor|teller|device|secret)\./.test(event.type),
+};
+const delays = { inactivityWarning: 60_000, inactivityWipe: 30_000 };
+const replay = {
+  input,
+  promiseActors: ['identity', 'register', 'storage', 'issue', 'wipe'],
+  delays,
+};
+const paths = machinePaths(visitMachine, samples, input);
+
+const flowOf = (p: MachinePath): string =>
+  JSON.stringify((p.state.value as { flow: unknown }).flow);
+
+describe('issuance visit', () => {
+  it('reaches every state', () => {
+    expect(reachedStates(paths)).toEqual(leafStates(visitMachine));
+  });
+
+  it.each(paths.map((p) => [describePath(p) || '(start)', p] as const))(
+    'replays %s live',
+    async (_name, path) => {
+      await replayPath(visitMachine, path, replay);
+    },
+  );
+
+  it('issues only after the teller approved and the RA registered', () => {
+    for (const path of paths.filter((p) => flowOf(p) === '"done"')) {
+      const types = path.steps.map((s) => s.event.type);
+      const approvedAt = path.steps.findIndex(
+        (s) =>
+          s.event.type === 'xstate.done.actor.identity' &&
+          (s.event as { output?: { outcome?: string } }).output?.outcome === 'approved',
+      );
+      expect(approvedAt).toBeGreaterThan(0);
+      expect(types.indexOf('xstate.done.actor.register')).toBeGreaterThan(approvedAt);
+      expect(types.lastIndexOf('xstate.done.actor.issue')).toBeGreaterThan(
+        types.indexOf('xstate.done.actor.register'),
+      );
+    }
+  });
+
+  it('every failure state is left by a retry, another medium, or cancel', async () => {
+    const failures = [
+      'registerFailed',
+      'mediumRemoved',
+      'mediumUnusable',
+      'caUnreachable',
+      'issueFailed',
+    ];
+    for (const failure of failures) {
+      const path = paths.find((p) => flowOf(p) === JSON.stringify(failure));
+      if (path === undefined) throw new Error(`no path to ${failure}`);
+      const end = await replayPath(visitMachine, path, replay);
+      expect((end.context as { failure?: unknown }).failure).toMatchObject({
+        kind: expect.any(String) as string,
+      });
+      const exits = Object.keys(visitMachine.getStateNodeById(`visit.flow.${failure}`).on);
+      expect(
+        exits.some((e) => ['visitor.retry', 'visitor.back', 'device.mediumBack'].includes(e)),
+      ).toBe(true);
+    }
+  });
+
+  it('cancel wipes from every step of the flow', () => {
+    const wiped = paths.filter((p) => flowOf(p) === '"wiping"');
+    expect(wiped.map((p) => p.steps.at(-1)?.event.type)).toContain('visit.cancel');
+    // Handled on the flow itself: every step, the sub-flows included, can be cancelled.
+    expect(Object.keys(visitMachine.getStateNodeById('visit.flow').on)).toContain('visit.cancel');
+  });
+
+  it('inactivity: a warning, any key continues, then the wipe; never while the kiosk works', async () => {
+    const clock = new SimulatedClock();
+    let release: (() => void) | undefined;
+    const wipes: string[] = [];
+    const live = createActor(
+      visitMachine.provide({
+        delays,
+        actors: {
+          identity: fromPromise(
+            () =>
+              new Promise((resolve) => {
+                release = () => {
+                  resolve(approval);
+                };
+              }),
+          ) as never,
+          register: fromPromise(() => new Promise(() => undefined)) as never,
+          wipe: fromPromise(({ input }: { input: { reason: string } }) => {
+            wipes.push(input.reason);
+            return Promise.resolve(undefined);
+          }) as never,
+        },
+      }),
+      { input, clock },
+    ).start();
+    const settle = () => new Promise((r) => setImmediate(r));
+    clock.increment(delays.inactivityWarning);
+    expect(live.getSnapshot().value).toEqual({ flow: 'choosing', attention: 'warning' });
+    live.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    expect(live.getSnapshot().value).toEqual({ flow: 'form', attention: 'watching' });
+    live.send({
+      type: 'form.accepted',
+      form: {
+        name: '홍길동',
+        idnMasked: '900101-1******',
+        birthDate: '1990-01-01',
+        phone: '010-1234-5678',
+      },
+    });
+    release?.();
+    await settle();
+    // Registering: the kiosk works, no countdown however long it takes.
+    expect(live.getSnapshot().value).toEqual({ flow: 'registering', attention: 'paused' });
+    clock.increment(10 * (delays.inactivityWarning + delays.inactivityWipe));
+    expect(live.getSnapshot().value).toEqual({ flow: 'registering', attention: 'paused' });
+    live.send({ type: 'visit.cancel' });
+    await settle();
+    expect(wipes).toEqual(['cancelled']);
+    expect(live.getSnapshot().status).toBe('done');
+
+    // A visitor who walks away: warned, then wiped as timed out.
+    const left = createActor(
+      visitMachine.provide({
+        delays,
+        actors: {
+          wipe: fromPromise(({ input }: { input: { reason: string } }) => {
+            wipes.push(input.reason);
+            return Promise.resolve(undefined);
+          }) as never,
+        },
+      }),
+      { input, clock },
+    ).start();
+    left.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    clock.increment(delays.inactivityWarning);
+    expect(left.getSnapshot().value).toEqual({ flow: 'form', attention: 'warning' });
+    clock.increment(delays.inactivityWipe);
+    await settle();
+    expect(wipes).toEqual(['cancelled', 'timedOut']);
+    expect(left.getSnapshot().context.ending).toBe('timedOut');
+    expect(left.getSnapshot().status).toBe('done');
+  });
+
+  it('a lost confirmation ends with staff, not a retry that would issue twice', () => {
+    const staff = paths.find((p) => flowOf(p) === '"staffNeeded"');
+    expect(staff).toBeDefined();
+    expect(Object.keys(visitMachine.getStateNodeById('visit.flow.staffNeeded').on)).toEqual([
+      'visitor.finish',
+    ]);
+  });
+
+  it('holds no secret: the snapshot of a whole visit has no authorization code, PIN or full IDN', async () => {
+    const path = paths.find((p) => flowOf(p) === '"done"');
+    if (path === undefined) throw new Error('no path to done');
+    const end = await replayPath(visitMachine, path, replay);
+    const text = JSON.stringify(end.context);
+    expect(text).not.toMatch(/authCode|password|pin"|9001011234568/i);
+    expect(text).toContain('900101-1******');
+  });
+});
