@@ -117,6 +117,26 @@ export function asFailure(error: unknown): VisitFailure {
   return { kind: 'internal', detail: error instanceof Error ? error.message : String(error) };
 }
 
+/** A certificate on a medium, as the visitor picks it (from the service's list). */
+export interface HeldCertificate {
+  readonly serial: string;
+  readonly subject: string;
+  readonly notAfter: string;
+  /** Inside its renewal window (npki.renewalWindowDays before notAfter). */
+  readonly renewable: boolean;
+}
+
+/** Why a certificate is revoked, as the visitor picks it (RFC 5280 §5.3.1 CRLReason). */
+export type RevocationReason =
+  'keyCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation';
+
+export const revocationReasons: readonly RevocationReason[] = [
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+];
+
 /** A guard on an actor's error event: the service classified the failure as one of `kinds`. */
 export const failedWith =
   (...kinds: readonly VisitFailure['kind'][]) =>

@@ -27,6 +27,11 @@ export interface PathSamples {
    * does not run (the graph's actors are not started, so a forward would fail).
    */
   readonly skip?: (snapshot: Snapshot, event: AnyEventObject) => boolean;
+  /**
+   * What of the context tells states apart besides their value (e.g. the visit's purpose): the
+   * walk keeps one path per value and this.
+   */
+  readonly distinguish?: (snapshot: Snapshot) => unknown;
 }
 
 type Snapshot = SnapshotFrom<AnyStateMachine>;
@@ -64,7 +69,8 @@ export function machinePaths(
     // A wildcard descriptor ('visitor.*') is offered bare by the graph: not an event anyone sends.
     filterEvents: (snapshot: Snapshot, event: AnyEventObject) =>
       !event.type.includes('*') && samples.skip?.(snapshot, event) !== true,
-    serializeState: (snapshot) => JSON.stringify(snapshot.value),
+    serializeState: (snapshot) =>
+      JSON.stringify([snapshot.value, samples.distinguish?.(snapshot) ?? null]),
     // The walk would go on past the end (a pure transition ignores that the machine is done).
     stopWhen: (snapshot) => snapshot.status === 'done',
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock, transition } from 'xstate';
 import { visitMachine, type VisitInput } from '../../../machines/visit.js';
 import {
   describePath,
@@ -48,8 +48,20 @@ const issued = {
   notAfter: '2027-12-04',
   renewalFrom: '2027-11-04',
 };
+const held = { serial: '1a2b', subject: 'cn=홍길동', notAfter: '2027-01-01', renewable: true };
+const failures = [
+  { kind: 'driveRemoved', spent: 'refused', detail: 'pulled during the write' },
+  { kind: 'tokenLocked', spent: 'nothing', detail: 'CKR_PIN_LOCKED' },
+  { kind: 'caUnreachable', spent: 'unanswered', detail: 'timeout' },
+  { kind: 'caRefused', spent: 'nothing', detail: 'the reference number has expired' },
+  { kind: 'internal', spent: 'unconfirmed', detail: 'certConf lost' },
+];
 const samples = {
   events: [
+    ...(['issue', 'reissue', 'revoke', 'renew', 'copy', 'view'] as const).map((purpose) => ({
+      type: 'visitor.start',
+      purpose,
+    })),
     { type: 'visitor.select', institution: 'kb', certificateType: 'general' },
     { type: 'visitor.select', institution: 'kb', certificateType: 'none' },
     {
@@ -62,6 +74,8 @@ const samples = {
       },
     },
     { type: 'form.refused', problems: ['idn'] },
+    { type: 'visitor.pickRevocation', serial: '1a2b', reason: 'keyCompromise' },
+    { type: 'visitor.pickRevocation', serial: 'ffff', reason: 'keyCompromise' },
     { type: 'visitor.retry' },
     { type: 'visitor.back' },
     { type: 'visitor.finish' },
@@ -71,30 +85,49 @@ const samples = {
   done: {
     identity: [approval, { outcome: 'rejected', reason: 'not the person', teller: 'kim' }],
     register: [{ ref: '40000001' }],
+    findAtCa: [[held], []],
+    revoke: [undefined],
     storage: [{ medium: { kind: 'usb', device: '/dev/sdb' } }],
+    held: [{ medium: { kind: 'token', label: 'visitor' }, certificates: [held], serial: '1a2b' }],
     issue: [issued],
+    renew: [issued],
+    copy: [undefined],
     wipe: [undefined],
   },
   errors: {
-    register: [{ kind: 'caUnreachable', spent: 'nothing', detail: 'ECONNREFUSED' }],
-    issue: [
-      { kind: 'driveRemoved', spent: 'refused', detail: 'pulled during the write' },
-      { kind: 'tokenLocked', spent: 'nothing', detail: 'CKR_PIN_LOCKED' },
-      { kind: 'caUnreachable', spent: 'unanswered', detail: 'timeout' },
-      { kind: 'caRefused', spent: 'nothing', detail: 'the reference number has expired' },
-      { kind: 'internal', spent: 'unconfirmed', detail: 'certConf lost' },
-    ],
+    register: [failures[2]],
+    findAtCa: [failures[2]],
+    revoke: [failures[2], failures[3]],
+    issue: failures,
+    renew: failures,
+    copy: failures,
     wipe: [{ kind: 'internal', detail: 'the drive was gone' }],
   },
   // The sub-flows' own events are theirs (forwarded, tested in their own path tests).
   skip: (snapshot: { matches(v: unknown): boolean }, event: { type: string }) =>
-    (snapshot.matches({ flow: 'identity' }) || snapshot.matches({ flow: 'storage' })) &&
+    ['identity', 'storage', 'holding'].some((flow) => snapshot.matches({ flow })) &&
     /^(visitor|teller|device|secret)\./.test(event.type),
+  // The purpose and the failed effect choose where a state leads.
+  distinguish: (snapshot: { context: unknown }) => {
+    const { purpose, failed } = snapshot.context as { purpose?: string; failed?: string };
+    return [purpose, failed];
+  },
 };
 const delays = { inactivityWarning: 60_000, inactivityWipe: 30_000 };
 const replay = {
   input,
-  promiseActors: ['identity', 'register', 'storage', 'issue', 'wipe'],
+  promiseActors: [
+    'identity',
+    'held',
+    'storage',
+    'register',
+    'findAtCa',
+    'revoke',
+    'issue',
+    'renew',
+    'copy',
+    'wipe',
+  ],
   delays,
 };
 const paths = machinePaths(visitMachine, samples, input);
@@ -114,9 +147,26 @@ describe('issuance visit', () => {
     },
   );
 
-  it('issues only after the teller approved and the RA registered', () => {
-    for (const path of paths.filter((p) => flowOf(p) === '"done"')) {
+  it('issues or revokes only after the teller approved and the RA registered', () => {
+    const purposeOf = (p: MachinePath) => (p.state.context as { purpose?: string }).purpose;
+    const ended = paths.filter((p) => flowOf(p) === '"done"');
+    expect(new Set(ended.map(purposeOf))).toEqual(
+      new Set(['issue', 'reissue', 'revoke', 'renew', 'copy']),
+    );
+    for (const path of ended) {
       const types = path.steps.map((s) => s.event.type);
+      const effect = {
+        issue: 'issue',
+        reissue: 'issue',
+        revoke: 'revoke',
+        renew: 'renew',
+        copy: 'copy',
+      }[purposeOf(path) ?? ''];
+      expect(types.filter((t) => t.startsWith('xstate.done.actor.')).at(-1)).toBe(
+        `xstate.done.actor.${String(effect)}`,
+      );
+      // Renewal and copy rest on the certificate the visitor holds, not on a teller's check.
+      if (purposeOf(path) === 'renew' || purposeOf(path) === 'copy') continue;
       const approvedAt = path.steps.findIndex(
         (s) =>
           s.event.type === 'xstate.done.actor.identity' &&
@@ -124,31 +174,39 @@ describe('issuance visit', () => {
       );
       expect(approvedAt).toBeGreaterThan(0);
       expect(types.indexOf('xstate.done.actor.register')).toBeGreaterThan(approvedAt);
-      expect(types.lastIndexOf('xstate.done.actor.issue')).toBeGreaterThan(
-        types.indexOf('xstate.done.actor.register'),
-      );
+      // A reissue looks up the old certificate at the CA (and revokes it, if there is one).
+      if (purposeOf(path) === 'reissue')
+        expect(types.indexOf('xstate.done.actor.findAtCa')).toBeGreaterThan(
+          types.indexOf('xstate.done.actor.register'),
+        );
     }
   });
 
-  it('every failure state is left by a retry, another medium, or cancel', async () => {
-    const failures = [
-      'registerFailed',
-      'mediumRemoved',
-      'mediumUnusable',
-      'caUnreachable',
-      'issueFailed',
-    ];
-    for (const failure of failures) {
-      const path = paths.find((p) => flowOf(p) === JSON.stringify(failure));
-      if (path === undefined) throw new Error(`no path to ${failure}`);
+  it('every failure says what happened, and a retry runs again the effect that failed', async () => {
+    const retryable = ['mediumRemoved', 'caUnreachable', 'effectFailed'];
+    const failed = paths.filter((p) => retryable.includes(JSON.parse(flowOf(p)) as string));
+    // Every effect's failure is reached, on each failure state where it can land.
+    expect(new Set(failed.map((p) => (p.state.context as { failed?: string }).failed))).toEqual(
+      new Set(['registering', 'finding', 'revoking', 'issuing', 'renewing', 'copying']),
+    );
+    for (const path of failed) {
       const end = await replayPath(visitMachine, path, replay);
-      expect((end.context as { failure?: unknown }).failure).toMatchObject({
-        kind: expect.any(String) as string,
-      });
-      const exits = Object.keys(visitMachine.getStateNodeById(`visit.flow.${failure}`).on);
-      expect(
-        exits.some((e) => ['visitor.retry', 'visitor.back', 'device.mediumBack'].includes(e)),
-      ).toBe(true);
+      const { failure, failed: effect } = end.context as { failure?: unknown; failed?: string };
+      expect(failure).toMatchObject({ kind: expect.any(String) as string });
+      const [next] = transition(visitMachine, path.state, { type: 'visitor.retry' });
+      expect((next.value as { flow: string }).flow, describePath(path)).toBe(effect);
+    }
+  });
+
+  it('another medium after an unusable one: back to where the medium was chosen', () => {
+    const unusable = paths.filter((p) => flowOf(p) === '"mediumUnusable"');
+    expect(unusable.length).toBeGreaterThan(0);
+    for (const path of unusable) {
+      const [next] = transition(visitMachine, path.state, { type: 'visitor.back' });
+      const effect = (path.state.context as { failed?: string }).failed;
+      expect((next.value as { flow: string }).flow).toBe(
+        effect === 'renewing' ? 'holding' : 'storage',
+      );
     }
   });
 
@@ -186,7 +244,8 @@ describe('issuance visit', () => {
     ).start();
     const settle = () => new Promise((r) => setImmediate(r));
     clock.increment(delays.inactivityWarning);
-    expect(live.getSnapshot().value).toEqual({ flow: 'choosing', attention: 'warning' });
+    expect(live.getSnapshot().value).toEqual({ flow: 'home', attention: 'warning' });
+    live.send({ type: 'visitor.start', purpose: 'issue' });
     live.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
     expect(live.getSnapshot().value).toEqual({ flow: 'form', attention: 'watching' });
     live.send({
@@ -222,6 +281,7 @@ describe('issuance visit', () => {
       }),
       { input, clock },
     ).start();
+    left.send({ type: 'visitor.start', purpose: 'issue' });
     left.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
     clock.increment(delays.inactivityWarning);
     expect(left.getSnapshot().value).toEqual({ flow: 'form', attention: 'warning' });
@@ -241,8 +301,11 @@ describe('issuance visit', () => {
   });
 
   it('holds no secret: the snapshot of a whole visit has no authorization code, PIN or full IDN', async () => {
-    const path = paths.find((p) => flowOf(p) === '"done"');
-    if (path === undefined) throw new Error('no path to done');
+    const path = paths.find(
+      (p) =>
+        flowOf(p) === '"done"' && (p.state.context as { purpose?: string }).purpose === 'issue',
+    );
+    if (path === undefined) throw new Error('no path to an issuance');
     const end = await replayPath(visitMachine, path, replay);
     const text = JSON.stringify(end.context);
     expect(text).not.toMatch(/authCode|password|pin"|9001011234568/i);
