@@ -1,7 +1,7 @@
 // CaDatabase, the embedded CA's one store, and the records it hands out. The statements are kept
 // by table in db/ (registrations and lockouts, certificates and revocations, transactions,
-// counters; the schema and its migrations in db/schema.ts); what spans tables, recordIssued, is
-// here.
+// counters, RA clients; the schema and its migrations in db/schema.ts); what spans tables,
+// recordIssued and registerThroughRa, is here.
 import { createHmac } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -9,17 +9,29 @@ import { defaultLockout, type LockoutPolicy, type LockoutState } from './lockout
 import * as certificates from './db/certificates.js';
 import type { CertificateRecord, CertificateStatus, Revocation } from './db/certificates.js';
 import { count } from './db/counters.js';
+import * as raClients from './db/raClients.js';
+import type { RaClientRecord } from './db/raClients.js';
 import * as registrations from './db/registrations.js';
-import type { Profile, Registration, RegistrationRecord } from './db/registrations.js';
+import type {
+  Approval,
+  Evidence,
+  Profile,
+  Registration,
+  RegistrationRecord,
+} from './db/registrations.js';
 import { applySchema } from './db/schema.js';
 import * as transactions from './db/transactions.js';
 import type { TransactionRecord } from './db/transactions.js';
 
 export type { CertificateRecord, CertificateStatus, Revocation } from './db/certificates.js';
+export type { RaClientRecord } from './db/raClients.js';
 export {
+  evidenceKinds,
   maxRefusalsPerRegistration,
   referencePattern,
   registrationLifetimeMs,
+  type Approval,
+  type Evidence,
   type Profile,
   type Registration,
   type RegistrationRecord,
@@ -72,15 +84,55 @@ export class CaDatabase {
     this.db.close();
   }
 
-  /** Registers a visitor after the identity check; the code is shown once and stored sealed. */
+  /**
+   * Registers a visitor after the identity check; the code is shown once and stored sealed.
+   * `approval`, if given, records who vouched for the visitor.
+   */
   register(
     name: string,
     idn: string,
     profile: Profile,
     now: number,
     vidRequired = true,
+    approval?: Approval,
   ): Registration {
-    return registrations.register(this.db, this.sealKey, name, idn, profile, now, vidRequired);
+    return registrations.register(
+      this.db,
+      this.sealKey,
+      name,
+      idn,
+      profile,
+      now,
+      vidRequired,
+      approval,
+    );
+  }
+
+  /**
+   * A registration sent by an RA client over the RA endpoint, bound to that client, the teller
+   * and the evidence. Undefined, and nothing registered, when the client is not active (revoked
+   * since its request was authenticated, expired, or never recorded): decided in one SQLite transaction
+   * with the insert, so a `kiosk ca ra revoke` in another process wins or loses cleanly.
+   */
+  registerThroughRa(
+    raSerial: string,
+    visitor: { name: string; idn: string; profile: Profile; vidRequired: boolean },
+    approvedBy: string,
+    evidence: Evidence,
+    now: number,
+  ): { registration: Registration; ra: RaClientRecord } | undefined {
+    return this.db.transaction(() => {
+      const ra = raClients.raClient(this.db, raSerial);
+      if (ra === undefined || ra.revokedAt !== undefined || ra.notAfter < now) return undefined;
+      const approval: Approval = {
+        approvedBy,
+        evidence,
+        ra: { name: ra.name, serial: ra.serial },
+      };
+      const { name, idn, profile, vidRequired } = visitor;
+      const registration = this.register(name, idn, profile, now, vidRequired, approval);
+      return { registration, ra };
+    })();
   }
 
   registration(ref: string): RegistrationRecord | undefined {
@@ -248,6 +300,34 @@ export class CaDatabase {
   /** Closes an open transaction; false if it was not open (closed meanwhile, or never). */
   closeTransaction(id: string): boolean {
     return transactions.closeTransaction(this.db, id);
+  }
+
+  /**
+   * Records an RA client certificate (`kiosk ca ra add`); false, and nothing recorded, when an
+   * active client already has the name (or the serial is taken).
+   */
+  addRaClient(record: RaClientRecord): boolean {
+    return raClients.addRaClient(this.db, record);
+  }
+
+  /** The RA client whose certificate has this serial (lower-case hex), revoked or not. */
+  raClient(serial: string): RaClientRecord | undefined {
+    return raClients.raClient(this.db, serial);
+  }
+
+  /** The one active RA client of this name, if any. */
+  activeRaClient(name: string): RaClientRecord | undefined {
+    return raClients.activeRaClient(this.db, name);
+  }
+
+  /** Every RA client ever recorded, oldest first. */
+  raClients(): RaClientRecord[] {
+    return raClients.raClients(this.db);
+  }
+
+  /** Revokes the active RA client of this name; undefined if there is none. */
+  revokeRaClient(name: string, now: number): RaClientRecord | undefined {
+    return raClients.revokeRaClient(this.db, name, now);
   }
 
   /** The next CRL number (RFC 5280 §5.2.3: monotonically increasing). */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { maxPkiMessageBytes } from '../cmp/message.js';
 import { CmpMalformedError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
@@ -45,22 +46,14 @@ const defaultLimits: ConnectionLimits = {
  */
 export function createCaServer(handlers: CaHttpHandlers): Server {
   const cmpPath = (handlers.cmpPath ?? '/pkix/').replace(/\/?$/, '/');
-  const limits = { ...defaultLimits, ...handlers.limits };
-  // Node checks the header and request timeouts every connectionsCheckingInterval (30 s by
-  // default): a client holding half-sent requests would outlive the timeouts by that much.
-  const checkEveryMs = Math.max(250, Math.min(1000, limits.headersTimeoutMs / 4));
-  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
+  const limits = connectionLimits(handlers.limits);
+  const server = createServer(serverOptions(limits), (req, res) => {
     void route(req, res).catch((error: unknown) => {
       handlers.log?.error({ err: error }, 'CA request failed');
       reply(res, 500, 'text/plain', 'internal error\n');
     });
   });
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  // Past maxConnections Node closes new connections at once and goes on serving the others.
-  server.maxConnections = limits.maxConnections;
-  capPerAddress(server, limits.maxPerAddress, handlers.log);
+  applyConnectionLimits(server, limits, handlers.log);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -146,11 +139,45 @@ async function ocsp(
   reply(res, 200, 'application/ocsp-response', await respond(body));
 }
 
+/** The configured bounds over the defaults (the configuration's own). */
+export function connectionLimits(partial?: Partial<ConnectionLimits>): ConnectionLimits {
+  return { ...defaultLimits, ...partial };
+}
+
+/**
+ * What an HTTP(S) server must be created with for `limits` to hold: Node checks the header and
+ * request timeouts every connectionsCheckingInterval (30 s by default), and a client holding
+ * half-sent requests would outlive the timeouts by that much.
+ */
+export function serverOptions(limits: ConnectionLimits): { connectionsCheckingInterval: number } {
+  return {
+    connectionsCheckingInterval: Math.max(250, Math.min(1000, limits.headersTimeoutMs / 4)),
+  };
+}
+
+/**
+ * Applies the bounds to a server made with serverOptions (the CMP server, the RA endpoint): the
+ * header, request and keep-alive timeouts, the connection cap, and the cap per address.
+ */
+export function applyConnectionLimits(
+  server: Server | HttpsServer,
+  limits: ConnectionLimits,
+  log: Logger | undefined,
+): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // Past maxConnections Node closes new connections at once and goes on serving the others.
+  server.maxConnections = limits.maxConnections;
+  capPerAddress(server, limits.maxPerAddress, log);
+}
+
 /**
  * Closes a new connection at once when its address already holds `max`: one client cannot take
- * every connection the server allows and shut the others out.
+ * every connection the server allows and shut the others out. On a TLS server this is the TCP
+ * connection, before any handshake.
  */
-function capPerAddress(server: Server, max: number, log: Logger | undefined): void {
+function capPerAddress(server: NetServer, max: number, log: Logger | undefined): void {
   const open = new Map<string, number>();
   let refused = 0;
   server.on('connection', (socket: Socket) => {
@@ -172,7 +199,7 @@ function capPerAddress(server: Server, max: number, log: Logger | undefined): vo
 }
 
 /** Starts listening; resolves with the address actually bound (port 0 picks a free one). */
-export async function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+export async function listen(server: NetServer, host: string, port: number): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -183,7 +210,11 @@ export async function listen(server: Server, host: string, port: number): Promis
   return server.address() as AddressInfo;
 }
 
-async function readBody(
+/**
+ * A request's body, or undefined past `maxBytes`: then the rest is read and dropped (bounded by
+ * the request timeout), so the client still reads the refusal the caller sends.
+ */
+export async function readBody(
   req: IncomingMessage,
   maxBytes = maxPkiMessageBytes,
 ): Promise<Buffer | undefined> {

@@ -135,6 +135,22 @@ export const configSchema = z
         requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
         /** An idle keep-alive connection is closed after this long. */
         keepAliveTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+        /**
+         * Where `ca serve` also serves the RA endpoint (HTTPS, mutual TLS; DESIGN §5 "RA over the
+         * network"), `host:port`. Absent: no RA endpoint (`--ra-listen` turns it on too).
+         */
+        raListen: z
+          .string()
+          .regex(/^[^\s]+:\d{1,5}$/, 'host:port')
+          .optional(),
+        /**
+         * Host names and IP addresses kiosks reach the RA endpoint by, besides its listen host:
+         * its TLS certificate names them all. Needed when it listens on every interface.
+         */
+        raServerNames: z
+          .array(z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'a host name or IP address'))
+          .max(16)
+          .optional(),
       })
       .strict()
       .prefault({}),

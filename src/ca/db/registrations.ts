@@ -1,5 +1,5 @@
 // The registrations table (the RA's one-time reference numbers, authorization codes and IDNs,
-// sealed) and the lockouts table (failed authorizations per reference number): their record types
+// sealed; who approved each and through which RA client) and the lockouts table (failed authorizations per reference number): their record types
 // and statements, as functions over the open database. CaDatabase (../database.ts) wraps them.
 import { randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -8,6 +8,20 @@ import { afterFailure, type LockoutPolicy, type LockoutState } from '../lockout.
 
 /** Which personal profile a registration is for (DESIGN §4.4). */
 export type Profile = 'restricted' | 'general';
+
+/** How the teller saw the visitor's identity (machines/types.ts Evidence, the same three). */
+export const evidenceKinds = ['chipVerified', 'chipNotVerifiedOverride', 'inPersonOnly'] as const;
+export type Evidence = (typeof evidenceKinds)[number];
+
+/**
+ * Who vouched for a registration (DESIGN §5 "RA over the network"): the approving teller, the
+ * evidence, and the RA client it came through (absent: the CA operator's own `ca register`).
+ */
+export interface Approval {
+  readonly approvedBy: string;
+  readonly evidence: Evidence;
+  readonly ra?: { readonly name: string; readonly serial: string };
+}
 
 /** What an RA registration hands the visitor: one-time reference number and authorization code. */
 export interface Registration {
@@ -31,6 +45,8 @@ export interface RegistrationRecord {
   readonly vidRequired: boolean;
   readonly expiresAt: number;
   readonly usedAt: number | undefined;
+  /** Recorded when the registration was made with one (always over the RA endpoint). */
+  readonly approval: Approval | undefined;
 }
 
 /** Certificates a client may refuse under one registration and still retry with it. */
@@ -51,6 +67,7 @@ export function register(
   profile: Profile,
   now: number,
   vidRequired: boolean,
+  approval: Approval | undefined,
 ): Registration {
   forgetExpiredIdns(db, now);
   const authCode = newAuthCode();
@@ -58,8 +75,9 @@ export function register(
     const ref = String(randomInt(10_000_000, 100_000_000));
     const result = db
       .prepare(
-        `insert or ignore into registrations (ref, auth_sealed, name, idn_sealed, profile, vid_required, created_at, expires_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert or ignore into registrations (ref, auth_sealed, name, idn_sealed, profile, vid_required, created_at, expires_at,
+             approved_by, evidence, ra_name, ra_serial)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         ref,
@@ -70,6 +88,10 @@ export function register(
         vidRequired ? 1 : 0,
         now,
         now + registrationLifetimeMs,
+        approval?.approvedBy ?? null,
+        approval?.evidence ?? null,
+        approval?.ra?.name ?? null,
+        approval?.ra?.serial ?? null,
       );
     if (result.changes === 1)
       return { ref, authCode, expires: new Date(now + registrationLifetimeMs) };
@@ -97,7 +119,16 @@ export function registration(
     vidRequired: row.vid_required !== 0,
     expiresAt: row.expires_at,
     usedAt: row.used_at ?? undefined,
+    approval: approvalOf(row),
   };
+}
+
+function approvalOf(row: RegistrationRow): Approval | undefined {
+  if (row.approved_by === null || row.evidence === null) return undefined;
+  const { approved_by: approvedBy, evidence, ra_name: raName, ra_serial: raSerial } = row;
+  return raName === null || raSerial === null
+    ? { approvedBy, evidence }
+    : { approvedBy, evidence, ra: { name: raName, serial: raSerial } };
 }
 
 /** See CaDatabase.markUsed. */
@@ -180,6 +211,10 @@ interface RegistrationRow {
   vid_required: number;
   expires_at: number;
   used_at: number | null;
+  approved_by: string | null;
+  evidence: Evidence | null;
+  ra_name: string | null;
+  ra_serial: string | null;
 }
 
 /** 16 characters from an alphabet without look-alikes (0/O, 1/I/L), in groups of four. */

@@ -45,6 +45,15 @@ create table if not exists lockouts (
   quiet_from integer not null
 );
 create index if not exists lockouts_quiet on lockouts(quiet_from);
+create table if not exists ra_clients (
+  serial text primary key,
+  name text not null,
+  issued_at integer not null,
+  not_after integer not null,
+  revoked_at integer
+);
+create unique index if not exists ra_clients_active_name on ra_clients(name)
+  where revoked_at is null;
 `;
 
 /** Creates what a new database lacks and upgrades one made before (idempotent). */
@@ -55,6 +64,12 @@ export function applySchema(db: Database.Database): void {
   addColumn(db, 'certificates', 'predecessor');
   addColumn(db, 'transactions', 'signer_serial');
   addColumn(db, 'registrations', 'vid_required', 'integer not null default 1');
+  // Registrations made before the RA endpoint (issue 13 item 3) have no approval recorded: they
+  // were the CA operator's own (`ca register --dir`), and stay so (null).
+  addColumn(db, 'registrations', 'approved_by');
+  addColumn(db, 'registrations', 'evidence');
+  addColumn(db, 'registrations', 'ra_name');
+  addColumn(db, 'registrations', 'ra_serial');
   // An earlier version counted failures in registrations (failures, locked_until); they are
   // not read: it kept those of unknown references in memory only, so carrying the known ones
   // over would tell them apart (the attack review of issue 11). The upgrade starts unlocked.

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { chainPem, initCa, loadCa } from '../../ca/caFiles.js';
@@ -6,11 +7,12 @@ import { CrlCache, generateCrl } from '../../ca/crl.js';
 import { CaDatabase } from '../../ca/database.js';
 import { OcspResponder } from '../../ca/ocsp.js';
 import { CmpResponder } from '../../ca/responder.js';
+import { createRaEndpoint } from '../../ca/ra/endpoint.js';
 import { createCaServer, listen } from '../../ca/server.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
-import { readIdnFile } from '../secretFiles.js';
+import { registerCaRaCommands } from './caRa.js';
 
 type ContextFactory = () => Promise<CliContext>;
 
@@ -42,15 +44,20 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
     .description('serve CMP over HTTP at /pkix/ and the CRL at /crl')
     .requiredOption('--dir <dir>', 'the CA folder')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8829')
-    .action(async (options: { dir: string; listen: string }) => {
+    .option(
+      '--ra-listen <host:port>',
+      'also serve the RA endpoint (HTTPS, mutual TLS) here (default ca.raListen; none without)',
+    )
+    .action(async (options: { dir: string; listen: string; raListen?: string }) => {
       const ctx = await context();
       const material = await loadCa(resolve(options.dir));
-      const { host, port } = parseListen(options.listen);
+      const { host, port } = parseListen(options.listen, '--listen');
       const { publicUrl } = ctx.config.ca;
       if (publicUrl === undefined && isWildcard(host))
         throw new UsageError(
           `--listen ${options.listen} is no address clients can reach: set ca.publicUrl`,
         );
+      const raAt = raEndpointAt(options.raListen, ctx);
       const db = new CaDatabase(material.databasePath, material.sealKey);
       db.forgetExpiredIdns(ctx.now().getTime());
       // The responder is made once the port is bound: certificates name the CRL at the address
@@ -77,7 +84,28 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
         log: ctx.log,
         limits: ctx.config.ca,
       });
-      const address = await listen(server, host, port);
+      const { now, log } = ctx;
+      const limits = ctx.config.ca;
+      const ra =
+        raAt === undefined
+          ? undefined
+          : {
+              at: raAt,
+              server: await createRaEndpoint({ material, db, names: raAt.names, now, log, limits }),
+            };
+      const raServer = ra?.server;
+      let address: AddressInfo;
+      let raAddress: AddressInfo | undefined;
+      try {
+        address = await listen(server, host, port);
+        if (ra !== undefined) raAddress = await listen(ra.server, ra.at.host, ra.at.port);
+      } catch (error) {
+        // One of the two could not bind: the other must not keep the process serving half.
+        server.close();
+        raServer?.close();
+        db.close();
+        throw error;
+      }
       const base = publicUrl ?? `http://${urlHost(address.address)}:${address.port}`;
       bound.responder = new CmpResponder(material, db, {
         crlUrl: `${base}/crl`,
@@ -92,14 +120,24 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       });
       ctx.log.info({ host: address.address, port: address.port }, 'CA serving');
       writeLines(ctx.stdout, [`listening on http://${address.address}:${address.port}/pkix/`]);
+      if (raAddress !== undefined) {
+        const { address: raHost, port: raPort } = raAddress;
+        ctx.log.info({ host: raHost, port: raPort, names: raAt?.names }, 'RA endpoint serving');
+        writeLines(ctx.stdout, [`RA listening on https://${urlHost(raHost)}:${raPort}/`]);
+      }
       await new Promise<void>((done) => {
         const stop = (): void => {
-          server.close(() => {
+          let open = raServer === undefined ? 1 : 2;
+          const closed = (): void => {
+            if (--open > 0) return;
             db.close();
             done();
-          });
+          };
+          server.close(closed);
+          raServer?.close(closed);
           // Idle keep-alive connections would hold close() open for ever.
           server.closeAllConnections();
+          raServer?.closeAllConnections();
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -124,76 +162,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       writeLines(ctx.stdout, [`reference number ${options.ref} unlocked`]);
     });
 
-  ca.command('register')
-    .description(
-      'RA registration after the identity check: a one-time reference number and authorization code',
-    )
-    .requiredOption('--dir <dir>', 'the CA folder')
-    .requiredOption('--name <name>', 'the holder’s name as on the ID document')
-    .requiredOption(
-      '--idn-file <file>',
-      'file holding the resident registration number (for the VID)',
-    )
-    .option('--profile <profile>', 'restricted (bank/insurance) or general', 'restricted')
-    .option(
-      '--vid <need>',
-      'required (the kiosk sends R) or optional (standard CMP clients such as openssl cmp)',
-      'required',
-    )
-    .option('--json', 'print one JSON document')
-    .action(
-      async (options: {
-        dir: string;
-        name: string;
-        idnFile: string;
-        profile: string;
-        vid: string;
-        json?: boolean;
-      }) => {
-        const ctx = await context();
-        if (options.profile !== 'restricted' && options.profile !== 'general') {
-          throw new UsageError(`--profile must be restricted or general, not ${options.profile}`);
-        }
-        if (options.vid !== 'required' && options.vid !== 'optional')
-          throw new UsageError(`--vid must be required or optional, not ${options.vid}`);
-        const name = options.name.normalize('NFC').trim();
-        if (name === '' || name.length > 64 || /[(),=+/\\\p{Cc}]/u.test(name)) {
-          throw new UsageError(
-            '--name must be 1 to 64 characters without ( ) , = + / \\ or control characters',
-          );
-        }
-        const idn = await readIdnFile(options.idnFile);
-        const material = await loadCa(resolve(options.dir));
-        const db = new CaDatabase(material.databasePath, material.sealKey);
-        try {
-          const registration = db.register(
-            name,
-            idn,
-            options.profile,
-            ctx.now().getTime(),
-            options.vid === 'required',
-          );
-          ctx.log.info(
-            { ref: registration.ref, profile: options.profile, vid: options.vid },
-            'registered',
-          );
-          const doc = {
-            ref: registration.ref,
-            authCode: registration.authCode,
-            expires: registration.expires.toISOString(),
-          };
-          if (options.json === true) writeJson(ctx.stdout, doc);
-          else
-            writeLines(ctx.stdout, [
-              `reference number: ${doc.ref}`,
-              `authorization code: ${doc.authCode}`,
-              `expires: ${doc.expires}`,
-            ]);
-        } finally {
-          db.close();
-        }
-      },
-    );
+  registerCaRaCommands(ca, context);
 
   ca.command('export')
     .description('write the CA chain (PEM) that clients trust')
@@ -220,12 +189,32 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
     });
 }
 
-function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string, flag: string): { host: string; port: number } {
   const match = /^(.+):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (match?.[1] === undefined || port > 65535)
-    throw new UsageError(`--listen must be HOST:PORT, not ${text}`);
+    throw new UsageError(`${flag} must be HOST:PORT, not ${text}`);
   return { host: match[1], port };
+}
+
+/**
+ * Where the RA endpoint listens (`--ra-listen`, else `ca.raListen`; neither: no endpoint) and the
+ * names its certificate gives it: the listen host unless a wildcard, and `ca.raServerNames`.
+ */
+function raEndpointAt(
+  flag: string | undefined,
+  ctx: CliContext,
+): { host: string; port: number; names: string[] } | undefined {
+  const text = flag ?? ctx.config.ca.raListen;
+  if (text === undefined) return undefined;
+  const { host: given, port } = parseListen(text, '--ra-listen');
+  const host = given.replace(/^\[(.*)\]$/, '$1'); // [::1] in a URL, ::1 to bind
+  const names = [...(isWildcard(host) ? [] : [host]), ...(ctx.config.ca.raServerNames ?? [])];
+  if (names.length === 0)
+    throw new UsageError(
+      `--ra-listen ${text} names no host clients can reach: set ca.raServerNames`,
+    );
+  return { host, port, names };
 }
 
 /** An address that means "every interface": no URL a client could be given. */

@@ -1,0 +1,178 @@
+// The kiosk's side of the RA endpoint (server.ts): one registration over HTTPS with the branch's
+// RA client certificate, with a deadline, a bounded answer and typed errors. Never retried: the
+// CA may have registered the visitor before the connection failed, and a second request would be
+// a second reference number; the teller decides (the first one expires unused).
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import {
+  RaMalformedError,
+  RaRefusedError,
+  RaTransportError,
+  RaUnauthorizedError,
+} from '../../errors/index.js';
+import { displaySafe } from '../../text/displaySafe.js';
+import { referencePattern, type Registration } from '../db/registrations.js';
+import type { RaRegistrationRequest } from './registrationRequest.js';
+import { raRegisterPath } from './server.js';
+
+/** Where the RA endpoint is and how this RA client proves who it is. */
+export interface RaConnection {
+  /** The endpoint, `https://host:port` (`kiosk ca serve` prints it); the path is added. */
+  readonly url: string;
+  /** The RA client certificate (PEM), optionally followed by its chain. */
+  readonly cert: string | Buffer;
+  /** Its private key (PEM). */
+  readonly key: string | Buffer;
+  /** The CA certificates (PEM) the endpoint's certificate must chain to. */
+  readonly ca: string | Buffer | readonly (string | Buffer)[];
+  /** The whole exchange, connection to last byte; 30 s by default. */
+  readonly timeoutMs?: number;
+}
+
+/** Largest answer read: a registration is some hundred bytes, an error a short line. */
+const maxAnswerBytes = 8192;
+
+/** How a registration's authorization code looks (db/registrations.ts newAuthCode). */
+const authCodePattern = /^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/;
+
+/**
+ * Registers an approved visitor at the CA's RA endpoint: the one-time reference number and
+ * authorization code. RaUnauthorizedError when the endpoint refuses this RA certificate,
+ * RaRefusedError for another refusal (with the endpoint's reason), RaTransportError when it cannot
+ * be reached in time or the caller aborts, RaMalformedError for an answer that is no registration.
+ */
+export function registerOverRa(
+  connection: RaConnection,
+  request: RaRegistrationRequest,
+  signal?: AbortSignal,
+): Promise<Registration> {
+  const timeoutMs = connection.timeoutMs ?? 30_000;
+  let target: URL;
+  try {
+    const base = new URL(connection.url);
+    if (base.protocol !== 'https:') throw new Error('not https');
+    target = new URL(raRegisterPath.slice(1), base.href.endsWith('/') ? base : `${base.href}/`);
+  } catch (cause) {
+    return Promise.reject(
+      new RaTransportError(`${connection.url}: not an https:// URL`, { cause }),
+    );
+  }
+  const url = target.href;
+  const { name, idn, profile, approvedBy, evidence } = request;
+  const fields = { name, idn, profile, approvedBy, evidence, vid: request.vid ?? 'required' };
+  const body = Buffer.from(JSON.stringify(fields));
+  return new Promise<Registration>((resolve, reject) => {
+    const ca =
+      typeof connection.ca === 'string' || Buffer.isBuffer(connection.ca)
+        ? connection.ca
+        : [...connection.ca];
+    const outgoing = httpsRequest(target, {
+      method: 'POST',
+      agent: false,
+      cert: connection.cert,
+      key: connection.key,
+      ca,
+      minVersion: 'TLSv1.2',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'content-length': body.length,
+      },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    let settled = false;
+    const settle = (outcome: Registration | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const deadline = setTimeout(() => {
+      settle(new RaTransportError(`${url}: no answer within ${timeoutMs} ms`));
+      outgoing.destroy();
+    }, timeoutMs);
+    const failed = (what: string, cause: unknown): void => {
+      if (cause instanceof RaMalformedError) settle(cause);
+      else if (signal?.aborted === true)
+        settle(new RaTransportError(`${url}: cancelled`, { cause }));
+      else settle(new RaTransportError(`${url}: ${what} (${describe(cause)})`, { cause }));
+    };
+    // It held the IDN: zeroed once the request is over (not before: a refusal may come early).
+    outgoing.once('close', () => body.fill(0));
+    outgoing.on('error', (cause: Error) => {
+      failed('cannot connect', cause);
+    });
+    outgoing.on('response', (response) => {
+      readBounded(response).then(
+        (answer) => {
+          settle(outcomeOf(url, response, answer));
+        },
+        (cause: unknown) => {
+          failed('the answer broke off', cause);
+        },
+      );
+    });
+    outgoing.end(body);
+  });
+}
+
+function outcomeOf(url: string, response: IncomingMessage, answer: Buffer): Registration | Error {
+  const status = response.statusCode ?? 0;
+  const type = (response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const json = type === 'application/json' ? parse(answer) : undefined;
+  if (status === 200) {
+    const registration = registrationOf(json);
+    return registration ?? new RaMalformedError(`${url}: the answer is not a registration`);
+  }
+  const text = errorText(json);
+  if (status === 401) return new RaUnauthorizedError(url, text);
+  return new RaRefusedError(url, status, text);
+}
+
+function registrationOf(json: unknown): Registration | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { ref, authCode, expires } = json as Record<string, unknown>;
+  if (typeof ref !== 'string' || !referencePattern.test(ref)) return undefined;
+  if (typeof authCode !== 'string' || !authCodePattern.test(authCode)) return undefined;
+  if (typeof expires !== 'string') return undefined;
+  const date = new Date(expires);
+  return Number.isNaN(date.getTime()) ? undefined : { ref, authCode, expires: date };
+}
+
+/** The endpoint's `{error}`, safe for a terminal and a log line, at most 200 characters. */
+function errorText(json: unknown): string {
+  if (typeof json !== 'object' || json === null) return '';
+  const { error } = json as Record<string, unknown>;
+  return typeof error === 'string' ? displaySafe(error.slice(0, 200)) : '';
+}
+
+function parse(answer: Buffer): unknown {
+  try {
+    return JSON.parse(answer.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads at most maxAnswerBytes; more is an error, not a memory spike. */
+async function readBounded(response: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxAnswerBytes) {
+      response.destroy();
+      throw new RaMalformedError(`answer larger than ${maxAnswerBytes} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function describe(cause: unknown): string {
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return cause instanceof Error ? cause.message : String(cause);
+}
