@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
 import { asFailure, failedWith, hasParent, type ChosenMedium, type VisitFailure } from './types.js';
 
 /**
@@ -24,11 +24,17 @@ export type StorageEvent =
   | { readonly type: 'secret.accepted' }
   | { readonly type: 'secret.refused'; readonly problems: readonly string[] };
 
+export interface StorageInput {
+  /** The media this kiosk offers (configuration kiosk.media). */
+  readonly media: readonly ChosenMedium['kind'][];
+}
+
 export interface StorageOutput {
   readonly medium: ChosenMedium;
 }
 
 interface StorageContext {
+  readonly media: readonly ChosenMedium['kind'][];
   readonly medium: ChosenMedium | undefined;
   readonly secretProblems: readonly string[];
   readonly failure: VisitFailure | undefined;
@@ -36,6 +42,7 @@ interface StorageContext {
 
 export const storageMachine = setup({
   types: {
+    input: {} as StorageInput,
     context: {} as StorageContext,
     events: {} as StorageEvent,
     output: {} as StorageOutput,
@@ -47,6 +54,8 @@ export const storageMachine = setup({
     ),
   },
   guards: {
+    tokensOffered: ({ context }) => context.media.includes('token'),
+    drivesOffered: ({ context }) => context.media.includes('usb'),
     needsFormat: ({ event }) => event.type === 'visitor.chooseDrive' && event.needsFormat,
     driveGone: failedWith('driveRemoved'),
   },
@@ -70,15 +79,24 @@ export const storageMachine = setup({
   },
 }).createMachine({
   id: 'storage',
-  context: { medium: undefined, secretProblems: [], failure: undefined },
+  context: ({ input }) => ({
+    media: input.media,
+    medium: undefined,
+    secretProblems: [],
+    failure: undefined,
+  }),
   initial: 'choosing',
   states: {
     choosing: {
       on: {
-        'visitor.chooseToken': { target: 'pin', actions: 'chooseMedium' },
+        'visitor.chooseToken': { guard: 'tokensOffered', target: 'pin', actions: 'chooseMedium' },
         'visitor.chooseDrive': [
-          { guard: 'needsFormat', target: 'confirmFormat', actions: 'chooseMedium' },
-          { target: 'password', actions: 'chooseMedium' },
+          {
+            guard: and(['drivesOffered', 'needsFormat']),
+            target: 'confirmFormat',
+            actions: 'chooseMedium',
+          },
+          { guard: 'drivesOffered', target: 'password', actions: 'chooseMedium' },
         ],
       },
     },

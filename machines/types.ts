@@ -1,3 +1,5 @@
+import type { Mismatch } from './form/compare.js';
+
 /**
  * What the visit statecharts hold and exchange (issue 13). Plain, serialisable values only: a
  * snapshot is persisted on every transition (DESIGN §6), so nothing here is a secret (passwords,
@@ -17,6 +19,8 @@ export interface CertificateType {
   readonly name: Words;
   /** The certificate policy OID (DESIGN §4.4). */
   readonly policyOid: string;
+  /** What the RA registers: bank/insurance-restricted or general-purpose (DESIGN §4.4). */
+  readonly profile: 'restricted' | 'general';
   /** In won; 0 is free (bank/insurance-restricted personal certificates usually are). */
   readonly feeWon: number;
 }
@@ -43,15 +47,17 @@ export type Evidence = 'chipVerified' | 'chipNotVerifiedOverride' | 'inPersonOnl
 export interface ChipSummary {
   readonly surname: string;
   readonly givenNames: string;
-  /** YYYY-MM-DD as far as DG1 says (YYMMDD with the century inferred). */
+  /** YYMMDD as DG1 gives it (the MRZ holds no century). */
   readonly birthDate: string;
   readonly documentNumber: string;
   /** Passive and Active Authentication passed, and nothing the SOD signs was withheld. */
   readonly verified: boolean;
   /** What did not verify, in words for the teller (empty when verified). */
   readonly failures: readonly string[];
-  /** The form and the chip disagree on these, each named for the teller. */
-  readonly mismatches: readonly string[];
+  /** The form and the chip disagree on these, each named for the teller (form/compare.ts). */
+  readonly mismatches: readonly Mismatch[];
+  /** The name was not compared (a Hangul form name): the teller compares it with the person. */
+  readonly nameNeedsTeller: boolean;
 }
 
 /** A physical ID checked by the teller face to face (no chip to read). */
@@ -84,7 +90,8 @@ export interface VisitFailure {
     | 'tokenRemoved'
     | 'tokenLocked'
     | 'driveRemoved'
-    | 'driveUnusable'
+    /** Full, read-only, not FAT when it must be, refused as unsafe, or another fault of the medium. */
+    | 'mediumUnusable'
     | 'caUnreachable'
     | 'caRefused'
     | 'wrongSecret'
@@ -103,17 +110,23 @@ export interface IssuedSummary {
   readonly renewalFrom: string;
 }
 
-/** A failure object from an actor's error event; anything else is an internal error. */
+/**
+ * The failure an actor's error event carries, copied into a plain value (the snapshot is
+ * persisted); anything that is not one is an internal error.
+ */
 export function asFailure(error: unknown): VisitFailure {
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    'kind' in error &&
-    'detail' in error &&
-    typeof error.kind === 'string' &&
-    typeof error.detail === 'string'
-  )
-    return error as VisitFailure;
+  if (typeof error === 'object' && error !== null && 'kind' in error && 'detail' in error) {
+    const { kind, detail } = error;
+    const spent = 'spent' in error ? error.spent : undefined;
+    if (typeof kind === 'string' && typeof detail === 'string')
+      return {
+        kind: kind as VisitFailure['kind'],
+        detail,
+        ...(typeof spent === 'string'
+          ? { spent: spent as NonNullable<VisitFailure['spent']> }
+          : {}),
+      };
+  }
   return { kind: 'internal', detail: error instanceof Error ? error.message : String(error) };
 }
 

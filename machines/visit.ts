@@ -37,11 +37,12 @@ export const visitMachine = visitSetup
     type: 'parallel',
     context: ({ input }) => ({
       institutions: input.institutions,
+      media: input.media,
       purpose: undefined,
       institution: undefined,
       certificateType: undefined,
       form: undefined,
-      formProblems: [],
+      formProblems: undefined,
       identity: undefined,
       ref: undefined,
       atCa: [],
@@ -102,7 +103,7 @@ export const visitMachine = visitSetup
             on: {
               'form.accepted': {
                 target: 'identity',
-                actions: assign({ form: ({ event }) => event.form, formProblems: [] }),
+                actions: assign({ form: ({ event }) => event.form, formProblems: undefined }),
               },
               'form.refused': { actions: assign({ formProblems: ({ event }) => event.problems }) },
               'visitor.back': 'home',
@@ -229,6 +230,7 @@ export const visitMachine = visitSetup
             invoke: {
               id: 'storage',
               src: 'storage',
+              input: ({ context }) => ({ media: context.media }),
               onDone: [
                 {
                   guard: purposeIs('copy'),

@@ -1,4 +1,5 @@
 import { assign, fromPromise, raise, setup } from 'xstate';
+import type { FormCheck } from '../form/fields.js';
 import { heldMachine, type HeldEvent, type HeldOutput } from '../held.js';
 import { identityMachine, type IdentityEvent, type IdentityOutput } from '../identity.js';
 import { storageMachine, type StorageEvent } from '../storage.js';
@@ -27,6 +28,8 @@ export type Purpose = 'issue' | 'reissue' | 'revoke' | 'renew' | 'copy' | 'view'
 
 export interface VisitInput {
   readonly institutions: readonly Institution[];
+  /** The media this kiosk offers (configuration kiosk.media). */
+  readonly media: readonly ChosenMedium['kind'][];
 }
 
 export type VisitEvent =
@@ -37,7 +40,7 @@ export type VisitEvent =
       readonly certificateType: string;
     }
   | { readonly type: 'form.accepted'; readonly form: AcceptedForm }
-  | { readonly type: 'form.refused'; readonly problems: readonly string[] }
+  | { readonly type: 'form.refused'; readonly problems: FormCheck['problems'] }
   | {
       readonly type: 'visitor.pickRevocation';
       readonly serial: string;
@@ -75,11 +78,13 @@ export type Effect = 'registering' | 'finding' | 'revoking' | 'issuing' | 'renew
 
 export interface VisitContext {
   readonly institutions: readonly Institution[];
+  readonly media: readonly ChosenMedium['kind'][];
   readonly purpose: Purpose | undefined;
   readonly institution: string | undefined;
   readonly certificateType: CertificateType | undefined;
   readonly form: AcceptedForm | undefined;
-  readonly formProblems: readonly string[];
+  /** Per field, in words, after a refused form (form/fields.ts checkForm). */
+  readonly formProblems: FormCheck['problems'] | undefined;
   readonly identity: IdentityOutput | undefined;
   /** The RA's reference number (not a secret: its authorization code is, and stays in the vault). */
   readonly ref: string | undefined;
@@ -166,7 +171,7 @@ export const visitSetup = setup({
     failedOn: ({ context }, effect: Effect) => context.failed === effect,
     mediumGone: failedWith('tokenRemoved', 'driveRemoved'),
     /** Another medium may do (a locked token, a wrong PIN, a drive that cannot be written). */
-    mediumUnusable: failedWith('tokenLocked', 'wrongSecret', 'driveUnusable'),
+    mediumUnusable: failedWith('tokenLocked', 'wrongSecret', 'mediumUnusable'),
     /** The CA was not reached or did not answer; nothing was spent, or it voids what it issued. */
     caUnreachable: failedWith('caUnreachable'),
     /** Issued and stored, the confirmation lost: staff check with the CA (src/service/spent.ts). */

@@ -30,7 +30,7 @@ const samples = {
   errors: {
     listHeld: [
       { kind: 'driveRemoved', detail: 'pulled' },
-      { kind: 'driveUnusable', detail: 'not FAT' },
+      { kind: 'mediumUnusable', detail: 'not FAT' },
     ],
   },
 };

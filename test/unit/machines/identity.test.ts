@@ -24,11 +24,12 @@ const form = {
 const chip: ChipSummary = {
   surname: 'HONG',
   givenNames: 'GILDONG',
-  birthDate: '1990-01-01',
+  birthDate: '900101',
   documentNumber: 'M12345678',
   verified: true,
   failures: [],
   mismatches: [],
+  nameNeedsTeller: true,
 };
 const approved = {
   outcome: 'approved',

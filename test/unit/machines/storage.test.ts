@@ -27,21 +27,40 @@ const samples = {
   errors: {
     formatDrive: [
       { kind: 'driveRemoved', spent: 'nothing', detail: 'pulled' },
-      { kind: 'driveUnusable', spent: 'nothing', detail: 'larger than usb.maxBytes' },
+      { kind: 'mediumUnusable', spent: 'nothing', detail: 'larger than usb.maxBytes' },
     ],
   },
 };
-const paths = machinePaths(storageMachine, samples);
+const driveStates = [
+  'storage.confirmFormat',
+  'storage.driveRemoved',
+  'storage.formatFailed',
+  'storage.formatting',
+  'storage.password',
+];
 
-describe('storage sub-flow', () => {
-  it('reaches every state', () => {
-    expect(reachedStates(paths)).toEqual(leafStates(storageMachine));
+describe.each([
+  [['token', 'usb'], []],
+  [['usb'], ['storage.pin']],
+  [['token'], driveStates],
+] as const)('storage sub-flow offering %j', (media, unreachable: readonly string[]) => {
+  const input = { media };
+  const paths = machinePaths(storageMachine, samples, input);
+
+  it('reaches every state of the media offered, and no other', () => {
+    expect(reachedStates(paths)).toEqual(
+      leafStates(storageMachine).filter((s) => !unreachable.includes(s)),
+    );
   });
 
   it.each(paths.map((p) => [describePath(p) || '(start)', p] as const))(
     'replays %s live',
     async (_name, path) => {
-      await replayPath(storageMachine, path, { promiseActors: ['formatDrive'], delays: {} });
+      await replayPath(storageMachine, path, {
+        input,
+        promiseActors: ['formatDrive'],
+        delays: {},
+      });
     },
   );
 
@@ -63,6 +82,7 @@ describe('storage sub-flow', () => {
     expect(toChosen.length).toBeGreaterThan(0);
     for (const path of toChosen) {
       const end = await replayPath(storageMachine, path, {
+        input,
         promiseActors: ['formatDrive'],
         delays: {},
       });

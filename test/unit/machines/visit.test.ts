@@ -16,6 +16,7 @@ import {
 // their outcomes here; they have path tests of their own.
 
 const input: VisitInput = {
+  media: ['token', 'usb'],
   institutions: [
     {
       id: 'kb',
@@ -25,12 +26,14 @@ const input: VisitInput = {
           id: 'bank',
           name: { ko: '은행·보험용', en: 'Banking and insurance' },
           policyOid: '1.2.410.200005.1.1.4',
+          profile: 'restricted',
           feeWon: 0,
         },
         {
           id: 'general',
           name: { ko: '범용', en: 'General purpose' },
           policyOid: '1.2.410.200005.1.1.1',
+          profile: 'general',
           feeWon: 4400,
         },
       ],
