@@ -154,6 +154,26 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The kiosk service (`kiosk start`, issue 13): what it offers and how long it waits. */
+    kiosk: z
+      .object({
+        /** The institutions file (src/kiosk/institutions.ts); the demo's embedded if absent. */
+        institutions: z.string().min(1).optional(),
+        /** "Are you still there?" after this long without a key. */
+        inactivityWarningMs: z.number().int().min(5000).max(3_600_000).default(60_000),
+        /** After the warning, the visit is wiped after this long. */
+        inactivityWipeMs: z.number().int().min(5000).max(600_000).default(30_000),
+        /** The teller has this long to decide before the visitor is told to ask again. */
+        tellerApprovalMs: z.number().int().min(10_000).max(3_600_000).default(600_000),
+        /** The media a visitor may choose. */
+        media: z
+          .array(z.enum(['token', 'usb']))
+          .min(1)
+          .refine((m) => new Set(m).size === m.length, 'each once')
+          .default(['token', 'usb']),
+      })
+      .strict()
+      .prefault({}),
     /** Folder for local state (SQLite databases); relative to the kiosk home. */
     stateDir: z.string().min(1).default('var/state'),
   })

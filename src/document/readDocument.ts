@@ -14,7 +14,7 @@ import {
   type Dg1,
   type Dg11,
 } from '../../drivers/emrtd/lds.js';
-import { parseMrz } from '../../drivers/emrtd/mrz.js';
+import { bacKeySeedInput, parseMrz } from '../../drivers/emrtd/mrz.js';
 import { ChipFileError, ChipStatusError } from '../errors/index.js';
 import { EmrtdReader, type ReadProgress } from '../../drivers/emrtd/reader.js';
 import {
@@ -60,8 +60,11 @@ export interface DocumentReading {
 
 export interface ReadDocumentRequest {
   readonly transport: ApduTransport;
-  /** The MRZ lines as typed or scanned (BAC needs the document number, birth and expiry dates). */
-  readonly mrz: string | readonly string[];
+  /**
+   * The MRZ lines as scanned, or the three fields BAC needs as the visitor typed them (document
+   * number, birth and expiry dates, YYMMDD; their check digits are computed).
+   */
+  readonly mrz: string | readonly string[] | MrzFields;
   /** CSCA certificates trusted (without them Passive Authentication cannot run). */
   readonly trust?: CscaTrust;
   /** What a Document Signer must be beyond a valid chain (`emrtd.*`; ICAO's defaults). */
@@ -81,7 +84,7 @@ const wanted = [1, 2, 11, 14, 15] as const;
  * reading failures (BAC refused, card pulled, secure messaging broken) are the typed errors.
  */
 export async function readDocument(request: ReadDocumentRequest): Promise<DocumentReading> {
-  const { mrzInfo } = parseMrz(request.mrz);
+  const mrzInfo = mrzInfoOf(request.mrz);
   const reader = new EmrtdReader(request.transport);
   try {
     await reader.open({ mrzInfo }, request.signal === undefined ? {} : { signal: request.signal });
@@ -161,6 +164,20 @@ export async function readDocument(request: ReadDocumentRequest): Promise<Docume
   } finally {
     reader.close();
   }
+}
+
+/** The three BAC fields as typed. */
+export interface MrzFields {
+  readonly documentNumber: string;
+  readonly birthDate: string;
+  readonly expiryDate: string;
+}
+
+/** MRZ_info (ICAO 9303-11 §9.7.1) from scanned lines or typed fields. */
+function mrzInfoOf(mrz: ReadDocumentRequest['mrz']): string {
+  if (typeof mrz === 'string' || Array.isArray(mrz)) return parseMrz(mrz).mrzInfo;
+  const fields = mrz as MrzFields;
+  return bacKeySeedInput(fields.documentNumber, fields.birthDate, fields.expiryDate);
 }
 
 /** What did not verify, in words for the teller (empty when verified). */

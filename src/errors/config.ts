@@ -43,6 +43,23 @@ export class CatalogueError extends FatalError {
   }
 }
 
+/**
+ * The institutions file (DESIGN §1 step 1: who issues which certificate types, and the fees) is
+ * unreadable or invalid: the kiosk cannot offer a choice, so it cannot start.
+ */
+export class InstitutionsError extends FatalError {
+  readonly code = 'INSTITUTIONS_INVALID';
+  readonly reason: Reason = 'configInvalid';
+  readonly visitor = outOfService;
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(describeProblems(file, problems), options);
+  }
+}
+
 /** `file: key: got …, expected …; …`: the one-line form operators read in logs and on stderr. */
 function describeProblems(file: string, problems: readonly ConfigProblem[]): string {
   return (

@@ -1,6 +1,10 @@
 import type { ReadProgress } from '../../drivers/emrtd/reader.js';
 import type { CscaTrust } from '../../drivers/emrtd/sod.js';
-import { readDocument as readChip, type DocumentReading } from '../document/readDocument.js';
+import {
+  readDocument as readChip,
+  type DocumentReading,
+  type MrzFields,
+} from '../document/readDocument.js';
 import type { ServiceContext } from './medium.js';
 
 /** The PC/SC readers present, with the ATR of the card in each (if any). */
@@ -13,8 +17,8 @@ export async function listReaders(
 export interface ReadDocumentRequest {
   /** The reader; default: the first with a card. */
   readonly reader?: string;
-  /** The MRZ lines (BAC). */
-  readonly mrz: string | readonly string[];
+  /** The MRZ lines, or the three BAC fields as typed (BAC). */
+  readonly mrz: string | readonly string[] | MrzFields;
   /** CSCA certificates trusted (Passive Authentication). */
   readonly trust?: CscaTrust;
   readonly signal?: AbortSignal;

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { problemsOf } from '../config/problems.js';
+import { loadJsonFile, parseJsonText, type JsonFileKind } from '../config/jsonFile.js';
 import { CatalogueError } from '../errors/index.js';
-import { readBoundedFile } from '../shared/readBoundedFile.js';
 
 /** Longest label or manufacturer pattern accepted: CK_TOKEN_INFO fields are 32 bytes. */
 export const maxPatternLength = 200;
@@ -95,51 +94,20 @@ export function catalogueJsonSchema(): Record<string, unknown> {
  * Reads and validates a catalogue file of at most maxCatalogueBytes. Throws CatalogueError naming
  * the file and every wrong key.
  */
-export async function loadCatalogue(file: string): Promise<Catalogue> {
-  const read = await readBoundedFile(file, maxCatalogueBytes);
-  if (!read.ok) {
-    throw new CatalogueError(
-      file,
-      [
-        {
-          key: '(file)',
-          got: read.problem,
-          expected: `a readable file of at most ${maxCatalogueBytes} bytes`,
-        },
-      ],
-      { cause: read.cause },
-    );
-  }
-  return parseCatalogue(read.bytes.toString('utf8'), file);
+export function loadCatalogue(file: string): Promise<Catalogue> {
+  return loadJsonFile(file, catalogueFile);
 }
 
 /** Validates catalogue text (JSON); `source` names it in errors. Throws CatalogueError. */
 export function parseCatalogue(text: string, source: string): Catalogue {
-  let raw: unknown;
-  try {
-    // Editors on Windows may save a byte-order mark; JSON.parse refuses it.
-    raw = JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text);
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : 'unparsable';
-    throw new CatalogueError(
-      source,
-      [
-        {
-          key: '(syntax)',
-          got: detail.length > 100 ? `${detail.slice(0, 97)}...` : detail,
-          expected: 'JSON',
-        },
-      ],
-      { cause },
-    );
-  }
-  const result = catalogueSchema.safeParse(raw);
-  if (result.success) return result.data;
-  throw new CatalogueError(
-    source,
-    result.error.issues.flatMap((issue) => problemsOf(issue, raw)),
-  );
+  return parseJsonText(text, source, catalogueFile);
 }
+
+const catalogueFile: JsonFileKind<Catalogue> = {
+  schema: catalogueSchema,
+  maxBytes: maxCatalogueBytes,
+  fail: (source, problems, options) => new CatalogueError(source, problems, options),
+};
 
 /** `vvvv:pppp` for numeric ids, or undefined when they are not 16-bit unsigned integers. */
 function usbId(vendorId: number, productId: number): string | undefined {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { PcscDriver } from '../../drivers/pcsc/contract.js';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { FakeTokenDriver } from '../../drivers/pkcs11/fake.js';
 import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
@@ -37,6 +38,9 @@ function kept(driver: TokenDriver): TokenDriver {
 
 export interface ServiceWorld {
   readonly ctx: ServiceContext;
+  /** The fake token and drives behind the world (when it uses them), for the test's hands. */
+  readonly fakeToken: FakeTokenDriver;
+  readonly fakeDrives: FakeUsbDrives;
   readonly ca: FakeCa;
   readonly medium: Medium;
   readonly secret: KeySecret;
@@ -59,7 +63,14 @@ export interface RealToken {
 export async function serviceWorld(
   kind: MediumKind,
   material: Material,
-  options: { drives?: UsbDriveDriver; device?: string; token?: RealToken; config?: Config } = {},
+  options: {
+    drives?: UsbDriveDriver;
+    device?: string;
+    token?: RealToken;
+    config?: Config;
+    /** The card readers (a fake one with the virtual eMRTD, for a whole visit). */
+    pcsc?: PcscDriver;
+  } = {},
 ): Promise<ServiceWorld> {
   // The CA's renewal window opened to a fresh certificate (the kiosk's is set alike below).
   const ca = await FakeCa.create({ material, renewalWindowDays: 366 });
@@ -82,12 +93,13 @@ export async function serviceWorld(
   const unused = (): never => {
     throw new Error('not in this test');
   };
+  const readers = options.pcsc;
   const devices: Devices = {
     usbDrives: () => drives,
     tokenModules: () => Promise.resolve({ kind: 'fixed', module: 'fake' }),
     openTokenDriver: () => (real === undefined ? kept(fake) : real.open()),
     withTokenDriver,
-    pcsc: unused,
+    pcsc: readers === undefined ? unused : () => readers,
     usbHotplug: unused,
     cmpTransport: () => ca,
     attachVirtualCard: unused,
@@ -113,6 +125,8 @@ export async function serviceWorld(
       : { kind: 'password', bytes: Buffer.from('Kiosk!2345') };
   return {
     ctx,
+    fakeToken: fake,
+    fakeDrives,
     ca,
     medium,
     secret,

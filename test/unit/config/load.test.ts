@@ -47,6 +47,12 @@ describe('configuration', () => {
         imageFolder: 'var/images',
         formatLabel: 'NPKI',
       },
+      kiosk: {
+        inactivityWarningMs: 60_000,
+        inactivityWipeMs: 30_000,
+        tellerApprovalMs: 600_000,
+        media: ['token', 'usb'],
+      },
       stateDir: 'var/state',
     });
     expect(parseConfig('', 'empty.yaml')).toEqual(defaultConfig());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CatalogueError,
+  InstitutionsError,
   ConfigError,
   FatalError,
   KioskError,
@@ -38,6 +39,12 @@ describe('errors', () => {
     ],
     [new ConfigError('k.yaml', []), FatalError, 'configInvalid', 'CONFIG_INVALID'],
     [new CatalogueError('tokens.json', []), FatalError, 'configInvalid', 'CATALOGUE_INVALID'],
+    [
+      new InstitutionsError('institutions.json', []),
+      FatalError,
+      'configInvalid',
+      'INSTITUTIONS_INVALID',
+    ],
     [new UsbHotplugError('watch'), FatalError, 'configInvalid', 'USB_HOTPLUG'],
   ] as const)('%s maps to its root, reason and code', (error, root, reason, code) => {
     expect(error).toBeInstanceOf(root);

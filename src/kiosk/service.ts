@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, type Actor, type SimulatedClock, type SnapshotFrom } from 'xstate';
+import type { Institution } from '../../machines/types.js';
+import type { VisitContext, VisitEvent } from '../../machines/visit.js';
+import { checkForm, type FormCheck } from '../../machines/form/fields.js';
+import type { DocumentReading } from '../document/readDocument.js';
+import { checkPassword } from '../npki/passwordRules.js';
+import { boundVisitMachine, type VisitDependencies } from './effects.js';
+import { Vault } from './vault.js';
+
+/**
+ * The kiosk service (issue 13 item 2): one visit at a time, its statechart bound to the service
+ * API, and the programmatic surface the screens, the teller API and the tests use. What the
+ * visitor types that is secret (the resident number, the password or PIN) enters here, not as an
+ * event: it is checked, kept in the visit's vault, and the machine hears only whether it was
+ * accepted. Every transition is logged with the state and the event type, never a value.
+ */
+
+export interface KioskServiceOptions extends Omit<VisitDependencies, 'vault' | 'onReading'> {
+  readonly institutions: readonly Institution[];
+  /** A SimulatedClock in tests (time for the visit's delays). */
+  readonly clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>;
+}
+
+/** Events from outside: the visitor's keys, the teller's decisions, the devices. */
+export type OutsideEvent = Exclude<
+  VisitEvent,
+  {
+    type:
+      | 'form.accepted'
+      | 'form.refused'
+      | 'secret.accepted'
+      | 'secret.refused'
+      | 'visit.busy'
+      | 'visit.attend'
+      | 'visit.timeout'
+      | 'visit.over';
+  }
+>;
+
+const insideOnly = new Set([
+  'form.accepted',
+  'form.refused',
+  'secret.accepted',
+  'secret.refused',
+  'visit.busy',
+  'visit.attend',
+  'visit.timeout',
+  'visit.over',
+]);
+
+type VisitActor = Actor<ReturnType<typeof boundVisitMachine>>;
+export type VisitSnapshot = SnapshotFrom<ReturnType<typeof boundVisitMachine>>;
+
+/** What the visitor typed on the form; the resident number as bytes the service zeroes. */
+export interface FormEntry {
+  readonly name: string;
+  readonly idn: Buffer;
+  readonly phone: string;
+  /** The account the fee is paid from, where the certificate type has one. */
+  readonly account?: string;
+}
+
+export class RunningVisit {
+  readonly id = randomUUID();
+  readonly #actor: VisitActor;
+  readonly #vault = new Vault();
+  readonly #options: KioskServiceOptions;
+  #reading: DocumentReading | undefined;
+  /** How the visit ended, once it has. */
+  readonly ended: Promise<VisitContext['ending']>;
+
+  constructor(options: KioskServiceOptions) {
+    this.#options = options;
+    const machine = boundVisitMachine({
+      ...options,
+      vault: this.#vault,
+      onReading: (reading) => {
+        this.#reading = reading;
+      },
+    });
+    this.#actor = createActor(machine, {
+      input: { institutions: options.institutions, media: options.ctx.config.kiosk.media },
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      inspect: (inspection) => {
+        if (inspection.type === '@xstate.event' && inspection.actorRef === this.#actor)
+          options.ctx.log.debug({ visit: this.id, event: inspection.event.type }, 'visit event');
+      },
+    });
+    let last = '';
+    this.#actor.subscribe((snapshot) => {
+      const state = JSON.stringify(snapshot.value);
+      if (state === last) return;
+      last = state;
+      options.ctx.log.info({ visit: this.id, state: snapshot.value }, 'visit step');
+    });
+    this.ended = new Promise((resolve) => {
+      this.#actor.subscribe({
+        complete: () => {
+          this.#vault.wipe();
+          this.#reading = undefined;
+          resolve(this.#actor.getSnapshot().context.ending);
+        },
+        error: () => {
+          this.#vault.wipe();
+          resolve(undefined);
+        },
+      });
+    });
+    this.#actor.start();
+  }
+
+  snapshot(): VisitSnapshot {
+    return this.#actor.getSnapshot();
+  }
+
+  subscribe(listener: (snapshot: VisitSnapshot) => void): () => void {
+    const subscription = this.#actor.subscribe(listener);
+    return () => {
+      subscription.unsubscribe();
+    };
+  }
+
+  /** A key, a teller's decision, a device: the events that carry no secret. */
+  send(event: OutsideEvent): void {
+    if (insideOnly.has(event.type))
+      throw new Error(`${event.type} comes from the kiosk service, not from outside`);
+    this.#actor.send(event);
+  }
+
+  /** The last chip reading (photo included) for the teller; gone when the visit ends. */
+  chipReading(): DocumentReading | undefined {
+    return this.#reading;
+  }
+
+  /**
+   * The application form: checked field by field; the resident number is kept in the vault and
+   * the machine is given only its masked form. `entry.idn` is zeroed.
+   */
+  submitForm(entry: FormEntry): FormCheck {
+    try {
+      const feeWon = this.#actor.getSnapshot().context.certificateType?.feeWon ?? 0;
+      // checkForm reads strings (the rules are regular expressions): the IDN's string lives
+      // only for this call; the vault keeps bytes.
+      const idn = entry.idn.toString('latin1');
+      const checked = checkForm(
+        {
+          name: entry.name,
+          idn,
+          phone: entry.phone,
+          ...(feeWon > 0 ? { account: entry.account ?? '' } : {}),
+        },
+        this.#options.ctx.now(),
+      );
+      if (!checked.ok || checked.form === undefined) {
+        this.#actor.send({ type: 'form.refused', problems: checked.problems });
+        return checked;
+      }
+      this.#vault.put('idn', Buffer.from(idn.replace(/[^0-9]/g, ''), 'ascii'));
+      this.#actor.send({ type: 'form.accepted', form: checked.form });
+      return checked;
+    } finally {
+      entry.idn.fill(0);
+    }
+  }
+
+  /**
+   * The new certificate's password (twice, on a drive) or the token's PIN: checked, kept in the
+   * vault; the inputs are zeroed. Returns what was wrong (empty: accepted).
+   */
+  enterNewSecret(first: Buffer, second?: Buffer): readonly string[] {
+    try {
+      const medium = this.#chosenMedium();
+      const problems =
+        medium === 'token'
+          ? pinProblems(first)
+          : passwordProblems(first, second ?? Buffer.alloc(0));
+      if (problems.length > 0) {
+        this.#actor.send({ type: 'secret.refused', problems });
+        return problems;
+      }
+      this.#vault.put('newSecret', first);
+      this.#actor.send({ type: 'secret.accepted' });
+      return [];
+    } finally {
+      first.fill(0);
+      second?.fill(0);
+    }
+  }
+
+  /** The secret that opens the certificate the visitor brought (renewal, copy). */
+  enterHeldSecret(secret: Buffer): void {
+    try {
+      this.#vault.put('heldSecret', secret);
+      this.#actor.send({ type: 'secret.accepted' });
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  stop(): void {
+    this.#actor.stop();
+    this.#vault.wipe();
+  }
+
+  /** The kind of medium the storage sub-flow has chosen. */
+  #chosenMedium(): 'token' | 'usb' | undefined {
+    const storage = this.#actor.getSnapshot().children.storage?.getSnapshot() as
+      { context?: { medium?: { kind: 'token' | 'usb' } } } | undefined;
+    return storage?.context?.medium?.kind;
+  }
+}
+
+/** The kiosk: one visit at a time. */
+export class KioskService {
+  readonly #options: KioskServiceOptions;
+  #visit: RunningVisit | undefined;
+
+  constructor(options: KioskServiceOptions) {
+    this.#options = options;
+  }
+
+  get visit(): RunningVisit | undefined {
+    return this.#visit;
+  }
+
+  startVisit(): RunningVisit {
+    if (this.#visit !== undefined && this.#visit.snapshot().status === 'active')
+      throw new Error('a visit is in progress');
+    const visit = new RunningVisit(this.#options);
+    this.#visit = visit;
+    return visit;
+  }
+
+  close(): void {
+    this.#visit?.stop();
+    this.#visit = undefined;
+  }
+}
+
+/** The password rules' failures (DESIGN §4.5), and whether the two entries match. */
+function passwordProblems(first: Buffer, second: Buffer): string[] {
+  const failed: string[] = checkPassword(first.toString('utf8'))
+    .filter((rule) => !rule.ok)
+    .map((rule) => rule.id);
+  if (!first.equals(second)) failed.push('mismatch');
+  return failed;
+}
+
+/** A token PIN: 4 to 16 ASCII digits or letters (the token checks it when logging in). */
+function pinProblems(pin: Buffer): string[] {
+  return /^[0-9A-Za-z]{4,16}$/.test(pin.toString('latin1')) ? [] : ['pinFormat'];
+}
