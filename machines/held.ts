@@ -18,6 +18,8 @@ import {
 export interface HeldInput {
   /** What the visitor does with it: `view` stops once the list is shown. */
   readonly purpose: 'renew' | 'copy' | 'view';
+  /** The media this kiosk offers (configuration kiosk.media). */
+  readonly media: readonly ChosenMedium['kind'][];
 }
 
 export type HeldEvent =
@@ -39,6 +41,7 @@ export interface HeldOutput {
 
 interface HeldContext {
   readonly purpose: HeldInput['purpose'];
+  readonly media: HeldInput['media'];
   readonly medium: ChosenMedium | undefined;
   readonly certificates: readonly HeldCertificate[];
   readonly serial: string | undefined;
@@ -61,6 +64,8 @@ export const heldMachine = setup({
   },
   guards: {
     viewOnly: ({ context }) => context.purpose === 'view',
+    tokensOffered: ({ context }) => context.media.includes('token'),
+    drivesOffered: ({ context }) => context.media.includes('usb'),
     nothingThere: ({ event }) =>
       (event as { output?: readonly HeldCertificate[] }).output?.length === 0,
     /** On the medium, and for a renewal inside its window (the CA refuses others, issue 11). */
@@ -83,6 +88,7 @@ export const heldMachine = setup({
   id: 'held',
   context: ({ input }) => ({
     purpose: input.purpose,
+    media: input.media,
     medium: undefined,
     certificates: [],
     serial: undefined,
@@ -94,10 +100,12 @@ export const heldMachine = setup({
     choosing: {
       on: {
         'visitor.chooseToken': {
+          guard: 'tokensOffered',
           target: 'listing',
           actions: assign({ medium: ({ event }) => ({ kind: 'token', label: event.label }) }),
         },
         'visitor.chooseDrive': {
+          guard: 'drivesOffered',
           target: 'listing',
           actions: assign({ medium: ({ event }) => ({ kind: 'usb', device: event.device }) }),
         },

@@ -1,6 +1,7 @@
 import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
 import { mrzEntryProblems, type MrzEntry, type MrzProblem } from './form/mrzEntry.js';
 import {
+  recordableText,
   tellerApprovalMachine,
   type TellerApprovalEvent,
   type TellerApprovalOutput,
@@ -95,6 +96,7 @@ export const identityMachine = setup({
     rejected: ({ event }) =>
       (event as { output?: TellerApprovalOutput }).output?.outcome === 'rejected',
     free: ({ context }) => context.feeWon === 0,
+    namedTeller: ({ event }) => event.type === 'teller.feePaid' && recordableText(event.teller, 64),
   },
 }).createMachine({
   id: 'identity',
@@ -212,7 +214,10 @@ export const identityMachine = setup({
     },
     fee: {
       always: { guard: 'free', target: 'approved' },
-      on: { 'teller.feePaid': 'approved' },
+      // The teller takes the fee: no inactivity wipe meanwhile.
+      entry: 'tellBusy',
+      exit: 'tellAttend',
+      on: { 'teller.feePaid': { guard: 'namedTeller', target: 'approved' } },
     },
     approved: { type: 'final' },
     rejected: { type: 'final' },

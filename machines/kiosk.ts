@@ -78,6 +78,7 @@ export const kioskMachine = setup({
   delays: {
     /** Overridden from the configuration. */
     caRecheck: 30_000,
+    caCheckTimeout: 10_000,
   },
   guards: {
     working: ({ context }) => problemsOf(context).length === 0,
@@ -117,6 +118,8 @@ export const kioskMachine = setup({
       initial: 'checking',
       states: {
         checking: {
+          // A check that never answers (a half-open connection) counts as unreachable.
+          after: { caCheckTimeout: { target: 'waiting', actions: assign({ caUp: false }) } },
           invoke: {
             id: 'checkCa',
             src: 'checkCa',

@@ -27,6 +27,11 @@ export type StorageEvent =
 export interface StorageInput {
   /** The media this kiosk offers (configuration kiosk.media). */
   readonly media: readonly ChosenMedium['kind'][];
+  /**
+   * Whether a drive needs a new password: not for a copy, whose key file keeps the password it
+   * has (the copy writes it as it is; a token still needs its PIN).
+   */
+  readonly newPassword?: boolean;
 }
 
 export interface StorageOutput {
@@ -35,6 +40,7 @@ export interface StorageOutput {
 
 interface StorageContext {
   readonly media: readonly ChosenMedium['kind'][];
+  readonly newPassword: boolean;
   readonly medium: ChosenMedium | undefined;
   readonly secretProblems: readonly string[];
   readonly failure: VisitFailure | undefined;
@@ -57,6 +63,7 @@ export const storageMachine = setup({
     tokensOffered: ({ context }) => context.media.includes('token'),
     drivesOffered: ({ context }) => context.media.includes('usb'),
     needsFormat: ({ event }) => event.type === 'visitor.chooseDrive' && event.needsFormat,
+    noPassword: ({ context }) => !context.newPassword,
     driveGone: failedWith('driveRemoved'),
   },
   actions: {
@@ -81,6 +88,7 @@ export const storageMachine = setup({
   id: 'storage',
   context: ({ input }) => ({
     media: input.media,
+    newPassword: input.newPassword ?? true,
     medium: undefined,
     secretProblems: [],
     failure: undefined,
@@ -94,6 +102,11 @@ export const storageMachine = setup({
           {
             guard: and(['drivesOffered', 'needsFormat']),
             target: 'confirmFormat',
+            actions: 'chooseMedium',
+          },
+          {
+            guard: and(['drivesOffered', 'noPassword']),
+            target: 'chosen',
             actions: 'chooseMedium',
           },
           { guard: 'drivesOffered', target: 'password', actions: 'chooseMedium' },
@@ -113,7 +126,7 @@ export const storageMachine = setup({
         input: ({ context }) => ({
           device: context.medium?.kind === 'usb' ? context.medium.device : '',
         }),
-        onDone: 'password',
+        onDone: [{ guard: 'noPassword', target: 'chosen' }, { target: 'password' }],
         onError: [
           {
             // Pulled before mkfs started: untouched (src/service/drives.ts); put it back.

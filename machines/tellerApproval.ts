@@ -42,6 +42,42 @@ export type TellerApprovalOutput =
   | { readonly outcome: 'rejected'; readonly decision: TellerDecision; readonly reason: string }
   | { readonly outcome: 'timedOut' };
 
+/**
+ * Text a teller gives (a name, a reason) as the RA and the audit log may hold it: present,
+ * bounded, and free of control and format characters (no terminal escapes, line breaks or
+ * direction overrides).
+ */
+export function recordableText(text: unknown, max: number): boolean {
+  return (
+    typeof text === 'string' &&
+    text.length <= max &&
+    text.trim() !== '' &&
+    !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(text)
+  );
+}
+
+/** An instant as the kiosk stamps it: ISO 8601 in UTC (`Date.prototype.toISOString`). */
+export function recordableInstant(at: unknown): boolean {
+  return (
+    typeof at === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(at) &&
+    Number.isFinite(Date.parse(at))
+  );
+}
+
+const documentTypes = new Set(['residentCard', 'driverLicence', 'passport']);
+
+/**
+ * A physical ID as the teller records it: a known type, and its number masked as on any record
+ * (at most 8 characters shown, the rest `*`, e.g. `900101-1******`): the machine never holds a
+ * whole resident number, even one typed where the masked form belongs.
+ */
+export function recordableDocument(document: InPersonDocument | undefined): boolean {
+  if (document === undefined || !documentTypes.has(document.type)) return false;
+  const number = document.numberMasked;
+  return typeof number === 'string' && number.length <= 32 && /^[0-9A-Z-]{1,8}\*{4,}$/.test(number);
+}
+
 const evidenceOf: Record<TellerApprovalInput['basis'], Evidence> = {
   chipVerified: 'chipVerified',
   chipNotVerified: 'chipNotVerifiedOverride',
@@ -62,13 +98,19 @@ export const tellerApprovalMachine = setup({
   guards: {
     /** The approval carries what its basis needs (see the module comment). */
     approvable: ({ context, event }) => {
-      if (event.type !== 'teller.approve' || event.teller.trim() === '') return false;
-      if (context.basis === 'chipNotVerified') return (event.overrideReason ?? '').trim() !== '';
-      if (context.basis === 'noChip') return event.inPerson !== undefined;
+      if (event.type !== 'teller.approve' || !recordableText(event.teller, 64)) return false;
+      if (!recordableInstant(event.at)) return false;
+      if (event.overrideReason !== undefined && !recordableText(event.overrideReason, 500))
+        return false;
+      if (context.basis === 'chipNotVerified') return event.overrideReason !== undefined;
+      if (context.basis === 'noChip') return recordableDocument(event.inPerson);
       return true;
     },
     hasReason: ({ event }) =>
-      event.type === 'teller.reject' && event.reason.trim() !== '' && event.teller.trim() !== '',
+      event.type === 'teller.reject' &&
+      recordableInstant(event.at) &&
+      recordableText(event.reason, 500) &&
+      recordableText(event.teller, 64),
   },
 }).createMachine({
   id: 'tellerApproval',

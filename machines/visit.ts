@@ -28,8 +28,10 @@ const purposeIs = (purpose: Purpose) => ({ type: 'purposeIs' as const, params: p
 export const visitMachine = visitSetup
   .extend({
     guards: {
-      startsFor: ({ event }, params: { purposes: readonly Purpose[] }) =>
-        event.type === 'visitor.start' && params.purposes.includes(event.purpose),
+      startsFor: ({ context, event }, params: { purposes: readonly Purpose[] }) =>
+        event.type === 'visitor.start' &&
+        context.purposes.includes(event.purpose) &&
+        params.purposes.includes(event.purpose),
     },
   })
   .createMachine({
@@ -38,6 +40,7 @@ export const visitMachine = visitSetup
     context: ({ input }) => ({
       institutions: input.institutions,
       media: input.media,
+      purposes: input.purposes ?? ['issue', 'reissue', 'revoke', 'renew', 'copy', 'view'],
       purpose: undefined,
       institution: undefined,
       certificateType: undefined,
@@ -58,8 +61,15 @@ export const visitMachine = visitSetup
       flow: {
         initial: 'home',
         on: {
-          'visit.cancel': { target: '.wiping', actions: assign({ ending: 'cancelled' }) },
-          'visit.timeout': { target: '.wiping', actions: assign({ ending: 'timedOut' }) },
+          // An ending already known (staff needed, done, rejected) stays what the record says.
+          'visit.cancel': {
+            target: '.wiping',
+            actions: assign({ ending: ({ context }) => context.ending ?? 'cancelled' }),
+          },
+          'visit.timeout': {
+            target: '.wiping',
+            actions: assign({ ending: ({ context }) => context.ending ?? 'timedOut' }),
+          },
         },
         states: {
           home: {
@@ -68,17 +78,17 @@ export const visitMachine = visitSetup
                 {
                   guard: started(['issue', 'reissue']),
                   target: 'choosing',
-                  actions: assign({ purpose: ({ event }) => event.purpose }),
+                  actions: 'startPurpose',
                 },
                 {
                   guard: started(['revoke']),
                   target: 'form',
-                  actions: assign({ purpose: ({ event }) => event.purpose }),
+                  actions: 'startPurpose',
                 },
                 {
                   guard: started(['renew', 'copy', 'view']),
                   target: 'holding',
-                  actions: assign({ purpose: ({ event }) => event.purpose }),
+                  actions: 'startPurpose',
                 },
               ],
             },
@@ -230,7 +240,10 @@ export const visitMachine = visitSetup
             invoke: {
               id: 'storage',
               src: 'storage',
-              input: ({ context }) => ({ media: context.media }),
+              input: ({ context }) => ({
+                media: context.media,
+                newPassword: context.purpose !== 'copy',
+              }),
               onDone: [
                 {
                   guard: purposeIs('copy'),
@@ -278,6 +291,7 @@ export const visitMachine = visitSetup
                   context.purpose === 'renew' || context.purpose === 'copy'
                     ? context.purpose
                     : ('view' as const),
+                media: context.media,
               }),
               onDone: [
                 {

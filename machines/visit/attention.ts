@@ -15,12 +15,20 @@ export const attention = visitSetup.createStateConfig({
     watching: {
       on: {
         'visitor.*': { target: 'watching', reenter: true },
+        // A form or a secret typed is the visitor there too.
+        'form.*': { target: 'watching', reenter: true },
+        'secret.*': { target: 'watching', reenter: true },
         'visit.attend': { target: 'watching', reenter: true },
       },
       after: { inactivityWarning: 'warning' },
     },
     warning: {
-      on: { 'visitor.*': 'watching', 'visit.attend': 'watching' },
+      on: {
+        'visitor.*': 'watching',
+        'form.*': 'watching',
+        'secret.*': 'watching',
+        'visit.attend': 'watching',
+      },
       after: { inactivityWipe: { target: 'paused', actions: raise({ type: 'visit.timeout' }) } },
     },
     paused: {

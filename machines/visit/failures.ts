@@ -49,6 +49,7 @@ export const failureStates = {
   mediumUnusable: visitSetup.createStateConfig({
     on: {
       'visitor.back': [
+        { guard: 'heldSecretWrong', target: 'holding' },
         { guard: { type: 'failedOn', params: 'renewing' }, target: 'holding' },
         { target: 'storage' },
       ],

@@ -30,6 +30,8 @@ export interface VisitInput {
   readonly institutions: readonly Institution[];
   /** The media this kiosk offers (configuration kiosk.media). */
   readonly media: readonly ChosenMedium['kind'][];
+  /** What the home screen offers; every purpose if absent. */
+  readonly purposes?: readonly Purpose[];
 }
 
 export type VisitEvent =
@@ -78,6 +80,7 @@ export type Effect = 'registering' | 'finding' | 'revoking' | 'issuing' | 'renew
 
 export interface VisitContext {
   readonly institutions: readonly Institution[];
+  readonly purposes: readonly Purpose[];
   readonly media: readonly ChosenMedium['kind'][];
   readonly purpose: Purpose | undefined;
   readonly institution: string | undefined;
@@ -147,6 +150,12 @@ export const visitSetup = setup({
       failed: params.effect,
     })),
     succeeded: assign({ failure: undefined, failed: undefined }),
+    /** A new purpose forgets an earlier one's choice (no fee or type carried into a revocation). */
+    startPurpose: assign(({ event }) => ({
+      purpose: event.type === 'visitor.start' ? event.purpose : undefined,
+      institution: undefined,
+      certificateType: undefined,
+    })),
     needsStaff: assign({ ending: 'staffNeeded' }),
     /** The kiosk works: the inactivity countdown pauses (visit/attention.ts). */
     busy: raise({ type: 'visit.busy' }),
@@ -169,6 +178,10 @@ export const visitSetup = setup({
     nothingAtCa: ({ event }) =>
       (event as { output?: readonly HeldCertificate[] }).output?.length === 0,
     failedOn: ({ context }, effect: Effect) => context.failed === effect,
+    /** The certificate the visitor brought did not open: its password is typed again. */
+    heldSecretWrong: ({ context }) =>
+      (context.failed === 'renewing' || context.failed === 'copying') &&
+      context.failure?.kind === 'wrongSecret',
     mediumGone: failedWith('tokenRemoved', 'driveRemoved'),
     /** Another medium may do (a locked token, a wrong PIN, a drive that cannot be written). */
     mediumUnusable: failedWith('tokenLocked', 'wrongSecret', 'mediumUnusable'),

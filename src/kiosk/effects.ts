@@ -92,6 +92,7 @@ export function boundVisitMachine(deps: VisitDependencies) {
       ...(deps.cscaTrust === undefined ? {} : { trust: deps.cscaTrust }),
       signal,
     });
+    signal.throwIfAborted();
     deps.onReading?.(reading);
     const { document } = reading;
     const chip = {
@@ -167,6 +168,11 @@ export function boundVisitMachine(deps: VisitDependencies) {
             },
             signal,
           );
+          // Answered after a cancel: the visit is gone, so is the code.
+          if (signal.aborted) {
+            registration.authCode.fill(0);
+            signal.throwIfAborted();
+          }
           vault.put('authCode', registration.authCode);
           registration.authCode.fill(0);
           return { ref: registration.ref };

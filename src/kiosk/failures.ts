@@ -1,4 +1,5 @@
 import type { VisitFailure } from '../../machines/types.js';
+import { maskResidentNumbers } from '../log/redact.js';
 import { spentOf } from '../service/spent.js';
 import { KioskError } from '../shared/kioskError.js';
 import type { Reason } from '../shared/reason.js';
@@ -67,5 +68,9 @@ export function visitFailureOf(error: unknown): VisitFailureError {
       : error instanceof Error
         ? error.message
         : String(error);
-  return new VisitFailureError(kind, detail.slice(0, 500), spent, { cause: error });
+  // The detail is kept in the visit's snapshot: a lower layer's message never brings a whole
+  // resident number there (the log's redaction, applied here too).
+  return new VisitFailureError(kind, maskResidentNumbers(detail).slice(0, 500), spent, {
+    cause: error,
+  });
 }

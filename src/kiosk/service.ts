@@ -3,6 +3,8 @@ import { createActor, type Actor, type SimulatedClock, type SnapshotFrom } from 
 import type { Institution } from '../../machines/types.js';
 import type { VisitContext, VisitEvent } from '../../machines/visit.js';
 import { checkForm, type FormCheck } from '../../machines/form/fields.js';
+import { UsageError } from '../errors/index.js';
+import { outsideEventSchema, type CheckedOutsideEvent } from './outsideEvents.js';
 import type { DocumentReading } from '../document/readDocument.js';
 import { checkPassword } from '../npki/passwordRules.js';
 import { boundVisitMachine, type VisitDependencies } from './effects.js';
@@ -23,22 +25,17 @@ export interface KioskServiceOptions extends Omit<VisitDependencies, 'vault' | '
 }
 
 /** Events from outside: the visitor's keys, the teller's decisions, the devices. */
-export type OutsideEvent = Exclude<
-  VisitEvent,
-  {
-    type:
-      | 'form.accepted'
-      | 'form.refused'
-      | 'secret.accepted'
-      | 'secret.refused'
-      | 'visit.busy'
-      | 'visit.attend'
-      | 'visit.timeout'
-      | 'visit.over';
-  }
->;
+export type OutsideEvent = CheckedOutsideEvent;
 
-const insideOnly = new Set([
+/**
+ * What the home screen offers. Revocation and reissue need the RA to find the approved holder's
+ * certificates at the CA and an rr authenticated by the registration (issue 13, not built yet):
+ * offering them would register a visitor and then fail.
+ */
+const offeredPurposes = ['issue', 'renew', 'copy', 'view'] as const;
+
+/** Events the service itself sends the visit (never accepted from outside). */
+const serviceOnly = new Set([
   'form.accepted',
   'form.refused',
   'secret.accepted',
@@ -76,11 +73,16 @@ export class RunningVisit {
       ...options,
       vault: this.#vault,
       onReading: (reading) => {
-        this.#reading = reading;
+        // A read that finishes after the visit ended is let go, photo and all.
+        if (this.#actor.getSnapshot().status === 'active') this.#reading = reading;
       },
     });
     this.#actor = createActor(machine, {
-      input: { institutions: options.institutions, media: options.ctx.config.kiosk.media },
+      input: {
+        institutions: options.institutions,
+        media: options.ctx.config.kiosk.media,
+        purposes: offeredPurposes,
+      },
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       inspect: (inspection) => {
         if (inspection.type === '@xstate.event' && inspection.actorRef === this.#actor)
@@ -103,6 +105,7 @@ export class RunningVisit {
         },
         error: () => {
           this.#vault.wipe();
+          this.#reading = undefined;
           resolve(undefined);
         },
       });
@@ -121,11 +124,32 @@ export class RunningVisit {
     };
   }
 
-  /** A key, a teller's decision, a device: the events that carry no secret. */
-  send(event: OutsideEvent): void {
-    if (insideOnly.has(event.type))
-      throw new Error(`${event.type} comes from the kiosk service, not from outside`);
-    this.#actor.send(event);
+  /**
+   * A key, a teller's decision, a device: the events that carry no secret, checked against the
+   * allow-list (src/kiosk/outsideEvents.ts); a teller's decision is stamped with the kiosk's
+   * clock. Anything else is refused with UsageError, and the visit does not see it.
+   */
+  send(event: unknown): void {
+    const type = (event as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && (type.startsWith('xstate.') || serviceOnly.has(type)))
+      throw new UsageError(`${type} comes from the kiosk service, not from outside`);
+    const checked = outsideEventSchema.safeParse(event);
+    if (!checked.success)
+      throw new UsageError(
+        `event refused: ${checked.error.issues.map((i) => `${i.path.join('.') || 'type'}: ${i.message}`).join('; ')}`,
+      );
+    const at = this.#options.ctx.now().toISOString();
+    const data = checked.data;
+    this.#actor.send(
+      data.type === 'teller.approve' || data.type === 'teller.reject'
+        ? ({ ...data, at } as VisitEvent)
+        : (data as VisitEvent),
+    );
+  }
+
+  /** Refuses secret input outside the step that asks for it (a second form, a stray PIN). */
+  #requireStep(open: boolean, what: string): void {
+    if (!open) throw new UsageError(`${what} is not asked for at this step`);
   }
 
   /** The last chip reading (photo included) for the teller; gone when the visit ends. */
@@ -139,6 +163,8 @@ export class RunningVisit {
    */
   submitForm(entry: FormEntry): FormCheck {
     try {
+      // Only on the form: a second form later would change the number the teller approved.
+      this.#requireStep(this.#actor.getSnapshot().matches({ flow: 'form' }), 'the form');
       const feeWon = this.#actor.getSnapshot().context.certificateType?.feeWon ?? 0;
       // checkForm reads strings (the rules are regular expressions): the IDN's string lives
       // only for this call; the vault keeps bytes.
@@ -170,6 +196,8 @@ export class RunningVisit {
    */
   enterNewSecret(first: Buffer, second?: Buffer): readonly string[] {
     try {
+      const step = this.#childState('storage');
+      this.#requireStep(step === 'password' || step === 'pin', 'a new password or PIN');
       const medium = this.#chosenMedium();
       const problems =
         medium === 'token'
@@ -191,6 +219,7 @@ export class RunningVisit {
   /** The secret that opens the certificate the visitor brought (renewal, copy). */
   enterHeldSecret(secret: Buffer): void {
     try {
+      this.#requireStep(this.#childState('held') === 'secret', 'the certificate’s password');
       this.#vault.put('heldSecret', secret);
       this.#actor.send({ type: 'secret.accepted' });
     } finally {
@@ -201,6 +230,14 @@ export class RunningVisit {
   stop(): void {
     this.#actor.stop();
     this.#vault.wipe();
+  }
+
+  /** The state of a running sub-flow (`storage`, `held`, `identity`), if it runs. */
+  #childState(id: string): unknown {
+    const child = (
+      this.#actor.getSnapshot().children as Record<string, { getSnapshot(): unknown } | undefined>
+    )[id];
+    return (child?.getSnapshot() as { value?: unknown } | undefined)?.value;
   }
 
   /** The kind of medium the storage sub-flow has chosen. */

@@ -37,7 +37,7 @@ const samples = {
 const replay = { promiseActors: ['listHeld'], delays: {} };
 
 describe.each(['renew', 'copy', 'view'] as const)('held sub-flow for %s', (purpose) => {
-  const input: HeldInput = { purpose };
+  const input: HeldInput = { purpose, media: ['token', 'usb'] };
   const paths = machinePaths(heldMachine, samples, input);
 
   it('reaches every state its purpose has', () => {

@@ -27,7 +27,7 @@ const samples = {
     return [c.readers.length > 0, c.pcscUp, c.caUp];
   },
 };
-const delays = { caRecheck: 30_000 };
+const delays = { caRecheck: 30_000, caCheckTimeout: 10_000 };
 
 describe('kiosk', () => {
   const paths = machinePaths(kioskMachine, samples);
