@@ -3,7 +3,6 @@ import { FakePcscDriver } from '../../drivers/pcsc/fake.js';
 import { issueRaClientCertificate } from '../../src/ca/ra/certificates.js';
 import { createRaEndpoint } from '../../src/ca/ra/endpoint.js';
 import { raOverNetwork } from '../../src/kiosk/raOverNetwork.js';
-import type { Institution } from '../../machines/types.js';
 import type { RaClient } from '../../src/kiosk/ra.js';
 import { KioskService, type RunningVisit, type VisitSnapshot } from '../../src/kiosk/service.js';
 import { loadProfile } from '../../src/virtualDocument/profile.js';
@@ -16,25 +15,12 @@ import { VirtualEmrtd } from '../../src/virtualDocument/virtualCard.js';
 import { FakeCa } from './fakeCa.js';
 import { servicePin, serviceWorld, type MediumKind } from './serviceWorld.js';
 import { tempDir } from './tempDir.js';
+import { defaultInstitutions } from '../../src/kiosk/institutions.js';
 
 // The kiosk service over a service world (test/support/serviceWorld.ts) with the virtual eMRTD in
 // a fake reader and the fake CA behind an in-process RA, and the steps of a visit a test walks.
 
-const institutions: Institution[] = [
-  {
-    id: 'kb',
-    name: { ko: '국민은행', en: 'KB Kookmin Bank' },
-    certificateTypes: [
-      {
-        id: 'bank',
-        name: { ko: '은행·보험용', en: 'Banking and insurance' },
-        policyOid: '1.2.410.200005.1.1.4',
-        profile: 'restricted',
-        feeWon: 0,
-      },
-    ],
-  },
-];
+const institutions = defaultInstitutions;
 export const idn = '9001011234568';
 export const password = 'Kiosk!2345';
 export const reader = 'Fake Reader 00 00';
@@ -135,7 +121,7 @@ export function mrzOf(profile: TestProfile) {
 /** Home → issue → form → chip read → the teller's override; resolves in the storage step. */
 export async function walkToStorage(visit: RunningVisit, profile: TestProfile): Promise<void> {
   visit.send({ type: 'visitor.start', purpose: 'issue' });
-  visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+  visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
   visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
   visit.send({ type: 'visitor.chip' });
   visit.send({ type: 'visitor.mrz', entry: mrzOf(profile) });

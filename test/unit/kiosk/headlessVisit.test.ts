@@ -28,7 +28,7 @@ describe.each(['usb', 'token'] as const)('a whole issuance onto a %s, headless',
     visit.subscribe((s) => seen.push(JSON.stringify(s.context)));
 
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     // A wrong field: refused, named, the visit stays on the form and holds nothing of it.
     const refused = visit.submitForm({
       name: '홍길동',

@@ -25,7 +25,7 @@ describe('the visit through faults', () => {
     const { service, profile, pcsc, card, world } = await kiosk('usb');
     const visit = service.startVisit();
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
     visit.send({ type: 'visitor.chip' });
     pcsc.pullAfter(reader, 6);
@@ -44,7 +44,7 @@ describe('the visit through faults', () => {
     const { service, profile, world } = await kiosk('usb');
     const visit = service.startVisit();
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
     visit.send({ type: 'visitor.chip' });
     visit.send({ type: 'visitor.mrz', entry: { ...mrzOf(profile), documentNumber: 'X0000000' } });

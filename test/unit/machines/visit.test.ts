@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock, transition } from 'xstate';
 import { visitMachine, type VisitInput } from '../../../machines/visit.js';
+import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
 import {
   describePath,
   leafStates,
@@ -15,31 +16,7 @@ import {
 // SimulatedClock. The sub-flows (identity, storage) and the service's operations are settled by
 // their outcomes here; they have path tests of their own.
 
-const input: VisitInput = {
-  media: ['token', 'usb'],
-  institutions: [
-    {
-      id: 'kb',
-      name: { ko: '국민은행', en: 'KB Kookmin Bank' },
-      certificateTypes: [
-        {
-          id: 'bank',
-          name: { ko: '은행·보험용', en: 'Banking and insurance' },
-          policyOid: '1.2.410.200005.1.1.4',
-          profile: 'restricted',
-          feeWon: 0,
-        },
-        {
-          id: 'general',
-          name: { ko: '범용', en: 'General purpose' },
-          policyOid: '1.2.410.200005.1.1.1',
-          profile: 'general',
-          feeWon: 4400,
-        },
-      ],
-    },
-  ],
-};
+const input: VisitInput = { media: ['token', 'usb'], institutions: defaultInstitutions };
 const at = '2026-12-04T09:00:00Z';
 const approval = {
   outcome: 'approved',
@@ -65,8 +42,8 @@ const samples = {
       type: 'visitor.start',
       purpose,
     })),
-    { type: 'visitor.select', institution: 'kb', certificateType: 'general' },
-    { type: 'visitor.select', institution: 'kb', certificateType: 'none' },
+    { type: 'visitor.select', institution: 'demo-bank', certificateType: 'general' },
+    { type: 'visitor.select', institution: 'demo-bank', certificateType: 'none' },
     {
       type: 'form.accepted',
       form: {
@@ -249,7 +226,7 @@ describe('issuance visit', () => {
     clock.increment(delays.inactivityWarning);
     expect(live.getSnapshot().value).toEqual({ flow: 'home', attention: 'warning' });
     live.send({ type: 'visitor.start', purpose: 'issue' });
-    live.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    live.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     expect(live.getSnapshot().value).toEqual({ flow: 'form', attention: 'watching' });
     live.send({
       type: 'form.accepted',
@@ -285,7 +262,7 @@ describe('issuance visit', () => {
       { input, clock },
     ).start();
     left.send({ type: 'visitor.start', purpose: 'issue' });
-    left.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    left.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     clock.increment(delays.inactivityWarning);
     expect(left.getSnapshot().value).toEqual({ flow: 'form', attention: 'warning' });
     clock.increment(delays.inactivityWipe);

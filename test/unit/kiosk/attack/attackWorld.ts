@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import type { Institution } from '../../../../machines/types.js';
 import type { RaClient, RaRegistrationRequest } from '../../../../src/kiosk/ra.js';
 import {
   KioskService,
@@ -8,33 +7,14 @@ import {
 } from '../../../../src/kiosk/service.js';
 import type { Logger } from '../../../../src/log/logger.js';
 import { kiosk, idn, until } from '../../../support/kioskWorld.js';
+import { defaultInstitutions } from '../../../../src/kiosk/institutions.js';
 
 // The attacks' kiosk: the kiosk world of test/support/kioskWorld.ts with a service of our own in
 // front of it, whose RA records what it is asked (the IDN copied as text before the vault zeroes
 // it), can be held until the test lets it answer or made to fail, and with a fee-charging type.
 
-export const institutions: Institution[] = [
-  {
-    id: 'kb',
-    name: { ko: '국민은행', en: 'KB Kookmin Bank' },
-    certificateTypes: [
-      {
-        id: 'bank',
-        name: { ko: '은행·보험용', en: 'Banking and insurance' },
-        policyOid: '1.2.410.200005.1.1.4',
-        profile: 'restricted',
-        feeWon: 0,
-      },
-      {
-        id: 'general',
-        name: { ko: '범용', en: 'General purpose' },
-        policyOid: '1.2.410.200005.1.1.1',
-        profile: 'general',
-        feeWon: 4400,
-      },
-    ],
-  },
-];
+/** The demo's: a free restricted and a 4,400-won general-purpose certificate. */
+export const institutions = defaultInstitutions;
 
 export interface RaSeen extends Omit<RaRegistrationRequest, 'idn'> {
   readonly idn: string;
@@ -96,7 +76,7 @@ export async function attackKiosk(kind: 'usb' | 'token', options: AttackOptions 
 /** Home → issue (the free type) → the form with the test IDN → the in-person check, pending. */
 export async function walkToInPersonApproval(visit: RunningVisit): Promise<void> {
   visit.send({ type: 'visitor.start', purpose: 'issue' });
-  visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+  visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
   visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
   visit.send({ type: 'visitor.noChip' });
   await until(visit, (s) => s.matches({ flow: 'identity' }));

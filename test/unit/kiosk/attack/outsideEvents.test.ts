@@ -108,7 +108,7 @@ describe('events with fields missing or of the wrong type', () => {
     const { service, close } = await attackKiosk('usb');
     const visit = service.startVisit();
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     visit.submitForm({
       name: '홍길동',
       idn: Buffer.from('9001011234568'),
@@ -130,7 +130,7 @@ describe('events with fields missing or of the wrong type', () => {
     const { service, profile, close } = await attackKiosk('usb');
     const visit = service.startVisit();
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
     visit.send({ type: 'visitor.chip' });
     visit.send({ type: 'visitor.mrz', entry: mrzOf(profile) });
@@ -160,9 +160,9 @@ describe('events with fields missing or of the wrong type', () => {
     }).toThrow(/event refused/);
     expect(visit.snapshot().matches({ flow: 'home' })).toBe(true);
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'gold' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'gold' });
     expect(() => {
-      visit.send(untyped({ type: 'visitor.select', institution: 'kb' }));
+      visit.send(untyped({ type: 'visitor.select', institution: 'demo-bank' }));
     }).toThrow(/event refused/);
     visit.send(untyped({ type: 'visitor.select', institution: '__proto__', certificateType: 'x' }));
     expect(visit.snapshot().matches({ flow: 'choosing' })).toBe(true);

@@ -96,7 +96,7 @@ describe('cancel while the chip is read', () => {
     });
     const visit = service.startVisit();
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
     visit.send({ type: 'visitor.chip' });
     visit.send({ type: 'visitor.mrz', entry: mrzOf(profile) });

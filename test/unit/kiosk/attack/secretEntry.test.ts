@@ -104,7 +104,7 @@ describe('hostile form input', () => {
     const { service, close } = await attackKiosk('usb');
     const visit = service.startVisit();
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    visit.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     const phone = '010-1234-5678';
     const names = [
       '홍'.repeat(1_000_000),

@@ -51,7 +51,7 @@ function visitAtInPersonCheck() {
   });
   const actor = createActor(machine, { input: { institutions, media: ['usb'] } }).start();
   actor.send({ type: 'visitor.start', purpose: 'issue' });
-  actor.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+  actor.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
   actor.send({ type: 'form.accepted', form });
   actor.send({ type: 'visitor.noChip' });
   return actor;

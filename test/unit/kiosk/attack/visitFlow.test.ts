@@ -92,7 +92,7 @@ const approveInPerson = {
 
 async function toStorage(v: ReturnType<typeof start>, certificateType = 'bank') {
   v.actor.send({ type: 'visitor.start', purpose: 'issue' });
-  v.actor.send({ type: 'visitor.select', institution: 'kb', certificateType });
+  v.actor.send({ type: 'visitor.select', institution: 'demo-bank', certificateType });
   v.actor.send({ type: 'form.accepted', form });
   v.actor.send({ type: 'visitor.noChip' });
   v.actor.send(approveInPerson);
@@ -104,7 +104,7 @@ describe('what one purpose leaves to another', () => {
   it('a revocation started after backing out of a paid issuance charges no fee and registers no type', async () => {
     const v = start();
     v.actor.send({ type: 'visitor.start', purpose: 'issue' });
-    v.actor.send({ type: 'visitor.select', institution: 'kb', certificateType: 'general' });
+    v.actor.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'general' });
     v.actor.send({ type: 'visitor.back' });
     v.actor.send({ type: 'visitor.start', purpose: 'revoke' });
     v.actor.send({ type: 'form.accepted', form });
@@ -151,7 +151,7 @@ describe('the inactivity clock', () => {
   it('is paused while the teller takes the fee (the teller works, not the visitor)', async () => {
     const v = start();
     v.actor.send({ type: 'visitor.start', purpose: 'issue' });
-    v.actor.send({ type: 'visitor.select', institution: 'kb', certificateType: 'general' });
+    v.actor.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'general' });
     v.actor.send({ type: 'form.accepted', form });
     v.actor.send({ type: 'visitor.noChip' });
     v.actor.send(approveInPerson);
@@ -168,7 +168,7 @@ describe('the inactivity clock', () => {
   it('counts a submitted form as the visitor being there', () => {
     const v = start();
     v.actor.send({ type: 'visitor.start', purpose: 'issue' });
-    v.actor.send({ type: 'visitor.select', institution: 'kb', certificateType: 'bank' });
+    v.actor.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
     const refused = { name: [], idn: [], phone: [{ ko: '전화', en: 'phone' }], account: [] };
     // A form refused at 50 s and again at 100 s: the visitor is typing all along.
     v.tick(50_000);
