@@ -1,7 +1,13 @@
 import { assign, forwardTo, raise } from 'xstate';
 import { attention } from './visit/attention.js';
 import { failureRoutes, failureStates } from './visit/failures.js';
-import { visitSetup, type IssueInput, type Purpose, type RegisterInput } from './visit/setup.js';
+import {
+  visitSetup,
+  type IssueInput,
+  type Purpose,
+  type RegisterInput,
+  type RevokeInput,
+} from './visit/setup.js';
 
 export type { Purpose, VisitContext, VisitEvent, VisitInput } from './visit/setup.js';
 
@@ -220,10 +226,11 @@ export const visitMachine = visitSetup
             invoke: {
               id: 'revoke',
               src: 'revoke',
-              input: ({ context }) => ({
+              input: ({ context }): RevokeInput => ({
                 ref: context.ref ?? '',
                 serial: context.revocation?.serial ?? '',
                 reason: context.revocation?.reason ?? 'keyCompromise',
+                then: context.purpose === 'reissue' ? 'issue' : 'end',
               }),
               onDone: [
                 { guard: purposeIs('reissue'), target: 'storage', actions: 'succeeded' },

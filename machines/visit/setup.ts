@@ -69,6 +69,13 @@ export interface RegisterInput {
   readonly approval: Extract<IdentityOutput, { outcome: 'approved' }>;
 }
 
+export interface RevokeInput {
+  readonly ref: string;
+  readonly serial: string;
+  readonly reason: RevocationReason;
+  readonly then: 'issue' | 'end';
+}
+
 export interface IssueInput {
   readonly medium: ChosenMedium;
   readonly ref: string;
@@ -122,10 +129,11 @@ export const visitSetup = setup({
     register: fromPromise<{ ref: string }, RegisterInput>(unbound('register')),
     /** The approved holder's certificates at the CA, through the RA. */
     findAtCa: fromPromise<readonly HeldCertificate[], { ref: string }>(unbound('findAtCa')),
-    /** rr authenticated by the registration (issue 11: bound to the same person). */
-    revoke: fromPromise<undefined, { ref: string; serial: string; reason: RevocationReason }>(
-      unbound('revoke'),
-    ),
+    /**
+     * The RA revokes one of the approved holder's certificates on the registration's authority
+     * (the same person, by the holder tag); `then: 'issue'` keeps the registration for a reissue.
+     */
+    revoke: fromPromise<undefined, RevokeInput>(unbound('revoke')),
     /** The service's issue (src/service/issue.ts) with the vault's code and secret. */
     issue: fromPromise<IssuedSummary, IssueInput>(unbound('issue')),
     /** kur with the held certificate, opened by the secret in the vault. */

@@ -21,6 +21,8 @@ import type {
 } from './db/registrations.js';
 import { applySchema } from './db/schema.js';
 import * as transactions from './db/transactions.js';
+import * as holders from './db/holders.js';
+import type { HolderCertificate, RaRevocationRecord } from './db/holders.js';
 import type { TransactionRecord } from './db/transactions.js';
 
 export type { CertificateRecord, CertificateStatus, Revocation } from './db/certificates.js';
@@ -37,6 +39,7 @@ export {
   type RegistrationRecord,
 } from './db/registrations.js';
 export type { TransactionRecord } from './db/transactions.js';
+export type { HolderCertificate, RaRevocationRecord } from './db/holders.js';
 
 /** A certificate signed for a request, before it is sent (see recordIssued). */
 export interface IssuedRecord {
@@ -328,6 +331,25 @@ export class CaDatabase {
   /** Revokes the active RA client of this name; undefined if there is none. */
   revokeRaClient(name: string, now: number): RaClientRecord | undefined {
     return raClients.revokeRaClient(this.db, name, now);
+  }
+
+  /** The holder's certificates valid at `now` (issued, not revoked, not expired), oldest first. */
+  holderCertificates(holder: string, now: number): HolderCertificate[] {
+    return holders.holderCertificates(this.db, holder, now);
+  }
+
+  /** What a revocation through the RA rested on, if it was made through one. */
+  raRevocation(serial: string): RaRevocationRecord | undefined {
+    return holders.raRevocation(this.db, serial);
+  }
+
+  recordRaRevocation(record: RaRevocationRecord): void {
+    holders.recordRaRevocation(this.db, record);
+  }
+
+  /** Runs `work` in one SQLite transaction: what it reads still holds when it writes. */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
   }
 
   /** The next CRL number (RFC 5280 §5.2.3: monotonically increasing). */

@@ -11,7 +11,7 @@ import type {
   HeldCertificate,
   IssuedSummary,
 } from '../../machines/types.js';
-import type { IssueInput, RegisterInput } from '../../machines/visit/setup.js';
+import type { IssueInput, RegisterInput, RevokeInput } from '../../machines/visit/setup.js';
 import { visitMachine } from '../../machines/visit.js';
 import { verificationFailures, type DocumentReading } from '../document/readDocument.js';
 import type { CertificateFacts } from '../npki/certFacts.js';
@@ -20,7 +20,7 @@ import { readDocument } from '../service/document.js';
 import { formatDrive } from '../service/drives.js';
 import { issue, type CaEndpoint } from '../service/issue.js';
 import { list } from '../service/list.js';
-import type { Medium, ServiceContext } from '../service/medium.js';
+import { secretKindFor, type Medium, type ServiceContext } from '../service/medium.js';
 import { renew } from '../service/renew.js';
 import type { x509 } from '../shared/x509.js';
 import { visitFailureOf } from './failures.js';
@@ -64,11 +64,6 @@ function mediumOf(chosen: ChosenMedium): Medium {
   return chosen.kind === 'token'
     ? { kind: 'token', label: chosen.label }
     : { kind: 'usb', device: chosen.device };
-}
-
-/** A token opens with its PIN, a drive's key file with its password. */
-function secretKindOf(medium: ChosenMedium): 'pin' | 'password' {
-  return medium.kind === 'token' ? 'pin' : 'password';
 }
 
 function summaryOf(facts: CertificateFacts, windowDays: number): IssuedSummary {
@@ -178,6 +173,20 @@ export function boundVisitMachine(deps: VisitDependencies) {
           return { ref: registration.ref };
         }),
       ),
+      findAtCa: effect(
+        async (input: { ref: string }, signal): Promise<readonly HeldCertificate[]> =>
+          (await deps.ra.certificates(input.ref, signal)).map((c) => ({
+            serial: c.serial,
+            subject: c.subject,
+            notAfter: c.notAfter,
+            // Renewal is offered from the medium that holds the key, never from the CA's list.
+            renewable: false,
+          })),
+      ),
+      revoke: effect(async (input: RevokeInput, signal) => {
+        await deps.ra.revoke(input, signal);
+        return undefined;
+      }),
       issue: effect((input: IssueInput, signal) =>
         vault.lending(async (borrow) => {
           const issued = await issue(ctx, {
@@ -185,7 +194,7 @@ export function boundVisitMachine(deps: VisitDependencies) {
             ca: deps.ca,
             ref: input.ref,
             authCode: borrow('authCode'),
-            secret: { kind: secretKindOf(input.medium), bytes: borrow('newSecret') },
+            secret: { kind: secretKindFor(mediumOf(input.medium)), bytes: borrow('newSecret') },
             // The VID binds the certificate to the IDN typed in the form (DESIGN §4.3).
             idn: borrow('idn').toString('ascii'),
             profile: input.certificateType.profile,
@@ -199,7 +208,7 @@ export function boundVisitMachine(deps: VisitDependencies) {
           const renewed = await renew(ctx, {
             medium: mediumOf(input.medium),
             ca: deps.ca,
-            secret: { kind: secretKindOf(input.medium), bytes: borrow('heldSecret') },
+            secret: { kind: secretKindFor(mediumOf(input.medium)), bytes: borrow('heldSecret') },
             serial: input.serial,
             signal,
           });

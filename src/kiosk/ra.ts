@@ -1,4 +1,4 @@
-import type { Evidence } from '../../machines/types.js';
+import type { Evidence, RevocationReason } from '../../machines/types.js';
 
 /**
  * The RA as the kiosk sees it (issue 13 item 3): after the teller approves, the kiosk registers
@@ -22,6 +22,26 @@ export interface RaRegistration {
   readonly expires: Date;
 }
 
+/** One of the approved holder's valid certificates at the CA. */
+export interface CertificateAtCa {
+  readonly serial: string;
+  readonly subject: string;
+  /** ISO 8601. */
+  readonly notAfter: string;
+}
+
+export interface RaRevocation {
+  readonly ref: string;
+  readonly serial: string;
+  readonly reason: RevocationReason;
+  /** `issue`: a reissue follows under the same registration; `end`: the registration is spent. */
+  readonly then: 'issue' | 'end';
+}
+
 export interface RaClient {
   register(request: RaRegistrationRequest, signal?: AbortSignal): Promise<RaRegistration>;
+  /** The certificates of the holder a registration (`ref`) was made for, valid now. */
+  certificates(ref: string, signal?: AbortSignal): Promise<readonly CertificateAtCa[]>;
+  /** Revokes one of them on the registration's authority (the teller's approval). */
+  revoke(revocation: RaRevocation, signal?: AbortSignal): Promise<void>;
 }

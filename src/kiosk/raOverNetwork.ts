@@ -1,4 +1,9 @@
-import { registerOverRa, type RaConnection } from '../ca/ra/client.js';
+import {
+  certificatesOverRa,
+  registerOverRa,
+  revokeOverRa,
+  type RaConnection,
+} from '../ca/ra/client.js';
 import type { RaClient } from './ra.js';
 
 /**
@@ -26,6 +31,10 @@ export function raOverNetwork(connection: RaConnection): RaClient {
         authCode: Buffer.from(registration.authCode, 'ascii'),
         expires: registration.expires,
       };
+    },
+    certificates: (ref, signal) => certificatesOverRa(connection, ref, signal),
+    async revoke(revocation, signal) {
+      await revokeOverRa(connection, revocation, signal);
     },
   };
 }

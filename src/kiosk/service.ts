@@ -27,12 +27,8 @@ export interface KioskServiceOptions extends Omit<VisitDependencies, 'vault' | '
 /** Events from outside: the visitor's keys, the teller's decisions, the devices. */
 export type OutsideEvent = CheckedOutsideEvent;
 
-/**
- * What the home screen offers. Revocation and reissue need the RA to find the approved holder's
- * certificates at the CA and an rr authenticated by the registration (issue 13, not built yet):
- * offering them would register a visitor and then fail.
- */
-const offeredPurposes = ['issue', 'renew', 'copy', 'view'] as const;
+/** What the home screen offers: every lifecycle of the visit (machines/visit.ts). */
+const offeredPurposes = ['issue', 'reissue', 'revoke', 'renew', 'copy', 'view'] as const;
 
 /** Events the service itself sends the visit (never accepted from outside). */
 const serviceOnly = new Set([

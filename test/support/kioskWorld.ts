@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { FakePcscDriver } from '../../drivers/pcsc/fake.js';
 import { issueRaClientCertificate } from '../../src/ca/ra/certificates.js';
 import { createRaEndpoint } from '../../src/ca/ra/endpoint.js';
+import { raInProcess } from '../../src/kiosk/raInProcess.js';
 import { raOverNetwork } from '../../src/kiosk/raOverNetwork.js';
 import type { RaClient } from '../../src/kiosk/ra.js';
 import { KioskService, type RunningVisit, type VisitSnapshot } from '../../src/kiosk/service.js';
@@ -43,19 +44,14 @@ export async function kiosk(
   pcsc.insert(reader, card);
   const world = await serviceWorld(kind, material, { pcsc });
   const codes: string[] = [];
+  // The operator's in-process RA on the fake CA's database, noting each code for the leak checks.
+  const operatorRa = raInProcess(world.ca.db);
   const inProcess: RaClient = {
-    register: (request) => {
-      const { ref, authCode } = world.ca.register(
-        request.name,
-        Buffer.from(request.idn).toString('ascii'),
-        request.profile,
-      );
-      codes.push(authCode);
-      return Promise.resolve({
-        ref,
-        authCode: Buffer.from(authCode),
-        expires: new Date(Date.now() + 3_600_000),
-      });
+    ...operatorRa,
+    register: async (request, signal) => {
+      const registration = await operatorRa.register(request, signal);
+      codes.push(registration.authCode.toString('ascii'));
+      return registration;
     },
   };
   const network = options.ra === 'network' ? await raEndpointFor(world.ca) : undefined;
@@ -118,11 +114,20 @@ export function mrzOf(profile: TestProfile) {
   };
 }
 
-/** Home → issue → form → chip read → the teller's override; resolves in the storage step. */
-export async function walkToStorage(visit: RunningVisit, profile: TestProfile): Promise<void> {
-  visit.send({ type: 'visitor.start', purpose: 'issue' });
-  visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
-  visit.submitForm({ name: '홍길동', idn: Buffer.from(idn), phone: '010-1234-5678' });
+/**
+ * Home → `purpose` (a type chosen where the purpose needs one) → the form for `who` → chip read →
+ * the teller's override. Returns at once: the caller awaits the step it wants next.
+ */
+export async function walkThroughIdentity(
+  visit: RunningVisit,
+  profile: TestProfile,
+  purpose: 'issue' | 'reissue' | 'revoke' = 'issue',
+  who: { name: string; idn: string } = { name: '홍길동', idn },
+): Promise<void> {
+  visit.send({ type: 'visitor.start', purpose });
+  if (purpose !== 'revoke')
+    visit.send({ type: 'visitor.select', institution: 'demo-bank', certificateType: 'bank' });
+  visit.submitForm({ name: who.name, idn: Buffer.from(who.idn), phone: '010-1234-5678' });
   visit.send({ type: 'visitor.chip' });
   visit.send({ type: 'visitor.mrz', entry: mrzOf(profile) });
   await until(visit, (s) => childState(s, 'identity') === 'approval');
@@ -132,6 +137,11 @@ export async function walkToStorage(visit: RunningVisit, profile: TestProfile): 
     at: new Date().toISOString(),
     overrideReason: 'test chip without a CSCA; photo matches the visitor',
   });
+}
+
+/** Home → issue → form → chip read → the teller's override; resolves in the storage step. */
+export async function walkToStorage(visit: RunningVisit, profile: TestProfile): Promise<void> {
+  await walkThroughIdentity(visit, profile);
   await until(visit, (s) => s.matches({ flow: 'storage' }));
 }
 

@@ -54,6 +54,13 @@ create table if not exists ra_clients (
 );
 create unique index if not exists ra_clients_active_name on ra_clients(name)
   where revoked_at is null;
+create table if not exists ra_revocations (
+  serial text primary key references certificates(serial),
+  ref text not null,
+  ra_serial text,
+  approved_by text,
+  revoked_at integer not null
+);
 `;
 
 /** Creates what a new database lacks and upgrades one made before (idempotent). */

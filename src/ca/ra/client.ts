@@ -1,7 +1,8 @@
-// The kiosk's side of the RA endpoint (server.ts): one registration over HTTPS with the branch's
-// RA client certificate, with a deadline, a bounded answer and typed errors. Never retried: the
-// CA may have registered the visitor before the connection failed, and a second request would be
-// a second reference number; the teller decides (the first one expires unused).
+// The kiosk's side of the RA endpoint (server.ts): a registration, the holder's certificates or a
+// revocation over HTTPS with the branch's RA client certificate, with a deadline, a bounded answer
+// and typed errors. Never retried: the CA may have registered the visitor before the connection
+// failed, and a second request would be a second reference number; the teller decides (the first
+// one expires unused).
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import {
@@ -13,7 +14,8 @@ import {
 import { displaySafe } from '../../text/displaySafe.js';
 import { referencePattern, type Registration } from '../db/registrations.js';
 import type { RaRegistrationRequest } from './registrationRequest.js';
-import { raRegisterPath } from './server.js';
+import type { CertificateAtCa, RevokeRequest } from './holderRequests.js';
+import { raPaths } from './server.js';
 
 /** Where the RA endpoint is and how this RA client proves who it is. */
 export interface RaConnection {
@@ -46,22 +48,55 @@ export function registerOverRa(
   request: RaRegistrationRequest,
   signal?: AbortSignal,
 ): Promise<Registration> {
+  const { name, idn, profile, approvedBy, evidence } = request;
+  const fields = { name, idn, profile, approvedBy, evidence, vid: request.vid ?? 'required' };
+  return postToRa(connection, raPaths.register, fields, registrationOf, signal);
+}
+
+/** The registered holder's valid certificates (holderRequests.ts), errors as registerOverRa's. */
+export function certificatesOverRa(
+  connection: RaConnection,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<CertificateAtCa[]> {
+  return postToRa(connection, raPaths.certificates, { ref }, certificatesOf, signal);
+}
+
+/**
+ * Revokes one of the registered holder's certificates. Not retried either: a revocation that
+ * reached the CA before the connection failed is answered 409 the second time.
+ */
+export function revokeOverRa(
+  connection: RaConnection,
+  request: RevokeRequest,
+  signal?: AbortSignal,
+): Promise<{ serial: string }> {
+  const { ref, serial, reason, then } = request;
+  return postToRa(connection, raPaths.revoke, { ref, serial, reason, then }, revokedOf, signal);
+}
+
+/** One JSON request to the endpoint, the answer read bounded and checked by `answerOf`. */
+function postToRa<T>(
+  connection: RaConnection,
+  path: string,
+  fields: Record<string, string>,
+  answerOf: (json: unknown) => T | undefined,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   const timeoutMs = connection.timeoutMs ?? 30_000;
   let target: URL;
   try {
     const base = new URL(connection.url);
     if (base.protocol !== 'https:') throw new Error('not https');
-    target = new URL(raRegisterPath.slice(1), base.href.endsWith('/') ? base : `${base.href}/`);
+    target = new URL(path.slice(1), base.href.endsWith('/') ? base : `${base.href}/`);
   } catch (cause) {
     return Promise.reject(
       new RaTransportError(`${connection.url}: not an https:// URL`, { cause }),
     );
   }
   const url = target.href;
-  const { name, idn, profile, approvedBy, evidence } = request;
-  const fields = { name, idn, profile, approvedBy, evidence, vid: request.vid ?? 'required' };
   const body = Buffer.from(JSON.stringify(fields));
-  return new Promise<Registration>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const ca =
       typeof connection.ca === 'string' || Buffer.isBuffer(connection.ca)
         ? connection.ca
@@ -81,12 +116,12 @@ export function registerOverRa(
       ...(signal === undefined ? {} : { signal }),
     });
     let settled = false;
-    const settle = (outcome: Registration | Error): void => {
+    const settle = (outcome: { value: T } | Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       if (outcome instanceof Error) reject(outcome);
-      else resolve(outcome);
+      else resolve(outcome.value);
     };
     const deadline = setTimeout(() => {
       settle(new RaTransportError(`${url}: no answer within ${timeoutMs} ms`));
@@ -98,7 +133,7 @@ export function registerOverRa(
         settle(new RaTransportError(`${url}: cancelled`, { cause }));
       else settle(new RaTransportError(`${url}: ${what} (${describe(cause)})`, { cause }));
     };
-    // It held the IDN: zeroed once the request is over (not before: a refusal may come early).
+    // It may hold the IDN: zeroed once the request is over (not before: a refusal may come early).
     outgoing.once('close', () => body.fill(0));
     outgoing.on('error', (cause: Error) => {
       failed('cannot connect', cause);
@@ -106,7 +141,7 @@ export function registerOverRa(
     outgoing.on('response', (response) => {
       readBounded(response).then(
         (answer) => {
-          settle(outcomeOf(url, response, answer));
+          settle(outcomeOf(url, response, answer, answerOf));
         },
         (cause: unknown) => {
           failed('the answer broke off', cause);
@@ -117,17 +152,50 @@ export function registerOverRa(
   });
 }
 
-function outcomeOf(url: string, response: IncomingMessage, answer: Buffer): Registration | Error {
+function outcomeOf<T>(
+  url: string,
+  response: IncomingMessage,
+  answer: Buffer,
+  answerOf: (json: unknown) => T | undefined,
+): { value: T } | Error {
   const status = response.statusCode ?? 0;
   const type = (response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   const json = type === 'application/json' ? parse(answer) : undefined;
   if (status === 200) {
-    const registration = registrationOf(json);
-    return registration ?? new RaMalformedError(`${url}: the answer is not a registration`);
+    const value = answerOf(json);
+    return value === undefined
+      ? new RaMalformedError(`${url}: the answer is not what was asked for`)
+      : { value };
   }
   const text = errorText(json);
   if (status === 401) return new RaUnauthorizedError(url, text);
   return new RaRefusedError(url, status, text);
+}
+
+/** At most this many certificates are read from an answer (the CA lists at most 64). */
+const maxCertificates = 64;
+
+function certificatesOf(json: unknown): CertificateAtCa[] | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { certificates } = json as Record<string, unknown>;
+  if (!Array.isArray(certificates) || certificates.length > maxCertificates) return undefined;
+  const read: CertificateAtCa[] = [];
+  for (const entry of certificates as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { serial, subject, notAfter } = entry as Record<string, unknown>;
+    if (typeof serial !== 'string' || !/^[0-9a-f]{1,42}$/.test(serial)) return undefined;
+    if (typeof subject !== 'string' || subject.length > 1024) return undefined;
+    if (typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter))) return undefined;
+    // The subject is shown to the visitor: made safe for a terminal here, once.
+    read.push({ serial, subject: displaySafe(subject), notAfter });
+  }
+  return read;
+}
+
+function revokedOf(json: unknown): { serial: string } | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { serial } = json as Record<string, unknown>;
+  return typeof serial === 'string' && /^[0-9a-f]{1,42}$/.test(serial) ? { serial } : undefined;
 }
 
 function registrationOf(json: unknown): Registration | undefined {

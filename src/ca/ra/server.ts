@@ -19,10 +19,46 @@ import {
   type ConnectionLimits,
 } from '../server.js';
 import { peerCertificate, type PeerCertificate, type RaAuthentication } from './clientAuth.js';
+import {
+  certificatesRequestSchema,
+  revokeRequestSchema,
+  type CertificateAtCa,
+  type HolderOutcome,
+  type RevokeRequest,
+} from './holderRequests.js';
 import { checkRegistrationRequest, type CheckedRegistration } from './registrationRequest.js';
 
-/** The one path the endpoint serves. */
-export const raRegisterPath = '/ra/register';
+interface Answer {
+  readonly status: number;
+  readonly value: unknown;
+}
+
+/** Which RA client a log line is about. */
+const by = (ra: RaClientRecord) => ({ ra: ra.name, raSerial: ra.serial });
+
+/** A refusal's words: the fields and what they must be, never the values sent. */
+function issuesOf(error: {
+  issues: readonly { code: string; path: PropertyKey[]; message: string }[];
+}): string {
+  return error.issues
+    .slice(0, 4)
+    .map((i) =>
+      // zod names an unknown key in its message: the client's bytes, not repeated.
+      i.code === 'unrecognized_keys'
+        ? 'unknown field'
+        : `${i.path.map(String).join('.') || 'body'}: ${i.message}`,
+    )
+    .join('; ');
+}
+
+/** The paths the endpoint serves, each `POST` with JSON. */
+export const raPaths = {
+  register: '/ra/register',
+  certificates: '/ra/certificates',
+  revoke: '/ra/revoke',
+} as const;
+
+export const raRegisterPath = raPaths.register;
 
 /** Largest request body: a registration is a few hundred bytes. */
 export const maxRaBodyBytes = 16 * 1024;
@@ -42,6 +78,13 @@ export interface RaHandlers {
     ra: RaClientRecord,
     registration: CheckedRegistration,
   ) => Registration | undefined;
+  /** The registered holder's valid certificates (holderRequests.ts). */
+  readonly certificates: (ra: RaClientRecord, ref: string) => HolderOutcome<CertificateAtCa[]>;
+  /** Revokes one of them (holderRequests.ts). */
+  readonly revoke: (
+    ra: RaClientRecord,
+    request: RevokeRequest,
+  ) => HolderOutcome<{ serial: string }>;
   readonly now: () => Date;
   readonly log?: Logger;
   /** Connection bounds (`ca.*` in the configuration), as for the CMP server. */
@@ -96,9 +139,10 @@ export function createRaServer(handlers: RaHandlers): Server {
       replyJson(res, 401, { error: unauthorized });
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== raRegisterPath) {
-      replyJson(res, 404, { error: `not found; POST ${raRegisterPath}` });
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handle = routes[path];
+    if (handle === undefined) {
+      replyJson(res, 404, { error: `not found; POST ${Object.keys(routes).join(', ')}` });
       return;
     }
     if (req.method !== 'POST') {
@@ -120,28 +164,55 @@ export function createRaServer(handlers: RaHandlers): Server {
       replyJson(res, 400, { error: parsed.error });
       return;
     }
-    const checked = checkRegistrationRequest(parsed.value, handlers.now());
-    if (!checked.ok) {
-      replyJson(res, 400, { error: checked.error });
-      return;
-    }
-    const registration = handlers.register(auth.ra, checked.registration);
-    if (registration === undefined) {
-      // Revoked between authentication and registration: nothing was registered.
-      replyJson(res, 401, { error: unauthorized });
-      return;
-    }
-    const { approvedBy, evidence, profile, vidRequired } = checked.registration;
-    const vid = vidRequired ? 'required' : 'optional';
-    const ra = { ra: auth.ra.name, raSerial: auth.ra.serial };
-    const what = { ref: registration.ref, ...ra, approvedBy, evidence, profile, vid };
-    handlers.log?.info(what, 'registered over the RA endpoint');
-    replyJson(res, 200, {
-      ref: registration.ref,
-      authCode: registration.authCode,
-      expires: registration.expires.toISOString(),
-    });
+    const answer = handle(auth.ra, parsed.value);
+    replyJson(res, answer.status, answer.value);
   }
+
+  /** Each path's handler: the parsed body in, the status and JSON out. */
+  const routes: Record<string, (ra: RaClientRecord, body: unknown) => Answer> = {
+    [raPaths.register]: (ra, body) => {
+      const checked = checkRegistrationRequest(body, handlers.now());
+      if (!checked.ok) return { status: 400, value: { error: checked.error } };
+      const registration = handlers.register(ra, checked.registration);
+      // Revoked between authentication and registration: nothing was registered.
+      if (registration === undefined) return { status: 401, value: { error: unauthorized } };
+      const { approvedBy, evidence, profile, vidRequired } = checked.registration;
+      const vid = vidRequired ? 'required' : 'optional';
+      const what = { ref: registration.ref, ...by(ra), approvedBy, evidence, profile, vid };
+      handlers.log?.info(what, 'registered over the RA endpoint');
+      return {
+        status: 200,
+        value: {
+          ref: registration.ref,
+          authCode: registration.authCode,
+          expires: registration.expires.toISOString(),
+        },
+      };
+    },
+    [raPaths.certificates]: (ra, body) => {
+      const checked = certificatesRequestSchema.safeParse(body);
+      if (!checked.success) return { status: 400, value: { error: issuesOf(checked.error) } };
+      const found = handlers.certificates(ra, checked.data.ref);
+      if (!found.ok) return { status: found.status, value: { error: found.error } };
+      handlers.log?.info(
+        { ref: checked.data.ref, ...by(ra), count: found.value.length },
+        'holder certificates listed over the RA endpoint',
+      );
+      return { status: 200, value: { certificates: found.value } };
+    },
+    [raPaths.revoke]: (ra, body) => {
+      const checked = revokeRequestSchema.safeParse(body);
+      if (!checked.success) return { status: 400, value: { error: issuesOf(checked.error) } };
+      const revoked = handlers.revoke(ra, checked.data);
+      if (!revoked.ok) return { status: revoked.status, value: { error: revoked.error } };
+      const { ref, serial, reason, then } = checked.data;
+      handlers.log?.info(
+        { ref, serial, reason, then, ...by(ra) },
+        'certificate revoked over the RA endpoint',
+      );
+      return { status: 200, value: revoked.value };
+    },
+  };
   return server;
 }
 

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { raInProcess } from '../../../../src/kiosk/raInProcess.js';
 import type { RaClient, RaRegistrationRequest } from '../../../../src/kiosk/ra.js';
 import {
   KioskService,
@@ -34,18 +35,16 @@ export async function attackKiosk(kind: 'usb' | 'token', options: AttackOptions 
   const { world } = base;
   const seen: RaSeen[] = [];
   const codes: string[] = [];
+  const operatorRa = raInProcess(world.ca.db);
   const ra: RaClient = {
-    register: async (request) => {
+    ...operatorRa,
+    register: async (request, signal) => {
       seen.push({ ...request, idn: Buffer.from(request.idn).toString('ascii') });
       await options.raGate;
       if (options.raFails !== undefined) throw options.raFails;
-      const { ref, authCode } = world.ca.register(
-        request.name,
-        Buffer.from(request.idn).toString('ascii'),
-        request.profile,
-      );
-      codes.push(authCode);
-      return { ref, authCode: Buffer.from(authCode), expires: new Date(Date.now() + 3_600_000) };
+      const registration = await operatorRa.register(request, signal);
+      codes.push(registration.authCode.toString('ascii'));
+      return registration;
     },
   };
   const raEncryption = world.ca.trust.raEncryption;

@@ -22,21 +22,6 @@ import {
 // fake drive or token): what the home screen offers must work end to end, the password the
 // visitor sets must be the one that opens the result, and what a failure says must hold no secret.
 
-describe('every purpose the home screen offers', () => {
-  it.each(['revoke', 'reissue'] as const)(
-    'a %s is not offered while the RA cannot find the holder’s certificates: nothing registered',
-    async (purpose) => {
-      const { service, seen, close } = await attackKiosk('usb');
-      const visit = service.startVisit();
-      visit.send({ type: 'visitor.start', purpose });
-      expect(visit.snapshot().matches({ flow: 'home' })).toBe(true);
-      expect(seen).toEqual([]);
-      close();
-    },
-    60_000,
-  );
-});
-
 describe('the copy onto another drive', () => {
   it('asks for no new password: the copy opens with the key’s own', async () => {
     const { service, world, close } = await attackKiosk('usb');

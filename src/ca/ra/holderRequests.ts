@@ -1,0 +1,151 @@
+// The RA's requests for a holder it has identified (issue 13: revocation after a loss, reissue
+// after a forgotten password): `POST /ra/certificates` {ref} → the holder's valid certificates,
+// `POST /ra/revoke` {ref, serial, reason, then} → one of them revoked. Both rest on a registration
+// this RA client made (its teller's approval of this visitor), unused and unexpired, whose IDN the
+// CA still holds; the holder is found by the holder tag, so a second 홍길동 is another person.
+// Shared by the endpoint (server.ts) and the operator's in-process RA (src/kiosk/raInProcess.ts).
+import { z } from 'zod';
+import type { CaDatabase, RegistrationRecord } from '../database.js';
+import { referencePattern } from '../db/registrations.js';
+import { x509 } from '../../shared/x509.js';
+
+/**
+ * The reasons a holder gives at the kiosk and their RFC 5280 §5.3.1 CRLReason codes (the ones
+ * src/ca/revoke.ts accepts from a holder; no certificateHold: a revocation here is final).
+ */
+export const raRevocationReasons = {
+  keyCompromise: 1,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+} as const;
+
+export type RaRevocationReason = keyof typeof raRevocationReasons;
+
+const reasons = Object.keys(raRevocationReasons) as [RaRevocationReason, ...RaRevocationReason[]];
+
+/** A serial as the CA keys it (recordKeys.ts): lower-case hex, at most 21 octets. */
+const serialPattern = /^[0-9a-f]{1,42}$/;
+
+export const certificatesRequestSchema = z
+  .object({ ref: z.string().max(16).regex(referencePattern, 'an 8-digit reference number') })
+  .strict();
+
+export const revokeRequestSchema = z
+  .object({
+    ref: z.string().max(16).regex(referencePattern, 'an 8-digit reference number'),
+    serial: z.string().max(42).regex(serialPattern, 'lower-case hex'),
+    reason: z.enum(reasons),
+    /**
+     * `issue`: a reissue follows under the same registration, which stays open; `end`: nothing
+     * follows, so the registration is spent and its IDN forgotten now rather than at expiry.
+     */
+    then: z.enum(['issue', 'end']),
+  })
+  .strict();
+
+export type RevokeRequest = z.infer<typeof revokeRequestSchema>;
+
+/** One of the holder's certificates as the kiosk shows it. */
+export interface CertificateAtCa {
+  readonly serial: string;
+  readonly subject: string;
+  readonly notAfter: string;
+}
+
+export type HolderOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly status: 401 | 403 | 404 | 409; readonly error: string };
+
+/** The RA client was revoked or expired after its request was authenticated: nothing done. */
+const clientGone = {
+  ok: false,
+  status: 401,
+  error: 'an active RA client certificate of this CA is required',
+} as const;
+
+const noRegistration = {
+  ok: false,
+  status: 404,
+  error: 'no open registration with this reference number from this RA client',
+} as const;
+
+/**
+ * The registration a holder request rests on: made by this RA client (`raSerial`; undefined for
+ * the operator's own RA, whose registrations name no client), unused, unexpired, IDN still held.
+ */
+function openRegistration(
+  db: CaDatabase,
+  raSerial: string | undefined,
+  ref: string,
+  now: number,
+): RegistrationRecord | undefined {
+  const registration = db.registration(ref);
+  if (registration === undefined || registration.usedAt !== undefined) return undefined;
+  if (registration.expiresAt <= now || registration.idn === undefined) return undefined;
+  return registration.approval?.ra?.serial === raSerial ? registration : undefined;
+}
+
+/** Whether the RA client is still active (the operator's own RA always is). */
+function activeClient(db: CaDatabase, raSerial: string | undefined, now: number): boolean {
+  if (raSerial === undefined) return true;
+  const client = db.raClient(raSerial);
+  return client !== undefined && client.revokedAt === undefined && client.notAfter >= now;
+}
+
+/** The registered holder's certificates valid now. */
+export function holderCertificatesFor(
+  db: CaDatabase,
+  raSerial: string | undefined,
+  ref: string,
+  now: number,
+): HolderOutcome<CertificateAtCa[]> {
+  if (!activeClient(db, raSerial, now)) return clientGone;
+  const registration = openRegistration(db, raSerial, ref, now);
+  if (registration?.idn === undefined) return noRegistration;
+  const found = db.holderCertificates(db.holderTag(registration.idn), now);
+  return {
+    ok: true,
+    value: found.map((c) => ({
+      serial: c.serial,
+      subject: new x509.X509Certificate(new Uint8Array(c.der)).subject,
+      notAfter: new Date(c.notAfter).toISOString(),
+    })),
+  };
+}
+
+/**
+ * Revokes one of the registered holder's valid certificates, recording the registration, the RA
+ * client and the approving teller, in one SQLite transaction with the checks. A certificate that
+ * does not exist and another holder's get the same answer: the RA learns nothing of others.
+ */
+export function revokeForHolder(
+  db: CaDatabase,
+  raSerial: string | undefined,
+  request: RevokeRequest,
+  now: number,
+): HolderOutcome<{ serial: string }> {
+  return db.atomically((): HolderOutcome<{ serial: string }> => {
+    if (!activeClient(db, raSerial, now)) return clientGone;
+    const registration = openRegistration(db, raSerial, request.ref, now);
+    if (registration?.idn === undefined) return noRegistration;
+    const record = db.certificate(request.serial);
+    if (record === undefined || record.holder !== db.holderTag(registration.idn))
+      return { ok: false, status: 403, error: 'not a certificate of the registered holder' };
+    if (record.status !== 'issued' || record.notAfter <= now)
+      return { ok: false, status: 409, error: 'the certificate is already revoked or expired' };
+    db.revoke(record.serial, raRevocationReasons[request.reason], now);
+    db.recordRaRevocation({
+      serial: record.serial,
+      ref: request.ref,
+      raSerial,
+      approvedBy: registration.approval?.approvedBy,
+      revokedAt: now,
+    });
+    if (request.then === 'end') {
+      db.markUsed(request.ref, now);
+      db.forgetIdn(request.ref);
+    }
+    return { ok: true, value: { serial: record.serial } };
+  });
+}
