@@ -230,17 +230,21 @@ export class RunningVisit {
 
   /** The state of a running sub-flow (`storage`, `held`, `identity`), if it runs. */
   #childState(id: string): unknown {
-    const child = (
-      this.#actor.getSnapshot().children as Record<string, { getSnapshot(): unknown } | undefined>
-    )[id];
-    return (child?.getSnapshot() as { value?: unknown } | undefined)?.value;
+    return this.#child(id)?.value;
   }
 
   /** The kind of medium the storage sub-flow has chosen. */
   #chosenMedium(): 'token' | 'usb' | undefined {
-    const storage = this.#actor.getSnapshot().children.storage?.getSnapshot() as
-      { context?: { medium?: { kind: 'token' | 'usb' } } } | undefined;
-    return storage?.context?.medium?.kind;
+    const context = this.#child('storage')?.context as
+      { medium?: { kind: 'token' | 'usb' } } | undefined;
+    return context?.medium?.kind;
+  }
+
+  #child(id: string): { value?: unknown; context?: unknown } | undefined {
+    const child = (
+      this.#actor.getSnapshot().children as Record<string, { getSnapshot(): unknown } | undefined>
+    )[id];
+    return child?.getSnapshot() as { value?: unknown; context?: unknown } | undefined;
   }
 }
 
