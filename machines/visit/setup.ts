@@ -49,6 +49,8 @@ export type VisitEvent =
       readonly reason: RevocationReason;
     }
   | { readonly type: 'visitor.retry' }
+  /** A key typed into a field (no value): the visitor is there (visit/attention.ts). */
+  | { readonly type: 'visitor.active' }
   | { readonly type: 'visitor.back' }
   | { readonly type: 'visitor.finish' }
   | { readonly type: 'visit.cancel' }

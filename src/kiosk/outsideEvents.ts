@@ -41,6 +41,7 @@ export const outsideEventSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   bare('visitor.retry'),
+  bare('visitor.active'),
   bare('visitor.back'),
   bare('visitor.finish'),
   bare('visitor.chip'),

@@ -6,7 +6,7 @@ import { checkForm, type FormCheck } from '../../machines/form/fields.js';
 import { UsageError } from '../errors/index.js';
 import { outsideEventSchema, type CheckedOutsideEvent } from './outsideEvents.js';
 import type { DocumentReading } from '../document/readDocument.js';
-import { checkPassword } from '../npki/passwordRules.js';
+import { checkPassword, type PasswordRuleResult } from '../npki/passwordRules.js';
 import { boundVisitMachine, type VisitDependencies } from './effects.js';
 import { Vault } from './vault.js';
 
@@ -210,6 +210,17 @@ export class RunningVisit {
       first.fill(0);
       second?.fill(0);
     }
+  }
+
+  /**
+   * The live rule checklist (DESIGN §4.5) for the password being typed at the password step,
+   * each rule with its Korean and English words; a key typed counts as the visitor being there.
+   * The bytes are the caller's (the field being edited): read, not kept, not zeroed.
+   */
+  passwordChecklist(typed: Buffer): PasswordRuleResult[] {
+    this.#requireStep(this.#childState('storage') === 'password', 'a new password');
+    this.#actor.send({ type: 'visitor.active' });
+    return checkPassword(typed.toString('utf8'));
   }
 
   /** The secret that opens the certificate the visitor brought (renewal, copy). */
