@@ -4,6 +4,7 @@ import { registerCertCommands } from './commands/cert.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUsbCommands } from './commands/usb.js';
 import { registerCardCommands } from './commands/card.js';
+import { registerStartCommand } from './commands/start.js';
 import { createContext, type CliContext } from './context.js';
 
 /** The command line, and the context its command created (for logging a failure). */
@@ -29,6 +30,7 @@ export function buildProgram(): KioskProgram {
   registerTokenCommands(program, contextOnce);
   registerUsbCommands(program, contextOnce);
   registerCardCommands(program, contextOnce);
+  registerStartCommand(program, contextOnce);
   const quiet = (command: Command): void => {
     command
       .exitOverride()

@@ -171,8 +171,54 @@ export const configSchema = z
           .min(1)
           .refine((m) => new Set(m).size === m.length, 'each once')
           .default(['token', 'usb']),
+        /**
+         * The branch's CA (DESIGN §2: remote in production): its CMP URL and the PEM bundle the
+         * kiosk trusts (`kiosk ca export`: the CA chain and the RA encryption certificate R is
+         * encrypted to). Absent: the kiosk runs its embedded CA under `<stateDir>/ca` on loopback
+         * (the demo), never in a branch.
+         */
+        ca: z
+          .object({
+            url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http:// or https:// URL'),
+            trust: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+        /**
+         * The CA's RA endpoint (HTTPS, mutual TLS): its URL, this branch's RA client certificate
+         * and key (`kiosk ca ra add`), and the CA certificates its TLS certificate must chain to
+         * (absent: those after the client certificate in `cert`, as `ca ra add` writes it).
+         */
+        ra: z
+          .object({
+            url: z.string().regex(/^https:\/\/[^\s/]+\/?$/, 'https://host:port'),
+            cert: z.string().min(1),
+            key: z.string().min(1),
+            caCert: z.string().min(1).optional(),
+          })
+          .strict()
+          .optional(),
+        /** Folder of CSCA certificates for the chip's Passive Authentication; none: unverified. */
+        csca: z.string().min(1).optional(),
+        /**
+         * A CA check unanswered this long counts as unreachable; absent: the kiosk machine's own
+         * (10 s).
+         */
+        caCheckTimeoutMs: z.number().int().min(500).max(120_000).optional(),
+        /** An unreachable CA is asked again after this long; absent: the machine's own (30 s). */
+        caRecheckMs: z.number().int().min(1000).max(3_600_000).optional(),
       })
       .strict()
+      .superRefine((kiosk, context) => {
+        // A branch needs both its CA and its RA endpoint; one alone would mix the embedded CA
+        // with a real one.
+        if ((kiosk.ca === undefined) !== (kiosk.ra === undefined))
+          context.addIssue({
+            code: 'custom',
+            path: [kiosk.ca === undefined ? 'ca' : 'ra'],
+            message: 'kiosk.ca and kiosk.ra together (a branch needs its CA and its RA endpoint)',
+          });
+      })
       .prefault({}),
     /** Folder for local state (SQLite databases); relative to the kiosk home. */
     stateDir: z.string().min(1).default('var/state'),

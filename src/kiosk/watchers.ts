@@ -1,8 +1,11 @@
 import { fromCallback } from 'xstate';
 import type { PcscDriver } from '../../drivers/pcsc/contract.js';
 import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
+import type { UsbHotplug } from '../../drivers/usb/contract.js';
 import type { KioskEvent } from '../../machines/kiosk.js';
 import type { Logger } from '../log/logger.js';
+import type { Devices } from '../service/devices.js';
+import { TokenDiscovery } from '../tokens/discovery.js';
 
 /**
  * The kiosk's device watchers (issue 13: callback actors whose events the kiosk and the visit
@@ -15,14 +18,19 @@ export function watchReaders(pcsc: PcscDriver, log: Logger, retryMs = 2000) {
   return fromCallback<KioskEvent>(({ sendBack }) => {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
+    // Warned once per outage: a kiosk left a night without pcscd asks every retryMs.
+    let warned = false;
     const refresh = (): void => {
       pcsc.readers().then(
         (readers) => {
+          warned = false;
           if (!stopped) sendBack({ type: 'device.readers', readers: readers.map((r) => r.name) });
         },
         (error: unknown) => {
           if (stopped) return;
-          log.warn({ err: error }, 'card readers unavailable');
+          if (warned) log.debug({ err: error }, 'card readers still unavailable');
+          else log.warn({ err: error }, 'card readers unavailable');
+          warned = true;
           sendBack({ type: 'device.pcscGone' });
           timer = setTimeout(refresh, retryMs);
         },
@@ -72,4 +80,77 @@ export function watchDrives(drives: UsbDriveDriver, log: Logger) {
       unwatch();
     };
   });
+}
+
+/**
+ * PKCS#11 tokens arriving and leaving, through the Devices' modules (the configured one or the
+ * catalogue's) as `kiosk token watch` sees them: each module's slot list polled every
+ * `intervalMs`, at once on USB hotplug where the machine has it. Reports the labels of the
+ * initialised tokens present, once at start and whenever the set changes.
+ */
+export function watchTokens(
+  devices: Pick<Devices, 'tokenModules' | 'openTokenDriver' | 'usbHotplug'>,
+  log: Logger,
+  intervalMs: number,
+) {
+  return fromCallback<KioskEvent>(({ sendBack }) => {
+    let stopped = false;
+    let discovery: TokenDiscovery | undefined;
+    // One entry per token a module reports, so a label on two tokens stays until both leave.
+    const present = new Map<string, string>();
+    let reported: string | undefined;
+    const report = (): void => {
+      const labels = [...new Set(present.values())].sort();
+      const key = JSON.stringify(labels);
+      if (stopped || key === reported) return;
+      reported = key;
+      sendBack({ type: 'device.tokens', labels });
+    };
+    devices.tokenModules().then(
+      (source) => {
+        if (stopped) return;
+        discovery = new TokenDiscovery({
+          source,
+          open: (module) => devices.openTokenDriver(module),
+          ...optionalHotplug(devices, log),
+          intervalMs,
+          onEvent: ({ type, token, module }) => {
+            const key = `${module}\u0000${token.serial}\u0000${token.label}`;
+            if (type === 'present') present.set(key, token.label);
+            else present.delete(key);
+            report();
+          },
+          onError: (error) => {
+            log.warn({ err: error }, 'token watch');
+          },
+        });
+        discovery.start();
+        // No token at all is a state too: the kiosk hears it once the first polls have answered.
+        void discovery.poll().then(report, (error: unknown) => {
+          log.warn({ err: error }, 'token watch');
+        });
+      },
+      (error: unknown) => {
+        // The catalogue cannot be read: no token is ever offered, which the log says once.
+        log.error({ err: error }, 'tokens cannot be watched');
+      },
+    );
+    return () => {
+      stopped = true;
+      void discovery?.stop();
+    };
+  });
+}
+
+/** USB hotplug for the token watch, where the devices have it (tests' fakes may not). */
+function optionalHotplug(
+  devices: Pick<Devices, 'usbHotplug'>,
+  log: Logger,
+): { hotplug?: UsbHotplug } {
+  try {
+    return { hotplug: devices.usbHotplug() };
+  } catch (error) {
+    log.debug({ err: error }, 'no USB hotplug for the token watch: polling only');
+    return {};
+  }
 }

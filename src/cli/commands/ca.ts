@@ -1,14 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { chainPem, initCa, loadCa } from '../../ca/caFiles.js';
-import { CrlCache, generateCrl } from '../../ca/crl.js';
+import { generateCrl } from '../../ca/crl.js';
 import { CaDatabase } from '../../ca/database.js';
-import { OcspResponder } from '../../ca/ocsp.js';
-import { CmpResponder } from '../../ca/responder.js';
-import { createRaEndpoint } from '../../ca/ra/endpoint.js';
-import { createCaServer, listen } from '../../ca/server.js';
+import { serveCa, urlHost, type CaServing } from '../../ca/serving.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
@@ -60,64 +56,23 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       const raAt = raEndpointAt(options.raListen, ctx);
       const db = new CaDatabase(material.databasePath, material.sealKey);
       db.forgetExpiredIdns(ctx.now().getTime());
-      // The responder is made once the port is bound: certificates name the CRL at the address
-      // clients reach (ca.publicUrl, else the bound one), never a requested port 0 (item 9).
-      const bound: { responder?: CmpResponder } = {};
-      const crlCache = new CrlCache(material, db, ctx.now);
-      const ocspResponder = new OcspResponder(material, db, ctx.now);
-      const server = createCaServer({
-        responder: {
-          handle: (body, source) => {
-            if (bound.responder === undefined) throw new Error('the CA is not listening yet');
-            return bound.responder.handle(body, source);
-          },
-        },
-        crl: () => {
-          // Overdue transactions' certificates belong on the CRL before it is served.
-          bound.responder?.expireTransactions();
-          return crlCache.crl();
-        },
-        ocsp: (request) => {
-          bound.responder?.expireTransactions();
-          return ocspResponder.respond(request);
-        },
-        log: ctx.log,
-        limits: ctx.config.ca,
-      });
-      const { now, log } = ctx;
-      const limits = ctx.config.ca;
-      const ra =
-        raAt === undefined
-          ? undefined
-          : {
-              at: raAt,
-              server: await createRaEndpoint({ material, db, names: raAt.names, now, log, limits }),
-            };
-      const raServer = ra?.server;
-      let address: AddressInfo;
-      let raAddress: AddressInfo | undefined;
+      let serving: CaServing;
       try {
-        address = await listen(server, host, port);
-        if (ra !== undefined) raAddress = await listen(ra.server, ra.at.host, ra.at.port);
+        serving = await serveCa({
+          material,
+          db,
+          config: ctx.config,
+          now: ctx.now,
+          log: ctx.log,
+          cmp: { host, port },
+          ...(raAt === undefined ? {} : { ra: raAt }),
+        });
       } catch (error) {
-        // One of the two could not bind: the other must not keep the process serving half.
-        server.close();
-        raServer?.close();
+        // One of the two could not bind: the other is not left serving half.
         db.close();
         throw error;
       }
-      const base = publicUrl ?? `http://${urlHost(address.address)}:${address.port}`;
-      bound.responder = new CmpResponder(material, db, {
-        crlUrl: `${base}/crl`,
-        ocspUrl: `${base}/ocsp`,
-        lockout: { baseMs: ctx.config.ca.lockoutBaseMs, maxMs: ctx.config.ca.lockoutMaxMs },
-        pbmMaxIterations: ctx.config.ca.pbmMaxIterations,
-        sourceFreeFailures: ctx.config.ca.sourceFreeFailures,
-        renewalWindowDays: ctx.config.npki.renewalWindowDays,
-        transactionTimeoutMs: ctx.config.ca.transactionTimeoutMs,
-        now: ctx.now,
-        log: ctx.log,
-      });
+      const { cmp: address, ra: raAddress } = serving;
       ctx.log.info({ host: address.address, port: address.port }, 'CA serving');
       writeLines(ctx.stdout, [`listening on http://${address.address}:${address.port}/pkix/`]);
       if (raAddress !== undefined) {
@@ -127,17 +82,10 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
       }
       await new Promise<void>((done) => {
         const stop = (): void => {
-          let open = raServer === undefined ? 1 : 2;
-          const closed = (): void => {
-            if (--open > 0) return;
+          void serving.close().then(() => {
             db.close();
             done();
-          };
-          server.close(closed);
-          raServer?.close(closed);
-          // Idle keep-alive connections would hold close() open for ever.
-          server.closeAllConnections();
-          raServer?.closeAllConnections();
+          });
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -220,11 +168,6 @@ function raEndpointAt(
 /** An address that means "every interface": no URL a client could be given. */
 function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '[::]' || host === '*';
-}
-
-/** A bound address as the host of a URL (IPv6 in brackets, RFC 3986 §3.2.2). */
-function urlHost(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
 }
 
 async function writeOut(path: string, data: string | Buffer): Promise<void> {

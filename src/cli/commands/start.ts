@@ -1,0 +1,154 @@
+import type { Command } from 'commander';
+import { KioskError, UsageError } from '../../errors/index.js';
+import { startKiosk, type KioskView, type RunningKiosk } from '../../kiosk/run/kiosk.js';
+import { kioskHome, type CliContext } from '../context.js';
+import { writeJsonLine, writeLines } from '../output.js';
+
+/** Longest event line read from stdin; a longer one is dropped unread (DESIGN §8: bounded). */
+const maxLineBytes = 16 * 1024;
+
+/**
+ * `kiosk start --headless` (DESIGN §11, issue 13 item 2): the kiosk service in this process on
+ * the machine's devices and the configured CA (or the embedded one), without screens. Standard
+ * output carries one JSON line per change of the kiosk or its visit, `{"kiosk", "problems",
+ * "visit"}`, the first (once the CA has first been asked) also naming where the CA and the RA
+ * endpoint are. Standard input may carry events as JSON lines: `kiosk.visitor`, and the visit's
+ * outside events (RunningVisit.send's allow-list); secrets never travel this way. SIGINT or
+ * SIGTERM stops it: watchers, the visit and the embedded CA's servers closed, exit 0.
+ */
+export function registerStartCommand(program: Command, context: () => Promise<CliContext>): void {
+  program
+    .command('start')
+    .description('the kiosk service; --headless: without screens, state as JSON lines on stdout')
+    .option('--headless', 'no screens: JSON lines out, kiosk and visit events as JSON lines in')
+    .action(async (options: { headless?: boolean }) => {
+      if (options.headless !== true)
+        throw new UsageError(
+          'the kiosk screens come with a later version; run kiosk start --headless',
+        );
+      const ctx = await context();
+      const source = program.opts<{ config?: string }>().config;
+      let kiosk: RunningKiosk;
+      try {
+        kiosk = await startKiosk(ctx, { home: kioskHome(), ...(source ? { source } : {}) });
+      } catch (error) {
+        await ctx.devices.close();
+        throw error;
+      }
+      kiosk.subscribe(printer(ctx, kiosk));
+      const stopInput = readEvents(kiosk, ctx);
+      // The timers of watchers do not hold the process (a library must not); this command is the
+      // owner that lives until it is told to stop.
+      const keepAlive = setInterval(() => undefined, 2 ** 30);
+      let stop: () => void = () => undefined;
+      const failure = await new Promise<Error | undefined>((resolve) => {
+        stop = () => {
+          resolve(undefined);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        void kiosk.failed.then(resolve);
+      });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      clearInterval(keepAlive);
+      stopInput();
+      await kiosk.close();
+      await ctx.devices.close();
+      if (failure !== undefined) throw failure;
+    });
+}
+
+/** Prints a line when what it shows changed; the first once the CA has been asked. */
+function printer(ctx: CliContext, kiosk: RunningKiosk): (view: KioskView) => void {
+  let last: string | undefined;
+  const print = (view: KioskView): void => {
+    if (last === undefined && view.ca === 'checking') return;
+    const line = {
+      kiosk: view.state,
+      problems: view.problems,
+      // State names only: the visit's context is for the screens, not for a log on stdout.
+      visit: view.visit === undefined ? null : view.visit.value,
+    };
+    const key = JSON.stringify(line);
+    if (key === last) return;
+    const first = last === undefined;
+    last = key;
+    writeJsonLine(
+      ctx.stdout,
+      first ? { ...line, ca: kiosk.endpoints.ca, ra: kiosk.endpoints.ra } : line,
+    );
+  };
+  print(kiosk.snapshot());
+  return print;
+}
+
+/**
+ * Events from standard input, one JSON object per line, each refused or passed on; a refusal is
+ * one `kiosk: CODE: message` line on stderr and the kiosk goes on. Returns what stops reading.
+ */
+function readEvents(kiosk: RunningKiosk, ctx: CliContext): () => void {
+  let pending = '';
+  let skipping = false;
+  const onData = (chunk: string): void => {
+    let text = pending + chunk;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n')) {
+      if (!skipping) take(kiosk, ctx, text.slice(0, end));
+      skipping = false;
+      text = text.slice(end + 1);
+    }
+    if (Buffer.byteLength(text) > maxLineBytes) {
+      // The rest of an overlong line is dropped as it comes, never held.
+      if (!skipping)
+        refuse('CLI_USAGE', `a line on stdin is longer than ${String(maxLineBytes)} bytes`);
+      skipping = true;
+      text = '';
+    }
+    pending = text;
+  };
+  // A character split between two reads stays whole (the stream decodes UTF-8 itself).
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', onData);
+  // No input (stdin closed, /dev/null under a service manager) is normal: the kiosk runs on.
+  process.stdin.on('error', () => undefined);
+  return () => {
+    process.stdin.off('data', onData);
+    process.stdin.destroy();
+  };
+}
+
+/** One event line: a kiosk event to the kiosk, any other to the visit in progress. */
+function take(kiosk: RunningKiosk, ctx: CliContext, line: string): void {
+  if (line.trim() === '') return;
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    // The parser's message quotes the line: nothing of it is echoed.
+    refuse('CLI_USAGE', 'a line on stdin is not JSON');
+    return;
+  }
+  try {
+    const type = (event as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && type.startsWith('kiosk.')) kiosk.send(event);
+    else {
+      const visit = kiosk.visit();
+      if (visit === undefined) throw new UsageError('no visit is in progress');
+      visit.send(event);
+    }
+  } catch (error) {
+    if (error instanceof KioskError) {
+      ctx.log.info({ code: error.code }, 'stdin event refused');
+      refuse(error.code, error.message);
+    } else {
+      // A bug: logged with its cause; the kiosk serves on.
+      ctx.log.error({ err: error }, 'stdin event failed');
+      refuse('INTERNAL', 'the event failed; the log has the details');
+    }
+  }
+}
+
+/** One line on stderr, display-safe and bounded (messages may quote an event's type). */
+function refuse(code: string, message: string): void {
+  writeLines(process.stderr, [`kiosk: ${code}: ${message.replace(/\s+/g, ' ').slice(0, 300)}`]);
+}

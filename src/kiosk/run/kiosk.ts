@@ -1,0 +1,258 @@
+import { createActor, fromPromise, type Actor, type SimulatedClock } from 'xstate';
+import {
+  kioskMachine,
+  problemsOf,
+  type KioskEvent,
+  type Problem,
+} from '../../../machines/kiosk.js';
+import { UsageError } from '../../errors/index.js';
+import type { ServiceContext } from '../../service/medium.js';
+import { KioskService, type RunningVisit, type VisitSnapshot } from '../service.js';
+import { watchDrives, watchReaders, watchTokens } from '../watchers.js';
+import { caCheck } from './caCheck.js';
+import { prepareKiosk, type KioskSetup } from './setup.js';
+
+/**
+ * The kiosk as one running thing (issue 13 item 2, `kiosk start`): the kiosk machine
+ * (machines/kiosk.ts) with its watchers bound to the context's devices and its CA check to an
+ * HTTP request, and the KioskService for the visits: the machine's visit state runs one
+ * RunningVisit until it ends, and the card and medium events the machine forwards reach it. The
+ * screens, the teller API and the tests use this object; it holds no secret itself (those enter
+ * through the RunningVisit's own methods). Every kiosk transition is logged with state names and
+ * event types, never values.
+ */
+
+export type KioskState = 'outOfService' | 'ready' | 'inVisit';
+
+/** What the kiosk looks like now, for a screen or a test. */
+export interface KioskView {
+  readonly state: KioskState;
+  /** What keeps it out of service, most urgent first (empty when it works). */
+  readonly problems: readonly Problem[];
+  /** The CA check: `checking` (asking now), `answering` (it did), `waiting` (to ask again). */
+  readonly ca: 'checking' | 'answering' | 'waiting';
+  readonly readers: readonly string[];
+  /** Labels of the initialised tokens present. */
+  readonly tokens: readonly string[];
+  /** Removable drives present (device paths). */
+  readonly drives: readonly string[];
+  /** The visit in progress: its machine's snapshot (secret-free by construction). */
+  readonly visit: VisitSnapshot | undefined;
+}
+
+/** The kiosk events accepted from outside: a visitor arrives; ask the CA again now. */
+const outsideTypes = new Set(['kiosk.visitor', 'kiosk.caRecheck']);
+
+export interface StartKioskOptions {
+  /** The setup to run with (tests); else it is prepared from the configuration (setup.ts). */
+  readonly setup?: KioskSetup;
+  /** With no setup: the kiosk home relative paths are taken from (the current folder if absent). */
+  readonly home?: string;
+  /** With no setup: names the configuration in errors (its file). */
+  readonly source?: string;
+  /** A SimulatedClock in tests: the kiosk's and the visits' delays. */
+  readonly clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>;
+}
+
+/**
+ * Prepares the setup (unless given) and starts the kiosk. The context's devices stay the
+ * caller's: `close()` stops what the kiosk started, then the caller closes the devices.
+ */
+export async function startKiosk(
+  ctx: ServiceContext,
+  options: StartKioskOptions,
+): Promise<RunningKiosk> {
+  const setup = options.setup ?? (await prepareKiosk(ctx, options.home ?? '.', options.source));
+  try {
+    return new RunningKiosk(ctx, setup, options.clock);
+  } catch (error) {
+    await setup.close();
+    throw error;
+  }
+}
+
+type KioskActor = Actor<typeof kioskMachine>;
+
+export class RunningKiosk {
+  readonly #ctx: ServiceContext;
+  readonly #setup: KioskSetup;
+  readonly #service: KioskService;
+  readonly #actor: KioskActor;
+  readonly #listeners = new Set<(view: KioskView) => void>();
+  #visit: RunningVisit | undefined;
+  #closing: Promise<void> | undefined;
+  /** Settles with the error if the kiosk machine itself fails (a bug): the owner stops. */
+  readonly failed: Promise<Error>;
+  /** Where its CA (CMP) and RA endpoint are, for the operator; no secret. */
+  readonly endpoints: { readonly ca: string; readonly ra: string | undefined };
+
+  constructor(
+    ctx: ServiceContext,
+    setup: KioskSetup,
+    clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>,
+  ) {
+    this.#ctx = ctx;
+    this.#setup = setup;
+    this.endpoints = { ca: setup.ca.url, ra: setup.raUrl };
+    const { kiosk } = ctx.config;
+    this.#service = new KioskService({
+      ctx,
+      institutions: setup.institutions,
+      ra: setup.ra,
+      ca: setup.ca,
+      ...(setup.cscaTrust === undefined ? {} : { cscaTrust: setup.cscaTrust }),
+      delays: {
+        inactivityWarning: kiosk.inactivityWarningMs,
+        inactivityWipe: kiosk.inactivityWipeMs,
+        tellerApproval: kiosk.tellerApprovalMs,
+      },
+      ...(clock === undefined ? {} : { clock }),
+    });
+    const machine = kioskMachine.provide({
+      actors: {
+        watchReaders: watchReaders(ctx.devices.pcsc(), ctx.log),
+        watchTokens: watchTokens(ctx.devices, ctx.log, ctx.config.pkcs11.pollIntervalMs),
+        watchDrives: watchDrives(ctx.devices.usbDrives(), ctx.log),
+        // The request's own deadline is the machine's: an unset one is the machine's 10 s.
+        checkCa: caCheck(setup.ca.url, kiosk.caCheckTimeoutMs ?? 10_000),
+        visit: fromPromise<undefined>(({ signal }) => this.#runVisit(signal)),
+      },
+      actions: {
+        forwardToVisit: ({ event }) => {
+          this.#forward(event);
+        },
+      },
+      delays: {
+        ...(kiosk.caRecheckMs === undefined ? {} : { caRecheck: kiosk.caRecheckMs }),
+        ...(kiosk.caCheckTimeoutMs === undefined ? {} : { caCheckTimeout: kiosk.caCheckTimeoutMs }),
+      },
+    });
+    this.#actor = createActor(machine, {
+      ...(clock === undefined ? {} : { clock }),
+      inspect: (inspection) => {
+        if (inspection.type === '@xstate.event' && inspection.actorRef === this.#actor)
+          ctx.log.debug({ event: inspection.event.type }, 'kiosk event');
+      },
+    });
+    this.failed = new Promise((resolve) => {
+      let last = '';
+      this.#actor.subscribe({
+        next: () => {
+          const view = this.snapshot();
+          const key = JSON.stringify([view.state, view.problems, view.ca]);
+          if (key !== last) {
+            last = key;
+            ctx.log.info({ state: view.state, problems: view.problems, ca: view.ca }, 'kiosk');
+          }
+          this.#notify(view);
+        },
+        error: (error) => {
+          ctx.log.error({ err: error }, 'the kiosk machine failed');
+          resolve(error instanceof Error ? error : new Error('the kiosk failed', { cause: error }));
+        },
+      });
+    });
+    this.#actor.start();
+  }
+
+  snapshot(): KioskView {
+    const snapshot = this.#actor.getSnapshot();
+    const value = snapshot.value as { service: KioskState; ca: KioskView['ca'] };
+    const { readers, tokens, drives } = snapshot.context;
+    return {
+      state: value.service,
+      problems: problemsOf(snapshot.context),
+      ca: value.ca,
+      readers,
+      tokens,
+      drives,
+      visit: this.#visit?.snapshot(),
+    };
+  }
+
+  /** Called with the kiosk's view on every change of the kiosk or of its visit. */
+  subscribe(listener: (view: KioskView) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * A kiosk event from outside: `kiosk.visitor` (a visitor starts; UsageError unless the kiosk is
+   * ready) or `kiosk.caRecheck`. Device events come from the watchers only, and a visit's events
+   * go to `visit().send`.
+   */
+  send(event: unknown): void {
+    const type = (event as { type?: unknown } | null)?.type;
+    if (
+      typeof type !== 'string' ||
+      !outsideTypes.has(type) ||
+      Object.keys(event as object).length !== 1
+    )
+      throw new UsageError('the kiosk takes kiosk.visitor and kiosk.caRecheck from outside');
+    const state = this.snapshot().state;
+    if (type === 'kiosk.visitor' && state !== 'ready')
+      throw new UsageError(`the kiosk is ${state}: no visit can start now`);
+    this.#actor.send({ type } as KioskEvent);
+  }
+
+  /** The visit in progress, for its events and its secret input; undefined between visits. */
+  visit(): RunningVisit | undefined {
+    return this.#visit;
+  }
+
+  /** Stops the watchers, the visit (wiped) and what the setup started; idempotent. */
+  close(): Promise<void> {
+    return (this.#closing ??= (async () => {
+      this.#actor.stop();
+      this.#service.close();
+      this.#visit = undefined;
+      this.#listeners.clear();
+      await this.#setup.close();
+      this.#ctx.log.info('kiosk stopped');
+    })());
+  }
+
+  /** The machine's visit state: one visit until it ends (or the state is left: stopped). */
+  async #runVisit(signal: AbortSignal): Promise<undefined> {
+    const visit = this.#service.startVisit();
+    this.#visit = visit;
+    const unsubscribe = visit.subscribe(() => {
+      this.#notify(this.snapshot());
+    });
+    const stop = (): void => {
+      visit.stop();
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    this.#notify(this.snapshot());
+    try {
+      await visit.ended;
+    } finally {
+      signal.removeEventListener('abort', stop);
+      unsubscribe();
+      this.#visit = undefined;
+    }
+    return undefined;
+  }
+
+  /** A card or medium event the machine passes on; a visit that cannot take it now drops it. */
+  #forward(event: KioskEvent): void {
+    try {
+      this.#visit?.send(event);
+    } catch (error) {
+      this.#ctx.log.debug({ event: event.type, err: error }, 'device event not taken by the visit');
+    }
+  }
+
+  #notify(view: KioskView): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(view);
+      } catch (error) {
+        // A screen's fault must not stop the kiosk or the other listeners.
+        this.#ctx.log.error({ err: error }, 'kiosk listener failed');
+      }
+    }
+  }
+}
