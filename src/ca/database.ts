@@ -347,9 +347,12 @@ export class CaDatabase {
     holders.recordRaRevocation(this.db, record);
   }
 
-  /** Runs `work` in one SQLite transaction: what it reads still holds when it writes. */
+  /**
+   * Runs `work` in one SQLite transaction, begun IMMEDIATE: what it reads still holds when it
+   * writes, and a writer in another process (a `kiosk ca` command) waits rather than failing it.
+   */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(work).immediate();
   }
 
   /** The next CRL number (RFC 5280 §5.2.3: monotonically increasing). */

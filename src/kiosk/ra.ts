@@ -44,4 +44,9 @@ export interface RaClient {
   certificates(ref: string, signal?: AbortSignal): Promise<readonly CertificateAtCa[]>;
   /** Revokes one of them on the registration's authority (the teller's approval). */
   revoke(revocation: RaRevocation, signal?: AbortSignal): Promise<void>;
+  /**
+   * Closes a registration whose visit ended (spent, its IDN forgotten at the CA), so a leftover
+   * reference number lists and revokes nothing. Idempotent.
+   */
+  close(ref: string, signal?: AbortSignal): Promise<void>;
 }

@@ -1,6 +1,10 @@
 import type { CaDatabase } from '../ca/database.js';
 import { checkRegistrationRequest } from '../ca/ra/registrationRequest.js';
-import { holderCertificatesFor, revokeForHolder } from '../ca/ra/holderRequests.js';
+import {
+  closeRegistration,
+  holderCertificatesFor,
+  revokeForHolder,
+} from '../ca/ra/holderRequests.js';
 import { RaRefusedError } from '../errors/index.js';
 import type { RaClient } from './ra.js';
 
@@ -39,6 +43,10 @@ export function raInProcess(db: CaDatabase, now: () => Date = () => new Date()):
     },
     revoke(revocation) {
       const done = revokeForHolder(db, undefined, revocation, now().getTime());
+      return done.ok ? Promise.resolve() : Promise.reject(refused(done.status, done.error));
+    },
+    close(ref) {
+      const done = closeRegistration(db, undefined, { ref }, now().getTime());
       return done.ok ? Promise.resolve() : Promise.reject(refused(done.status, done.error));
     },
   };

@@ -1,5 +1,6 @@
 import {
   certificatesOverRa,
+  closeOverRa,
   registerOverRa,
   revokeOverRa,
   type RaConnection,
@@ -36,5 +37,6 @@ export function raOverNetwork(connection: RaConnection): RaClient {
     async revoke(revocation, signal) {
       await revokeOverRa(connection, revocation, signal);
     },
+    close: (ref, signal) => closeOverRa(connection, ref, signal),
   };
 }

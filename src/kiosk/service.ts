@@ -30,6 +30,9 @@ export type OutsideEvent = CheckedOutsideEvent;
 /** What the home screen offers: every lifecycle of the visit (machines/visit.ts). */
 const offeredPurposes = ['issue', 'reissue', 'revoke', 'renew', 'copy', 'view'] as const;
 
+/** How long closing a finished visit's registration may take before it is left to expire. */
+const registrationCloseMs = 10_000;
+
 /** Events the service itself sends the visit (never accepted from outside). */
 const serviceOnly = new Set([
   'form.accepted',
@@ -93,16 +96,19 @@ export class RunningVisit {
       options.ctx.log.info({ visit: this.id, state: snapshot.value }, 'visit step');
     });
     this.ended = new Promise((resolve) => {
+      const end = (ending: VisitContext['ending']): void => {
+        this.#vault.wipe();
+        this.#reading = undefined;
+        void this.#closeRegistration().then(() => {
+          resolve(ending);
+        });
+      };
       this.#actor.subscribe({
         complete: () => {
-          this.#vault.wipe();
-          this.#reading = undefined;
-          resolve(this.#actor.getSnapshot().context.ending);
+          end(this.#actor.getSnapshot().context.ending);
         },
         error: () => {
-          this.#vault.wipe();
-          this.#reading = undefined;
-          resolve(undefined);
+          end(undefined);
         },
       });
     });
@@ -237,6 +243,25 @@ export class RunningVisit {
   stop(): void {
     this.#actor.stop();
     this.#vault.wipe();
+  }
+
+  /**
+   * However the visit ended, its registration is closed at the CA (spent, the IDN forgotten), so
+   * a leftover reference number lists and revokes nothing (the attack review of the holder
+   * requests). After an issuance it was spent already; closing again is harmless. A CA that does
+   * not answer leaves it to expire (14 days), said in the log.
+   */
+  async #closeRegistration(): Promise<void> {
+    const ref = this.#actor.getSnapshot().context.ref;
+    if (ref === undefined) return;
+    try {
+      await this.#options.ra.close(ref, AbortSignal.timeout(registrationCloseMs));
+    } catch (error) {
+      this.#options.ctx.log.warn(
+        { visit: this.id, ref, err: error },
+        'the registration was not closed; it expires unused',
+      );
+    }
   }
 
   /** The state of a running sub-flow (`storage`, `held`, `identity`), if it runs. */

@@ -96,6 +96,10 @@ export function revoke(
   reason: number,
   now: number,
 ): boolean {
+  // RFC 5280 §5.3.1: 0–6 and 8–10 (7 is unused). Anything else is a caller's bug, refused before a
+  // certificate is marked revoked without its row (so off the CRL and OCSP).
+  if (!Number.isInteger(reason) || reason < 0 || reason > 10 || reason === 7)
+    throw new RangeError(`CRLReason ${String(reason)} does not exist`);
   return db.transaction((): boolean => {
     const changed = db
       .prepare(
@@ -104,7 +108,8 @@ export function revoke(
       .run(serial).changes;
     if (changed === 0) return false;
     db.prepare(
-      'insert or ignore into revocations (serial, reason, revoked_at) values (?, ?, ?)',
+      // Only a second revocation is ignored; a constraint broken is an error, not a silent skip.
+      'insert into revocations (serial, reason, revoked_at) values (?, ?, ?) on conflict(serial) do nothing',
     ).run(serial, reason, now);
     if (reason === keyCompromise) {
       const escalated = db

@@ -59,7 +59,7 @@ export function certificatesOverRa(
   ref: string,
   signal?: AbortSignal,
 ): Promise<CertificateAtCa[]> {
-  return postToRa(connection, raPaths.certificates, { ref }, certificatesOf, signal);
+  return postToRa(connection, raPaths.certificates, { ref }, certificatesOf, signal, maxListBytes);
 }
 
 /**
@@ -72,7 +72,20 @@ export function revokeOverRa(
   signal?: AbortSignal,
 ): Promise<{ serial: string }> {
   const { ref, serial, reason, then } = request;
-  return postToRa(connection, raPaths.revoke, { ref, serial, reason, then }, revokedOf, signal);
+  // The answer must name the certificate asked for: another serial is no answer to this request.
+  const revoked = (json: unknown) => (revokedOf(json)?.serial === serial ? { serial } : undefined);
+  return postToRa(connection, raPaths.revoke, { ref, serial, reason, then }, revoked, signal);
+}
+
+/** Closes a registration whose visit ended without an issuance (holderRequests.ts). */
+export async function closeOverRa(
+  connection: RaConnection,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const closed = (json: unknown) =>
+    (json as { ref?: unknown } | null)?.ref === ref ? { ref } : undefined;
+  await postToRa(connection, raPaths.close, { ref }, closed, signal);
 }
 
 /** One JSON request to the endpoint, the answer read bounded and checked by `answerOf`. */
@@ -82,6 +95,7 @@ function postToRa<T>(
   fields: Record<string, string>,
   answerOf: (json: unknown) => T | undefined,
   signal: AbortSignal | undefined,
+  maxBytes = maxAnswerBytes,
 ): Promise<T> {
   const timeoutMs = connection.timeoutMs ?? 30_000;
   let target: URL;
@@ -139,7 +153,7 @@ function postToRa<T>(
       failed('cannot connect', cause);
     });
     outgoing.on('response', (response) => {
-      readBounded(response).then(
+      readBounded(response, maxBytes).then(
         (answer) => {
           settle(outcomeOf(url, response, answer, answerOf));
         },
@@ -175,6 +189,12 @@ function outcomeOf<T>(
 /** At most this many certificates are read from an answer (the CA lists at most 64). */
 const maxCertificates = 64;
 
+/** A list of 64 answers about 180 bytes each (the attack review): room for all, bounded. */
+const maxListBytes = 96 * 1024;
+
+/** An instant as the CA writes it (`toISOString`); Date.parse would take comments and words. */
+const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function certificatesOf(json: unknown): CertificateAtCa[] | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const { certificates } = json as Record<string, unknown>;
@@ -185,7 +205,8 @@ function certificatesOf(json: unknown): CertificateAtCa[] | undefined {
     const { serial, subject, notAfter } = entry as Record<string, unknown>;
     if (typeof serial !== 'string' || !/^[0-9a-f]{1,42}$/.test(serial)) return undefined;
     if (typeof subject !== 'string' || subject.length > 1024) return undefined;
-    if (typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter))) return undefined;
+    if (typeof notAfter !== 'string' || !isoInstant.test(notAfter)) return undefined;
+    if (Number.isNaN(Date.parse(notAfter))) return undefined;
     // The subject is shown to the visitor: made safe for a terminal here, once.
     read.push({ serial, subject: displaySafe(subject), notAfter });
   }
@@ -224,15 +245,15 @@ function parse(answer: Buffer): unknown {
 }
 
 /** Reads at most maxAnswerBytes; more is an error, not a memory spike. */
-async function readBounded(response: IncomingMessage): Promise<Buffer> {
+async function readBounded(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of response) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > maxAnswerBytes) {
+    if (size > maxBytes) {
       response.destroy();
-      throw new RaMalformedError(`answer larger than ${maxAnswerBytes} bytes`);
+      throw new RaMalformedError(`answer larger than ${maxBytes} bytes`);
     }
     chunks.push(buffer);
   }

@@ -14,7 +14,7 @@ import type { CaDatabase } from '../database.js';
 import type { ConnectionLimits } from '../server.js';
 import { issueRaServerCertificate, subjectAltNames } from './certificates.js';
 import { authenticateRaClient } from './clientAuth.js';
-import { holderCertificatesFor, revokeForHolder } from './holderRequests.js';
+import { closeRegistration, holderCertificatesFor, revokeForHolder } from './holderRequests.js';
 import { createRaServer } from './server.js';
 
 /** Where the endpoint's certificate and key are kept, in the CA folder. */
@@ -59,7 +59,8 @@ export async function createRaEndpoint(options: RaEndpointOptions): Promise<Serv
         now().getTime(),
       )?.registration,
     certificates: (ra, ref) => holderCertificatesFor(db, ra.serial, ref, now().getTime()),
-    revoke: (ra, request) => revokeForHolder(db, ra.serial, request, now().getTime()),
+    revoke: (ra, body) => revokeForHolder(db, ra.serial, body, now().getTime()),
+    close: (ra, body) => closeRegistration(db, ra.serial, body, now().getTime()),
     now,
     ...(options.log === undefined ? {} : { log: options.log }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),

@@ -27,7 +27,8 @@ const reasons = Object.keys(raRevocationReasons) as [RaRevocationReason, ...RaRe
 /** A serial as the CA keys it (recordKeys.ts): lower-case hex, at most 21 octets. */
 const serialPattern = /^[0-9a-f]{1,42}$/;
 
-export const certificatesRequestSchema = z
+/** `/ra/certificates` and `/ra/close`: a registration's reference number. */
+export const refRequestSchema = z
   .object({ ref: z.string().max(16).regex(referencePattern, 'an 8-digit reference number') })
   .strict();
 
@@ -55,7 +56,22 @@ export interface CertificateAtCa {
 
 export type HolderOutcome<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: 401 | 403 | 404 | 409; readonly error: string };
+  | { readonly ok: false; readonly status: 400 | 401 | 403 | 404 | 409; readonly error: string };
+
+/** A refusal's words: the fields and what they must be, never the values sent. */
+export function issuesOf(error: {
+  issues: readonly { code: string; path: PropertyKey[]; message: string }[];
+}): string {
+  return error.issues
+    .slice(0, 4)
+    .map((i) =>
+      // zod names an unknown key in its message: the client's bytes, not repeated.
+      i.code === 'unrecognized_keys'
+        ? 'unknown field'
+        : `${i.path.map(String).join('.') || 'body'}: ${i.message}`,
+    )
+    .join('; ');
+}
 
 /** The RA client was revoked or expired after its request was authenticated: nothing done. */
 const clientGone = {
@@ -122,9 +138,13 @@ export function holderCertificatesFor(
 export function revokeForHolder(
   db: CaDatabase,
   raSerial: string | undefined,
-  request: RevokeRequest,
+  body: unknown,
   now: number,
 ): HolderOutcome<{ serial: string }> {
+  // Checked here, for every caller (the endpoint and the operator's in-process RA alike).
+  const parsed = revokeRequestSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, status: 400, error: issuesOf(parsed.error) };
+  const request = parsed.data;
   return db.atomically((): HolderOutcome<{ serial: string }> => {
     if (!activeClient(db, raSerial, now)) return clientGone;
     const registration = openRegistration(db, raSerial, request.ref, now);
@@ -147,5 +167,31 @@ export function revokeForHolder(
       db.forgetIdn(request.ref);
     }
     return { ok: true, value: { serial: record.serial } };
+  });
+}
+
+/**
+ * Closes a registration of this RA client when its visit ends without an issuance (nothing found
+ * to revoke, a cancel, a timeout, a failure): spent, and its IDN forgotten now rather than at
+ * expiry, so a leftover reference lists and revokes nothing. Idempotent: closing a spent one
+ * forgets what may remain.
+ */
+export function closeRegistration(
+  db: CaDatabase,
+  raSerial: string | undefined,
+  body: unknown,
+  now: number,
+): HolderOutcome<{ ref: string }> {
+  const parsed = refRequestSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, status: 400, error: issuesOf(parsed.error) };
+  const { ref } = parsed.data;
+  return db.atomically((): HolderOutcome<{ ref: string }> => {
+    if (!activeClient(db, raSerial, now)) return clientGone;
+    const registration = db.registration(ref);
+    if (registration === undefined || registration.approval?.ra?.serial !== raSerial)
+      return noRegistration;
+    db.markUsed(ref, now);
+    db.forgetIdn(ref);
+    return { ok: true, value: { ref } };
   });
 }

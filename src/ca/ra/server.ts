@@ -20,11 +20,10 @@ import {
 } from '../server.js';
 import { peerCertificate, type PeerCertificate, type RaAuthentication } from './clientAuth.js';
 import {
-  certificatesRequestSchema,
-  revokeRequestSchema,
+  issuesOf,
+  refRequestSchema,
   type CertificateAtCa,
   type HolderOutcome,
-  type RevokeRequest,
 } from './holderRequests.js';
 import { checkRegistrationRequest, type CheckedRegistration } from './registrationRequest.js';
 
@@ -36,26 +35,12 @@ interface Answer {
 /** Which RA client a log line is about. */
 const by = (ra: RaClientRecord) => ({ ra: ra.name, raSerial: ra.serial });
 
-/** A refusal's words: the fields and what they must be, never the values sent. */
-function issuesOf(error: {
-  issues: readonly { code: string; path: PropertyKey[]; message: string }[];
-}): string {
-  return error.issues
-    .slice(0, 4)
-    .map((i) =>
-      // zod names an unknown key in its message: the client's bytes, not repeated.
-      i.code === 'unrecognized_keys'
-        ? 'unknown field'
-        : `${i.path.map(String).join('.') || 'body'}: ${i.message}`,
-    )
-    .join('; ');
-}
-
 /** The paths the endpoint serves, each `POST` with JSON. */
 export const raPaths = {
   register: '/ra/register',
   certificates: '/ra/certificates',
   revoke: '/ra/revoke',
+  close: '/ra/close',
 } as const;
 
 export const raRegisterPath = raPaths.register;
@@ -80,11 +65,10 @@ export interface RaHandlers {
   ) => Registration | undefined;
   /** The registered holder's valid certificates (holderRequests.ts). */
   readonly certificates: (ra: RaClientRecord, ref: string) => HolderOutcome<CertificateAtCa[]>;
-  /** Revokes one of them (holderRequests.ts). */
-  readonly revoke: (
-    ra: RaClientRecord,
-    request: RevokeRequest,
-  ) => HolderOutcome<{ serial: string }>;
+  /** Revokes one of them (holderRequests.ts checks the body). */
+  readonly revoke: (ra: RaClientRecord, body: unknown) => HolderOutcome<{ serial: string }>;
+  /** Closes a registration whose visit ended without an issuance (holderRequests.ts). */
+  readonly close: (ra: RaClientRecord, body: unknown) => HolderOutcome<{ ref: string }>;
   readonly now: () => Date;
   readonly log?: Logger;
   /** Connection bounds (`ca.*` in the configuration), as for the CMP server. */
@@ -190,7 +174,7 @@ export function createRaServer(handlers: RaHandlers): Server {
       };
     },
     [raPaths.certificates]: (ra, body) => {
-      const checked = certificatesRequestSchema.safeParse(body);
+      const checked = refRequestSchema.safeParse(body);
       if (!checked.success) return { status: 400, value: { error: issuesOf(checked.error) } };
       const found = handlers.certificates(ra, checked.data.ref);
       if (!found.ok) return { status: found.status, value: { error: found.error } };
@@ -201,16 +185,20 @@ export function createRaServer(handlers: RaHandlers): Server {
       return { status: 200, value: { certificates: found.value } };
     },
     [raPaths.revoke]: (ra, body) => {
-      const checked = revokeRequestSchema.safeParse(body);
-      if (!checked.success) return { status: 400, value: { error: issuesOf(checked.error) } };
-      const revoked = handlers.revoke(ra, checked.data);
+      const revoked = handlers.revoke(ra, body);
       if (!revoked.ok) return { status: revoked.status, value: { error: revoked.error } };
-      const { ref, serial, reason, then } = checked.data;
+      const { ref, reason, then } = body as Record<string, unknown>;
       handlers.log?.info(
-        { ref, serial, reason, then, ...by(ra) },
+        { ref, serial: revoked.value.serial, reason, then, ...by(ra) },
         'certificate revoked over the RA endpoint',
       );
       return { status: 200, value: revoked.value };
+    },
+    [raPaths.close]: (ra, body) => {
+      const closed = handlers.close(ra, body);
+      if (!closed.ok) return { status: closed.status, value: { error: closed.error } };
+      handlers.log?.info({ ref: closed.value.ref, ...by(ra) }, 'registration closed');
+      return { status: 200, value: closed.value };
     },
   };
   return server;

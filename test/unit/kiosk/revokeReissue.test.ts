@@ -66,9 +66,13 @@ describe.each(['inProcess', 'network'] as const)('through the RA %s', (ra) => {
     });
     await until(visit, (s) => s.matches({ flow: 'nothingAtCa' }));
     expect(visit.snapshot().context.atCa).toEqual([]);
+    const ref = visit.snapshot().context.ref ?? '';
     visit.send({ type: 'visitor.finish' });
     await visit.ended;
     expect(world.world.ca.db.certificate(serial)?.status).toBe('issued');
+    // The visit is over: its registration is closed at the CA (spent, the IDN forgotten).
+    expect(world.world.ca.db.registration(ref)).toMatchObject({ idn: undefined });
+    expect(world.world.ca.db.registration(ref)?.usedAt).toBeDefined();
     world.close();
   }, 90_000);
 
