@@ -45,7 +45,13 @@ export type IdentityOutput =
       readonly approval: Extract<TellerApprovalOutput, { outcome: 'approved' }>;
       readonly chip?: ChipSummary;
     }
-  | { readonly outcome: 'rejected'; readonly reason: string; readonly teller: string };
+  | {
+      readonly outcome: 'rejected';
+      readonly reason: string;
+      readonly teller: string;
+      /** When the kiosk received the decision (its own clock). */
+      readonly at: string;
+    };
 
 interface IdentityContext {
   readonly form: AcceptedForm;
@@ -231,8 +237,13 @@ export const identityMachine = setup({
         ...(context.chip === undefined ? {} : { chip: context.chip }),
       };
     if (approval?.outcome === 'rejected')
-      return { outcome: 'rejected', reason: approval.reason, teller: approval.decision.teller };
+      return {
+        outcome: 'rejected',
+        reason: approval.reason,
+        teller: approval.decision.teller,
+        at: approval.decision.at,
+      };
     // Final states are reached only through an approval or a rejection.
-    return { outcome: 'rejected', reason: 'no decision', teller: '' };
+    return { outcome: 'rejected', reason: 'no decision', teller: '', at: '' };
   },
 });

@@ -80,13 +80,6 @@ export const outsideEventSchema = z.discriminatedUnion('type', [
       teller,
       at: claimedAt,
       overrideReason: reason.optional(),
-      inPerson: z
-        .object({
-          type: z.enum(['residentCard', 'driverLicence', 'passport']),
-          numberMasked: z.string().max(32),
-        })
-        .strict()
-        .optional(),
     })
     .strict(),
   z.object({ type: z.literal('teller.reject'), teller, at: claimedAt, reason }).strict(),

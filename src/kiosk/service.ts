@@ -7,8 +7,19 @@ import { UsageError } from '../errors/index.js';
 import { outsideEventSchema, type CheckedOutsideEvent } from './outsideEvents.js';
 import type { DocumentReading } from '../document/readDocument.js';
 import { checkPassword, type PasswordRuleResult } from '../npki/passwordRules.js';
+export type { InPersonApproval } from './visitInputs.js';
 import { boundVisitMachine, type VisitDependencies } from './effects.js';
 import { Vault } from './vault.js';
+import type { IdAuthenticity } from './idAuthenticity/contract.js';
+import { recordInPerson } from './inPerson.js';
+import {
+  notAuthenticWords,
+  passwordProblems,
+  pinProblems,
+  visitMovedWords,
+  type InPersonApproval,
+} from './visitInputs.js';
+import type { IdDocumentType } from '../../machines/form/idDocument.js';
 
 /**
  * The kiosk service (issue 13 item 2): one visit at a time, its statechart bound to the service
@@ -20,6 +31,8 @@ import { Vault } from './vault.js';
 
 export interface KioskServiceOptions extends Omit<VisitDependencies, 'vault' | 'onReading'> {
   readonly institutions: readonly Institution[];
+  /** The ID authenticity service for in-person checks; absent: off (the default). */
+  readonly idAuthenticity?: IdAuthenticity;
   /** A SimulatedClock in tests (time for the visit's delays). */
   readonly clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>;
 }
@@ -135,6 +148,10 @@ export class RunningVisit {
     const type = (event as { type?: unknown } | null)?.type;
     if (typeof type === 'string' && (type.startsWith('xstate.') || serviceOnly.has(type)))
       throw new UsageError(`${type} comes from the kiosk service, not from outside`);
+    // The physical ID is recorded through approveInPerson, checked there: a masked number sent
+    // from outside would be a record no one checked.
+    if (type === 'teller.approve' && Object.hasOwn(event as object, 'inPerson'))
+      throw new UsageError('an in-person approval goes through approveInPerson');
     const checked = outsideEventSchema.safeParse(event);
     if (!checked.success)
       throw new UsageError(
@@ -152,6 +169,61 @@ export class RunningVisit {
   /** Refuses secret input outside the step that asks for it (a second form, a stray PIN). */
   #requireStep(open: boolean, what: string): void {
     if (!open) throw new UsageError(`${what} is not asked for at this step`);
+  }
+
+  /**
+   * The teller's approval of a visitor without a chip document (issue 13): the physical ID's type
+   * and number as the teller typed them, checked (the IDN and its date, the licence's format and
+   * region, the passport's form), asked of the ID authenticity service where one is configured,
+   * and approved with the masked document, the one the records keep. Refused, and nothing sent,
+   * when the number does not check or the service says the ID is not authentic (the teller then
+   * rejects). `document.number` is zeroed.
+   */
+  async approveInPerson(decision: {
+    readonly teller: string;
+    readonly document: { readonly type: IdDocumentType; readonly number: Buffer };
+    readonly issueDate?: string;
+  }): Promise<InPersonApproval> {
+    const { number } = decision.document;
+    try {
+      const identity = this.#child('identity');
+      const waiting =
+        identity?.value === 'approval' &&
+        (identity.context as { chip?: unknown } | undefined)?.chip === undefined;
+      this.#requireStep(waiting, 'an in-person approval');
+      const name = this.#actor.getSnapshot().context.form?.name ?? '';
+      const record = await recordInPerson(
+        this.#options.idAuthenticity,
+        {
+          type: decision.document.type,
+          number,
+          name,
+          ...(decision.issueDate === undefined ? {} : { issueDate: decision.issueDate }),
+        },
+        this.#options.ctx.now(),
+      );
+      if (!record.ok) return { ok: false, code: record.code, problem: record.problem };
+      if (record.authenticity === 'notAuthentic')
+        return { ok: false, code: 'notAuthentic', problem: notAuthenticWords };
+      // Checked again: the visit may have moved on (cancelled, timed out) while the service
+      // answered; the machine ignores an approval outside its step, and so does this.
+      if (this.#child('identity')?.value !== 'approval')
+        return { ok: false, code: 'visitMoved', problem: visitMovedWords };
+      this.#actor.send({
+        type: 'teller.approve',
+        teller: decision.teller,
+        at: this.#options.ctx.now().toISOString(),
+        inPerson: record.document,
+      });
+      return {
+        ok: true,
+        document: record.document,
+        authenticity: record.authenticity,
+        warnings: record.warnings,
+      };
+    } finally {
+      number.fill(0);
+    }
   }
 
   /** The last chip reading (photo included) for the teller; gone when the visit ends. */
@@ -309,18 +381,4 @@ export class KioskService {
     this.#visit?.stop();
     this.#visit = undefined;
   }
-}
-
-/** The password rules' failures (DESIGN §4.5), and whether the two entries match. */
-function passwordProblems(first: Buffer, second: Buffer): string[] {
-  const failed: string[] = checkPassword(first.toString('utf8'))
-    .filter((rule) => !rule.ok)
-    .map((rule) => rule.id);
-  if (!first.equals(second)) failed.push('mismatch');
-  return failed;
-}
-
-/** A token PIN: 4 to 16 ASCII digits or letters (the token checks it when logging in). */
-function pinProblems(pin: Buffer): string[] {
-  return /^[0-9A-Za-z]{4,16}$/.test(pin.toString('latin1')) ? [] : ['pinFormat'];
 }

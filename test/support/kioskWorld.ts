@@ -4,6 +4,7 @@ import { issueRaClientCertificate } from '../../src/ca/ra/certificates.js';
 import { createRaEndpoint } from '../../src/ca/ra/endpoint.js';
 import { raInProcess } from '../../src/kiosk/raInProcess.js';
 import { raOverNetwork } from '../../src/kiosk/raOverNetwork.js';
+import type { IdAuthenticity } from '../../src/kiosk/idAuthenticity/contract.js';
 import type { RaClient } from '../../src/kiosk/ra.js';
 import { KioskService, type RunningVisit, type VisitSnapshot } from '../../src/kiosk/service.js';
 import { loadProfile } from '../../src/virtualDocument/profile.js';
@@ -32,7 +33,7 @@ export const reader = 'Fake Reader 00 00';
  */
 export async function kiosk(
   kind: Exclude<MediumKind, 'dir'>,
-  options: { ra?: 'inProcess' | 'network' } = {},
+  options: { ra?: 'inProcess' | 'network'; idAuthenticity?: IdAuthenticity } = {},
 ) {
   const material = await FakeCa.newMaterial();
   const profile = await generateTestProfile({ seed: 5 });
@@ -64,6 +65,7 @@ export async function kiosk(
     ra,
     ca: { url: 'http://ca.invalid/', trust: world.ca.trust, raEncryption },
     delays: { inactivityWarning: 600_000, inactivityWipe: 60_000, tellerApproval: 600_000 },
+    ...(options.idAuthenticity === undefined ? {} : { idAuthenticity: options.idAuthenticity }),
   });
   return {
     world,

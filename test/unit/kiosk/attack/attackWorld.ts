@@ -3,6 +3,7 @@ import { raInProcess } from '../../../../src/kiosk/raInProcess.js';
 import type { RaClient, RaRegistrationRequest } from '../../../../src/kiosk/ra.js';
 import {
   KioskService,
+  type InPersonApproval,
   type OutsideEvent,
   type RunningVisit,
 } from '../../../../src/kiosk/service.js';
@@ -81,12 +82,13 @@ export async function walkToInPersonApproval(visit: RunningVisit): Promise<void>
   await until(visit, (s) => s.matches({ flow: 'identity' }));
 }
 
-export const inPersonApproval: OutsideEvent = {
-  type: 'teller.approve',
-  teller: 'kim',
-  at: new Date().toISOString(),
-  inPerson: { type: 'residentCard', numberMasked: '900101-1******' },
-};
+/** The teller's in-person approval of the visitor's resident card (the form's own number). */
+export function approveInPerson(visit: RunningVisit): Promise<InPersonApproval> {
+  return visit.approveInPerson({
+    teller: 'kim',
+    document: { type: 'residentCard', number: Buffer.from('900101-1234568') },
+  });
+}
 
 /** An event as a caller outside TypeScript may send it (JSON from a screen or the teller API). */
 export const untyped = (event: Record<string, unknown>): OutsideEvent =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
 import { kioskMachine, type KioskEvent } from '../../../../machines/kiosk.js';
 import { until } from '../../../support/kioskWorld.js';
-import { attackKiosk, inPersonApproval, walkToInPersonApproval } from './attackWorld.js';
+import { attackKiosk, approveInPerson, walkToInPersonApproval } from './attackWorld.js';
 
 // The kiosk around its visits: a flaky CA that never answers its health check, visits started
 // over one another, and what a finished visit still gives away.
@@ -58,7 +58,7 @@ describe('one visit at a time', () => {
     const { service, close } = await attackKiosk('usb');
     const visit = service.startVisit();
     await walkToInPersonApproval(visit);
-    visit.send(inPersonApproval);
+    await approveInPerson(visit);
     await until(visit, (s) => s.matches({ flow: 'storage' }));
     visit.send({ type: 'visit.cancel' });
     expect(await visit.ended).toBe('cancelled');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { childState, idn, mrzOf, until } from '../../../support/kioskWorld.js';
 import {
   attackKiosk,
-  inPersonApproval,
+  approveInPerson,
   settle,
   untyped,
   walkToInPersonApproval,
@@ -78,7 +78,7 @@ describe('events with fields missing or of the wrong type', () => {
     }
     // Today: the guard throws on `reason.trim()`, the whole visit actor errors and is dead.
     expect(visit.snapshot().status).toBe('active');
-    visit.send(inPersonApproval);
+    await approveInPerson(visit);
     await until(visit, (s) => s.matches({ flow: 'storage' }));
     close();
   }, 60_000);

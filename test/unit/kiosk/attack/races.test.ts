@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApduTransport } from '../../../../drivers/pcsc/contract.js';
 import { Vault } from '../../../../src/kiosk/vault.js';
 import { idn, mrzOf, until } from '../../../support/kioskWorld.js';
-import { attackKiosk, inPersonApproval, settle, walkToInPersonApproval } from './attackWorld.js';
+import { attackKiosk, approveInPerson, settle, walkToInPersonApproval } from './attackWorld.js';
 
 // Cancel racing an effect: the visit ends (wiping its vault, forgetting the chip reading) while
 // an operation it started is still running; the operation's late result must not bring back
@@ -35,7 +35,7 @@ describe('cancel while the RA registers', () => {
     const { service, seen, codes, close } = await attackKiosk('usb', { raGate });
     const visit = service.startVisit();
     await walkToInPersonApproval(visit);
-    visit.send(inPersonApproval);
+    await approveInPerson(visit);
     await until(visit, (s) => s.matches({ flow: 'registering' }));
     expect(seen).toHaveLength(1);
     visit.send({ type: 'visit.cancel' });
@@ -64,7 +64,7 @@ describe('cancel while the RA registers', () => {
     });
     const visit = service.startVisit();
     await walkToInPersonApproval(visit);
-    visit.send(inPersonApproval);
+    await approveInPerson(visit);
     await until(visit, (s) => s.matches({ flow: 'registering' }));
     visit.send({ type: 'visit.cancel' });
     expect(await visit.ended).toBe('cancelled');

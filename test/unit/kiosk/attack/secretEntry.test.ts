@@ -7,7 +7,7 @@ import {
   until,
   walkToStorage,
 } from '../../../support/kioskWorld.js';
-import { attackKiosk, inPersonApproval, walkToInPersonApproval } from './attackWorld.js';
+import { attackKiosk, approveInPerson, walkToInPersonApproval } from './attackWorld.js';
 
 // Attacks on the service's secret doors (submitForm, enterNewSecret, enterHeldSecret): each
 // puts a secret in the visit's vault and tells the machine it was accepted, whatever step the
@@ -27,7 +27,7 @@ describe('the form only in the form step', () => {
       visit.submitForm({ name: '홍길동', idn: Buffer.from(otherIdn), phone: '010-1234-5678' }),
     ).toThrow(/not asked for at this step/);
     expect(visit.snapshot().context.form?.idnMasked).toBe('900101-1******');
-    visit.send(inPersonApproval);
+    await approveInPerson(visit);
     await until(visit, (s) => s.matches({ flow: 'storage' }));
     // The RA registers the number the teller approved, never the late one.
     expect(seen.map((r) => r.idn)).toEqual([idn]);

@@ -13,7 +13,7 @@ import {
 import {
   attackKiosk,
   capture,
-  inPersonApproval,
+  approveInPerson,
   settle,
   walkToInPersonApproval,
 } from './attackWorld.js';
@@ -54,7 +54,7 @@ describe('what a failure and the log may say', () => {
     const { service, close } = await attackKiosk('usb', { raFails });
     const visit = service.startVisit();
     await walkToInPersonApproval(visit);
-    visit.send(inPersonApproval);
+    await approveInPerson(visit);
     const failed = await until(visit, (s) => s.matches({ flow: 'effectFailed' }));
     const detail = failed.context.failure?.detail ?? '';
     expect(detail).toContain('900101-1');

@@ -11,7 +11,7 @@ import { visitMachine } from '../../../../machines/visit.js';
 import type { RegisterInput } from '../../../../machines/visit/setup.js';
 import {
   attackKiosk,
-  inPersonApproval,
+  approveInPerson,
   institutions,
   walkToInPersonApproval,
 } from './attackWorld.js';
@@ -106,16 +106,16 @@ describe('who and when', () => {
     expect(actor.getSnapshot().value).toBe('pending');
   });
 
-  it('an approval dated in the future is recorded with the kiosk’s time, not the claimed one', async () => {
+  it('a decision dated in the future is recorded with the kiosk’s time, not the claimed one', async () => {
     const { service, close } = await attackKiosk('usb');
     const visit = service.startVisit();
     await walkToInPersonApproval(visit);
     const future = new Date(Date.now() + 365 * 86_400_000).toISOString();
-    visit.send({ ...inPersonApproval, at: future });
+    visit.send({ type: 'teller.reject', teller: 'kim', at: future, reason: 'not the person' });
     await until(visit, (s) => !s.matches({ flow: 'identity' }));
     const identity = visit.snapshot().context.identity;
-    if (identity?.outcome !== 'approved') throw new Error('not approved');
-    expect(Date.parse(identity.approval.decision.at)).toBeLessThanOrEqual(Date.now());
+    if (identity?.outcome !== 'rejected') throw new Error('not rejected');
+    expect(Date.parse(identity.at)).toBeLessThanOrEqual(Date.now());
     close();
   }, 60_000);
 
