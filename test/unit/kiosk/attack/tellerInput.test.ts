@@ -11,7 +11,6 @@ import { visitMachine } from '../../../../machines/visit.js';
 import type { RegisterInput } from '../../../../machines/visit/setup.js';
 import {
   attackKiosk,
-  approveInPerson,
   institutions,
   walkToInPersonApproval,
 } from './attackWorld.js';
