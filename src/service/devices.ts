@@ -68,12 +68,15 @@ export function realDevices(config: Config, home: string): Devices {
   };
   const tokenModules = async (module?: string): Promise<ModuleSource> =>
     moduleSource(module, config.pkcs11.module, await tokenCatalogue(config, home));
+  const usbHotplug = (): RealUsbHotplug => (hotplug ??= new RealUsbHotplug());
   const usbDrives = (): UsbDriveDriver =>
     (drives ??= new RealUsbDrives({
       maxBytes: config.usb.maxBytes,
       allowLoopDevices: config.usb.allowLoopDevices,
       allowImageFiles: config.usb.allowImageFiles,
       imageFolder: resolve(home, config.usb.imageFolder),
+      // Drives arriving and leaving (the kiosk's drive watcher); native code loads on first use.
+      hotplug: usbHotplug(),
     }));
   return {
     usbDrives,
@@ -88,7 +91,7 @@ export function realDevices(config: Config, home: string): Devices {
       }
     },
     pcsc: () => (pcsc ??= new PcscliteDriver()),
-    usbHotplug: () => (hotplug ??= new RealUsbHotplug()),
+    usbHotplug,
     cmpTransport: (url) => httpTransport(url),
     attachVirtualCard: (card, vpcd) => attachToVpcd(card, vpcd),
     async close() {

@@ -9,11 +9,7 @@ import {
 import type { ChipSummary } from '../../../../machines/types.js';
 import { visitMachine } from '../../../../machines/visit.js';
 import type { RegisterInput } from '../../../../machines/visit/setup.js';
-import {
-  attackKiosk,
-  institutions,
-  walkToInPersonApproval,
-} from './attackWorld.js';
+import { attackKiosk, institutions, walkToInPersonApproval } from './attackWorld.js';
 import { until } from '../../../support/kioskWorld.js';
 
 // A careless or malicious teller (or whatever speaks for one, issue 14): what the approval takes
