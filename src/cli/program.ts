@@ -5,6 +5,8 @@ import { registerTokenCommands } from './commands/token.js';
 import { registerUsbCommands } from './commands/usb.js';
 import { registerCardCommands } from './commands/card.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerTellerCommands } from './commands/teller.js';
 import { createContext, type CliContext } from './context.js';
 
 /** The command line, and the context its command created (for logging a failure). */
@@ -31,6 +33,8 @@ export function buildProgram(): KioskProgram {
   registerUsbCommands(program, contextOnce);
   registerCardCommands(program, contextOnce);
   registerStartCommand(program, contextOnce);
+  registerAuditCommands(program, contextOnce);
+  registerTellerCommands(program, contextOnce);
   const quiet = (command: Command): void => {
     command
       .exitOverride()

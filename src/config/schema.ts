@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { minWriteIterations, iterationBounds } from '../npki/signPriKey.js';
+import { isLoopback, parseListen } from '../teller/listen.js';
 
 /**
  * The kiosk's configuration (DESIGN §6): one file, every key optional, defaults that serve the
@@ -207,6 +208,14 @@ export const configSchema = z
         caCheckTimeoutMs: z.number().int().min(500).max(120_000).optional(),
         /** An unreachable CA is asked again after this long; absent: the machine's own (30 s). */
         caRecheckMs: z.number().int().min(1000).max(3_600_000).optional(),
+        /**
+         * The ID authenticity service (신분증 진위확인, src/kiosk/idAuthenticity/) for IDs the
+         * teller checks in person; off: the approval rests on the teller's eyes alone.
+         */
+        idAuthenticity: z
+          .object({ enabled: z.boolean().default(false) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .superRefine((kiosk, context) => {
@@ -219,6 +228,103 @@ export const configSchema = z
             message: 'kiosk.ca and kiosk.ra together (a branch needs its CA and its RA endpoint)',
           });
       })
+      .prefault({}),
+    /** The teller API (src/teller/, issue 14): where it listens, sessions, login throttling. */
+    teller: z
+      .object({
+        /**
+         * `host:port`. A fixed loopback port by default, next to `ca serve`'s 8829, so the teller
+         * console finds it without being told; tests and a second kiosk on one host use `:0`.
+         */
+        listen: z
+          .string()
+          .regex(/^[^\s]+:\d{1,5}$/, 'host:port')
+          .default('127.0.0.1:8830'),
+        /** Certificate chain and key (PEM files): HTTPS. Required off loopback (DESIGN §8). */
+        tls: z
+          .object({ cert: z.string().min(1), key: z.string().min(1) })
+          .strict()
+          .optional(),
+        /** A session ends this long after login, however busy (8 h: a shift). */
+        sessionMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .max(86_400_000)
+          .default(8 * 3_600_000),
+        /** A session ends after this long without a request (15 min: a console left alone). */
+        idleMs: z
+          .number()
+          .int()
+          .min(10_000)
+          .max(86_400_000)
+          .default(15 * 60_000),
+        /** Failed logins one name may have before it waits. */
+        loginFreeFailures: z.number().int().min(0).max(100).default(3),
+        /** Failed logins one address may have before it waits (tellers share the loopback). */
+        loginAddressFreeFailures: z.number().int().min(0).max(10_000).default(10),
+        /** The first wait; each further failure doubles it. */
+        loginBaseDelayMs: z.number().int().min(100).max(3_600_000).default(1000),
+        /** The longest wait (a lock is never permanent). */
+        loginMaxDelayMs: z.number().int().min(1000).max(86_400_000).default(300_000),
+      })
+      .strict()
+      .superRefine((teller, context) => {
+        const address = parseListen(teller.listen);
+        // The pattern's own issue covers text that is no host:port; this, a port past 65535.
+        if (address === undefined) {
+          if (/^[^\s]+:\d{1,5}$/.test(teller.listen))
+            context.addIssue({ code: 'custom', path: ['listen'], message: 'a port up to 65535' });
+        } else if (!isLoopback(address.host) && teller.tls === undefined)
+          context.addIssue({
+            code: 'custom',
+            path: ['tls'],
+            message: 'teller.tls (cert and key) when teller.listen is not a loopback address',
+          });
+        if (teller.idleMs > teller.sessionMs)
+          context.addIssue({
+            code: 'custom',
+            path: ['idleMs'],
+            message: 'at most teller.sessionMs',
+          });
+        if (teller.loginBaseDelayMs > teller.loginMaxDelayMs)
+          context.addIssue({
+            code: 'custom',
+            path: ['loginBaseDelayMs'],
+            message: 'at most teller.loginMaxDelayMs',
+          });
+      })
+      .prefault({}),
+    /** The tamper-evident audit log (src/audit/, issue 14 item 2). */
+    audit: z
+      .object({
+        /** The SQLite log; relative to the kiosk home. Absent: `<stateDir>/audit.sqlite`. */
+        file: z.string().min(1).optional(),
+        /** A signed checkpoint of the log's head after this many entries. */
+        checkpointEvery: z.number().int().min(1).max(1_000_000).default(100),
+        /** And this often while entries are written (and at start and shutdown). */
+        checkpointIntervalMs: z.number().int().min(1000).max(86_400_000).default(300_000),
+        /**
+         * Where checkpoints also go, away from the log: `file` (a path on another mount) or
+         * `syslog` (via `logger`; `server` host:port for a remote one over UDP).
+         */
+        sink: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('none') }).strict(),
+            z.object({ kind: z.literal('file'), path: z.string().min(1) }).strict(),
+            z
+              .object({
+                kind: z.literal('syslog'),
+                server: z
+                  .string()
+                  .regex(/^[^\s]+:\d{1,5}$/, 'host:port')
+                  .optional(),
+              })
+              .strict(),
+          ])
+          .default({ kind: 'none' }),
+      })
+      .strict()
       .prefault({}),
     /** Folder for local state (SQLite databases); relative to the kiosk home. */
     stateDir: z.string().min(1).default('var/state'),

@@ -52,7 +52,18 @@ describe('configuration', () => {
         inactivityWipeMs: 30_000,
         tellerApprovalMs: 600_000,
         media: ['token', 'usb'],
+        idAuthenticity: { enabled: false },
       },
+      teller: {
+        listen: '127.0.0.1:8830',
+        sessionMs: 28_800_000,
+        idleMs: 900_000,
+        loginFreeFailures: 3,
+        loginAddressFreeFailures: 10,
+        loginBaseDelayMs: 1000,
+        loginMaxDelayMs: 300_000,
+      },
+      audit: { checkpointEvery: 100, checkpointIntervalMs: 300_000, sink: { kind: 'none' } },
       stateDir: 'var/state',
     });
     expect(parseConfig('', 'empty.yaml')).toEqual(defaultConfig());

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../ca/server.js';
+
+// The HTTP details of the teller API (server.ts): JSON answers that no cache keeps (they hold
+// tokens and personal data), bounded JSON bodies, the bearer token.
+
+/** Largest request body: a login or a decision with its reason is well under 2 KiB. */
+export const maxTellerBodyBytes = 16 * 1024;
+
+/** Headers on every answer: nothing is cached, nothing is sniffed into another type. */
+const common = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
+
+export function replyJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...common,
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export function replyBytes(res: ServerResponse, type: string, bytes: Buffer): void {
+  if (res.headersSent) return;
+  res.writeHead(200, { ...common, 'content-type': type, 'content-length': bytes.length });
+  res.end(bytes);
+}
+
+export type BodyResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly status: 400 | 413 | 415; readonly error: string };
+
+/**
+ * The request's JSON body: `application/json`, at most maxTellerBodyBytes (more is read and
+ * dropped, then 413), valid JSON. An empty body is `{}` (logout, fee-paid). The raw bytes are
+ * zeroed once parsed: a login's hold a password.
+ */
+export async function readJson(req: IncomingMessage): Promise<BodyResult> {
+  const body = await readBody(req, maxTellerBodyBytes);
+  if (body === undefined)
+    return { ok: false, status: 413, error: `at most ${maxTellerBodyBytes} bytes` };
+  try {
+    if (body.length === 0) return { ok: true, value: {} };
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json')
+      return { ok: false, status: 415, error: 'expected application/json' };
+    try {
+      return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+    } catch {
+      return { ok: false, status: 400, error: 'the body is not JSON' };
+    }
+  } finally {
+    body.fill(0);
+  }
+}
+
+/** The token of `Authorization: Bearer <token>` (RFC 6750 §2.1), or undefined. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined || header.length > 512) return undefined;
+  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
+  return match?.[1];
+}
+
+/** Seconds for Retry-After (RFC 9110 §10.2.3): whole, at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}

@@ -1,0 +1,39 @@
+import { isIP } from 'node:net';
+
+// Where the teller API listens (`teller.listen`, DESIGN §8: "the teller API listens on loopback
+// unless configured otherwise"). Off loopback it carries passwords, tokens and ID photos across a
+// network, so it is served over TLS only: without `teller.tls` it does not start.
+
+export interface ListenAddress {
+  /** As bound: an IPv6 address without brackets. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` (`[::1]:8830` for IPv6), or undefined if it is not one. */
+export function parseListen(text: string): ListenAddress | undefined {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[2]);
+  const host = (match[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  if (port > 65535 || host === '' || /\s/.test(host)) return undefined;
+  return { host, port };
+}
+
+/**
+ * Whether binding `host` keeps the API on this machine: an address in 127.0.0.0/8, ::1, or
+ * `localhost`. `0.0.0.0` and `::` (every interface) are not; nor is any other name, since it may
+ * resolve to anything.
+ */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  // ::ffff:127.x.x.x, IPv4-mapped loopback.
+  return isIP(host) === 6 && /^::ffff:127\.\d+\.\d+\.\d+$/i.test(host);
+}
+
+/** `http://host:port` or `https://…` for what was bound (brackets around IPv6). */
+export function apiUrl(tls: boolean, host: string, port: number): string {
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return `${tls ? 'https' : 'http'}://${shown}:${String(port)}`;
+}
