@@ -46,6 +46,15 @@ export async function prepareKiosk(
 ): Promise<KioskSetup> {
   const { kiosk } = ctx.config;
   const path = (p: string): string => resolve(home, p);
+  // No government ID authenticity service is reachable from here, so none is built in: asked for,
+  // it is refused rather than silently off (the teller would believe IDs were checked).
+  if (kiosk.idAuthenticity.enabled)
+    throw problem(
+      source,
+      'kiosk.idAuthenticity.enabled',
+      'true',
+      'false: this build has no ID authenticity service (the contract and a fake only)',
+    );
   const institutions =
     kiosk.institutions === undefined
       ? defaultInstitutions

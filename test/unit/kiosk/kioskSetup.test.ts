@@ -77,6 +77,12 @@ describe('the kiosk configuration', () => {
       'kiosk.caRecheckMs',
     ]);
   });
+
+  it('refuses an ID authenticity service this build does not have, rather than run without', async () => {
+    const home = tempDir('kiosk-home-');
+    const asked = contextOf('{"kiosk": {"idAuthenticity": {"enabled": true}}}');
+    expect(await failingKeys(prepareKiosk(asked, home))).toEqual(['kiosk.idAuthenticity.enabled']);
+  });
 });
 
 describe('prepareKiosk', () => {
