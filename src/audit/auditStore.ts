@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditUnavailableError } from '../errors/audit.js';
 import { KioskError } from '../shared/kioskError.js';
+import type { HashedFields } from './entryHash.js';
 
 // The audit log's SQLite file (better-sqlite3 12, its own file; DESIGN §6). One table, one row per
 // entry; the hash chain over its rows is auditLog.ts's and verify.ts's business, this file only
@@ -11,13 +12,7 @@ import { KioskError } from '../shared/kioskError.js';
 // triggers, which is what the hash chain and the signed checkpoints are for.
 
 /** A row as written. */
-export interface AuditRow {
-  readonly seq: number;
-  readonly at: string;
-  readonly visit: string | null;
-  readonly kind: string;
-  readonly payload: string;
-  readonly prev: string;
+export interface AuditRow extends HashedFields {
   readonly hash: string;
 }
 

@@ -237,3 +237,31 @@ function reply(res: ServerResponse, status: number, type: string, body: string |
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
+
+/**
+ * Headers on every JSON or binary answer of the kiosk's HTTPS APIs (the RA endpoint, the teller
+ * API): they carry one-time codes, tokens and personal data, so no cache keeps them, and nothing
+ * is sniffed into another type.
+ */
+export const noStore = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** A JSON answer with `noStore`; nothing if the headers went out already. */
+export function replyJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...noStore,
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

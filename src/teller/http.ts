@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from '../ca/server.js';
+import { noStore, readBody, replyJson } from '../ca/server.js';
 
 // The HTTP details of the teller API (server.ts): JSON answers that no cache keeps (they hold
 // tokens and personal data), bounded JSON bodies, the bearer token.
@@ -7,29 +7,11 @@ import { readBody } from '../ca/server.js';
 /** Largest request body: a login or a decision with its reason is well under 2 KiB. */
 export const maxTellerBodyBytes = 16 * 1024;
 
-/** Headers on every answer: nothing is cached, nothing is sniffed into another type. */
-const common = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
-
-export function replyJson(
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    ...common,
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
+export { replyJson };
 
 export function replyBytes(res: ServerResponse, type: string, bytes: Buffer): void {
   if (res.headersSent) return;
-  res.writeHead(200, { ...common, 'content-type': type, 'content-length': bytes.length });
+  res.writeHead(200, { ...noStore, 'content-type': type, 'content-length': bytes.length });
   res.end(bytes);
 }
 

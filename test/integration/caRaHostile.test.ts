@@ -78,7 +78,7 @@ describe('hostile requests at the RA endpoint', () => {
     const before = registrations();
     const { status: got, type, body } = await answer;
     expect(got).toBe(status);
-    expect(type).toBe('application/json');
+    expect(type).toBe('application/json; charset=utf-8');
     expect(body.length).toBeLessThan(300);
     expect(body).not.toMatch(/\n\s+at |node:internal|\.ts:\d/);
     expect(registrations()).toBe(before);

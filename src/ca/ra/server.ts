@@ -15,6 +15,7 @@ import {
   applyConnectionLimits,
   connectionLimits,
   readBody,
+  replyJson,
   serverOptions,
   type ConnectionLimits,
 } from '../server.js';
@@ -218,22 +219,4 @@ function parseJson(
   } catch {
     return { ok: false, error: 'the body is not JSON' };
   }
-}
-
-function replyJson(
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    // The answer holds a one-time authorization code: no cache keeps it.
-    'cache-control': 'no-store',
-  });
-  res.end(body);
 }
