@@ -19,6 +19,7 @@ interface Line {
   visit: unknown;
   ca?: string;
   ra?: string;
+  teller?: string;
 }
 
 /** Whether a TCP connection to 127.0.0.1:`port` is refused (nothing listens). */
@@ -35,7 +36,7 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-const portOf = (url: string | undefined): number => Number(/:(\d+)\//.exec(url ?? '')?.[1]);
+const portOf = (url: string | undefined): number => Number(/:(\d+)(\/|$)/.exec(url ?? '')?.[1]);
 
 describe('kiosk start', () => {
   it('without --headless says the screens come later (usage error)', () => {
@@ -53,7 +54,10 @@ describe('kiosk start', () => {
   it('runs headless on embedded defaults and stops on SIGTERM with its ports closed', async () => {
     const home = tempDir('start-home-');
     const config = join(home, 'kiosk.json');
-    writeFileSync(config, JSON.stringify({ log: { level: 'info' } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ log: { level: 'info' }, teller: { listen: '127.0.0.1:0' } }),
+    );
     const withoutPcscd = !pcscdRunning();
     const kiosk = await startKiosk(
       ['--config', config, 'start', '--headless'],
@@ -64,16 +68,18 @@ describe('kiosk start', () => {
     expect(first.visit).toBeNull();
     expect(first.ca).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pkix\/$/);
     expect(first.ra).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    // The teller API starts with the kiosk, on loopback.
+    expect(first.teller).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     // The embedded CA answers: only the card readers can keep it out of service.
     expect(first.problems.every((p) => p === 'pcscGone' || p === 'noReader')).toBe(true);
     expect(first.kiosk).toBe(first.problems.length === 0 ? 'ready' : 'outOfService');
     if (withoutPcscd && !pcscdRunning()) expect(first.problems).toEqual(['pcscGone']);
-    const ports = [portOf(first.ca), portOf(first.ra)];
-    expect(await Promise.all(ports.map(refused))).toEqual([false, false]);
+    const ports = [portOf(first.ca), portOf(first.ra), portOf(first.teller)];
+    expect(await Promise.all(ports.map(refused))).toEqual([false, false, false]);
 
     await kiosk.stop();
     expect(kiosk.child.exitCode).toBe(0);
     expect(kiosk.output()).not.toMatch(/^\s+at /m);
-    expect(await Promise.all(ports.map(refused))).toEqual([true, true]);
+    expect(await Promise.all(ports.map(refused))).toEqual([true, true, true]);
   });
 });

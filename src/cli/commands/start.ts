@@ -76,7 +76,9 @@ function printer(ctx: CliContext, kiosk: RunningKiosk): (view: KioskView) => voi
     last = key;
     writeJsonLine(
       ctx.stdout,
-      first ? { ...line, ca: kiosk.endpoints.ca, ra: kiosk.endpoints.ra } : line,
+      first
+        ? { ...line, ca: kiosk.endpoints.ca, ra: kiosk.endpoints.ra, teller: kiosk.tellerUrl }
+        : line,
     );
   };
   print(kiosk.snapshot());

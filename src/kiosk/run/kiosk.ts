@@ -8,6 +8,12 @@ import {
 import { UsageError } from '../../errors/index.js';
 import type { ServiceContext } from '../../service/medium.js';
 import { KioskService, type RunningVisit, type VisitSnapshot } from '../service.js';
+import { kioskTellerDesk } from '../tellerDesk.js';
+import {
+  startTellerApi,
+  type RunningTellerApi,
+  type StartTellerApiOptions,
+} from '../../teller/start.js';
 import { watchDrives, watchReaders, watchTokens } from '../watchers.js';
 import { caCheck } from './caCheck.js';
 import { prepareKiosk, type KioskSetup } from './setup.js';
@@ -52,23 +58,50 @@ export interface StartKioskOptions {
   readonly source?: string;
   /** A SimulatedClock in tests: the kiosk's and the visits' delays. */
   readonly clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>;
+  /**
+   * The teller API over this kiosk's visits (src/teller/, configured by `teller.*`, accounts in
+   * the state folder): `false` for none, `true` or options for it. Default: on when the setup is
+   * prepared from the configuration (`kiosk start`), off with a given setup (tests on fakes,
+   * which pass options with `listen: '127.0.0.1:0'` to have it).
+   */
+  readonly teller?: boolean | KioskTellerOptions;
+}
+
+/** How the kiosk starts its teller API, beyond `teller.*`. */
+export interface KioskTellerOptions extends Partial<
+  Pick<StartTellerApiOptions, 'now' | 'onDecision' | 'onSession' | 'scrypt'>
+> {
+  /** Instead of `teller.listen` (tests: `127.0.0.1:0`). */
+  readonly listen?: string;
 }
 
 /**
- * Prepares the setup (unless given) and starts the kiosk. The context's devices stay the
- * caller's: `close()` stops what the kiosk started, then the caller closes the devices.
+ * Prepares the setup (unless given) and starts the kiosk, then its teller API (see
+ * StartKioskOptions.teller). The context's devices stay the caller's: `close()` stops what the
+ * kiosk started, then the caller closes the devices.
  */
 export async function startKiosk(
   ctx: ServiceContext,
   options: StartKioskOptions,
 ): Promise<RunningKiosk> {
   const setup = options.setup ?? (await prepareKiosk(ctx, options.home ?? '.', options.source));
+  let kiosk: RunningKiosk;
   try {
-    return new RunningKiosk(ctx, setup, options.clock);
+    kiosk = new RunningKiosk(ctx, setup, options.clock);
   } catch (error) {
     await setup.close();
     throw error;
   }
+  const teller = options.teller ?? options.setup === undefined;
+  if (teller === false) return kiosk;
+  try {
+    await kiosk.openTellerApi(teller === true ? {} : teller, options.home ?? '.', options.source);
+  } catch (error) {
+    // A teller API that cannot serve (its port taken, its TLS files unreadable) stops the start.
+    await kiosk.close();
+    throw error;
+  }
+  return kiosk;
 }
 
 type KioskActor = Actor<typeof kioskMachine>;
@@ -81,6 +114,8 @@ export class RunningKiosk {
   readonly #listeners = new Set<(view: KioskView) => void>();
   #visit: RunningVisit | undefined;
   #closing: Promise<void> | undefined;
+  /** The teller API, once openTellerApi has started it; and what stops its desk. */
+  #teller: { readonly api: RunningTellerApi; readonly stop: () => void } | undefined;
   /** Settles with the error if the kiosk machine itself fails (a bug): the owner stops. */
   readonly failed: Promise<Error>;
   /** Where its CA (CMP) and RA endpoint are, for the operator; no secret. */
@@ -202,9 +237,74 @@ export class RunningKiosk {
     return this.#visit;
   }
 
-  /** Stops the watchers, the visit (wiped) and what the setup started; idempotent. */
+  /** The teller API's URL (`http://127.0.0.1:8830`) while it serves; undefined without one. */
+  get tellerUrl(): string | undefined {
+    return this.#teller?.api.url;
+  }
+
+  /**
+   * Starts the teller API over this kiosk's visits (startKiosk calls it, once): `teller.*` with
+   * `options` over it, the accounts in the state folder, relative paths from `home`. close()
+   * closes it first, so no decision reaches a visit being stopped. Resolves with its URL.
+   */
+  async openTellerApi(options: KioskTellerOptions, home: string, source?: string): Promise<string> {
+    if (this.#teller !== undefined || this.#isClosing())
+      throw new Error('the teller API is open already, or the kiosk is closing');
+    const ctx = this.#ctx;
+    const desk = kioskTellerDesk(this.#service, { now: ctx.now });
+    // On every change of the kiosk or its visit: the desk notes when a visit begins to wait.
+    const unsubscribe = this.subscribe(() => {
+      desk.notice();
+    });
+    const stop = (): void => {
+      unsubscribe();
+      desk.close();
+    };
+    let api: RunningTellerApi;
+    try {
+      api = await startTellerApi({
+        config:
+          options.listen === undefined
+            ? ctx.config.teller
+            : { ...ctx.config.teller, listen: options.listen },
+        stateDir: ctx.config.stateDir,
+        home,
+        desk,
+        log: ctx.log,
+        now: options.now ?? ctx.now,
+        ...(source === undefined ? {} : { source }),
+        ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+        ...(options.onSession === undefined ? {} : { onSession: options.onSession }),
+        ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
+      });
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    if (this.#isClosing()) {
+      // Closed while it was starting: it must not outlive the kiosk.
+      stop();
+      await api.close();
+      throw new Error('the kiosk closed while its teller API was starting');
+    }
+    this.#teller = { api, stop };
+    return api.url;
+  }
+
+  /** Whether close() has been called (a method: a field read before an await stays narrowed). */
+  #isClosing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Stops the teller API, the watchers, the visit (wiped) and what the setup started; idempotent.
+   */
   close(): Promise<void> {
     return (this.#closing ??= (async () => {
+      const teller = this.#teller;
+      this.#teller = undefined;
+      teller?.stop();
+      await teller?.api.close();
       this.#actor.stop();
       this.#service.close();
       this.#visit = undefined;
