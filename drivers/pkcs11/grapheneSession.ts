@@ -21,6 +21,16 @@ import type {
 // objects stored, relabelled, listed and deleted. Every failure goes through grapheneErrors.ts.
 
 /** A TokenSession on one graphene session; closing it logs out and tells the driver. */
+/**
+ * An NPKI key signs and nothing else (the VID and the signature are all it is for): the usages a
+ * token would otherwise fill in by its own defaults (SoftHSM2 sets decrypt and unwrap, encrypt and
+ * wrap) are set false, so the key cannot serve as a decryption oracle.
+ */
+const signOnly = {
+  privateKey: { sign: true, decrypt: false, unwrap: false },
+  publicKey: { verify: true, encrypt: false, wrap: false },
+} as const;
+
 export class GrapheneSession implements TokenSession {
   readonly token: TokenInfo;
   private readonly session: graphene.Session;
@@ -78,7 +88,7 @@ export class GrapheneSession implements TokenSession {
         private: true,
         sensitive: true,
         extractable: false,
-        sign: true,
+        ...signOnly.privateKey,
         modulus: parts.modulus,
         publicExponent: parts.publicExponent,
         privateExponent: parts.privateExponent,
@@ -93,7 +103,7 @@ export class GrapheneSession implements TokenSession {
         publicKey = this.session.create({
           ...common,
           class: graphene.ObjectClass.PUBLIC_KEY,
-          verify: true,
+          ...signOnly.publicKey,
           modulus: parts.modulus,
           publicExponent: parts.publicExponent,
         });
@@ -128,7 +138,7 @@ export class GrapheneSession implements TokenSession {
             label,
             modulusBits: 2048,
             publicExponent: Buffer.from([1, 0, 1]),
-            verify: true,
+            ...signOnly.publicKey,
           },
           {
             keyType: graphene.KeyType.RSA,
@@ -138,7 +148,7 @@ export class GrapheneSession implements TokenSession {
             label,
             sensitive: true,
             extractable: false,
-            sign: true,
+            ...signOnly.privateKey,
           },
           (error, keys) => {
             if (error !== null) {

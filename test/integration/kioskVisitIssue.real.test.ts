@@ -151,9 +151,11 @@ describe('a whole issuance with the chip read through pcscd and vpcd', () => {
     // Generated on the token: sensitive, never extractable (DESIGN §3.3).
     expect(key?.attributes).toMatchObject({
       label: pairLabel,
-      Usage: expect.stringContaining('sign') as string,
+      // Sign only: no decrypt or unwrap from the token's defaults.
+      Usage: 'sign',
       Access: 'sensitive, always sensitive, never extractable, local',
     });
+    expect(of('Public Key Object')[0]?.attributes.Usage).toBe('verify');
     for (const kind of ['Public Key Object', 'Certificate Object'])
       expect(of(kind).map((o) => [o.attributes.label, o.attributes.ID])).toEqual([[pairLabel, id]]);
     expect(of('Data object').map((o) => o.attributes.label)).toEqual([`'R4VID=${id}'`]);
