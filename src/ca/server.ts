@@ -265,3 +265,20 @@ export function replyJson(
   });
   res.end(body);
 }
+
+/** A request body as JSON: UTF-8 (strictly) and JSON, or which of the two it is not. */
+export function parseJson(
+  body: Buffer,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return { ok: false, error: 'the body is not UTF-8' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: 'the body is not JSON' };
+  }
+}

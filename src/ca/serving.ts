@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.js';
+import { urlHost } from '../config/listen.js';
 import type { Logger } from '../log/logger.js';
 import type { CaMaterial } from './caFiles.js';
 import { CrlCache } from './crl.js';
@@ -109,9 +110,4 @@ export async function serveCa(options: CaServingOptions): Promise<CaServing> {
     log,
   });
   return { cmp, base, ra, close };
-}
-
-/** A bound address as the host of a URL (IPv6 in brackets, RFC 3986 §3.2.2). */
-export function urlHost(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { minWriteIterations, iterationBounds } from '../npki/signPriKey.js';
-import { isLoopback, parseListen } from '../teller/listen.js';
+import { isLoopback, parseListen } from './listen.js';
 
 /**
  * The kiosk's configuration (DESIGN §6): one file, every key optional, defaults that serve the

@@ -32,6 +32,9 @@ export function watchReaders(pcsc: PcscDriver, log: Logger, retryMs = 2000) {
           else log.warn({ err: error }, 'card readers unavailable');
           warned = true;
           sendBack({ type: 'device.pcscGone' });
+          // One retry pending at a time: a reader event's refresh failing too must not start a
+          // second chain of retries.
+          clearTimeout(timer);
           timer = setTimeout(refresh, retryMs);
         },
       );

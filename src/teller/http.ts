@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { noStore, readBody, replyJson } from '../ca/server.js';
+import { noStore, parseJson, readBody, replyJson } from '../ca/server.js';
 
 // The HTTP details of the teller API (server.ts): JSON answers that no cache keeps (they hold
 // tokens and personal data), bounded JSON bodies, the bearer token.
@@ -33,11 +33,8 @@ export async function readJson(req: IncomingMessage): Promise<BodyResult> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json')
       return { ok: false, status: 415, error: 'expected application/json' };
-    try {
-      return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
-    } catch {
-      return { ok: false, status: 400, error: 'the body is not JSON' };
-    }
+    const parsed = parseJson(body);
+    return parsed.ok ? parsed : { ok: false, status: 400, error: parsed.error };
   } finally {
     body.fill(0);
   }

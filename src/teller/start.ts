@@ -9,7 +9,7 @@ import { listen } from '../ca/server.js';
 import { readBoundedFile } from '../shared/readBoundedFile.js';
 import { TellerAccounts } from './accounts.js';
 import type { DecisionRecord, SessionRecord, TellerDesk } from './desk.js';
-import { apiUrl, isLoopback, parseListen } from './listen.js';
+import { apiUrl, isLoopback, parseListen } from '../config/listen.js';
 import type { ScryptParams } from './passwordHash.js';
 import { createTellerApi } from './server.js';
 import type { Sessions } from './sessions.js';

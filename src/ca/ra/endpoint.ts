@@ -134,7 +134,7 @@ async function fits(
 }
 
 /** Written whole under a temporary name, then renamed: a crash leaves the old file or the new. */
-async function writeOwnerOnly(path: string, data: string): Promise<void> {
+export async function writeOwnerOnly(path: string, data: string): Promise<void> {
   const temporary = `${path}.tmp`;
   await rm(temporary, { force: true }); // a leftover keeps its mode: made afresh, it is 0600
   await writeFile(temporary, data, { mode: 0o600, flag: 'wx' });

@@ -14,6 +14,7 @@ import type { Registration } from '../db/registrations.js';
 import {
   applyConnectionLimits,
   connectionLimits,
+  parseJson,
   readBody,
   replyJson,
   serverOptions,
@@ -203,20 +204,4 @@ export function createRaServer(handlers: RaHandlers): Server {
     },
   };
   return server;
-}
-
-function parseJson(
-  body: Buffer,
-): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string } {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return { ok: false, error: 'the body is not UTF-8' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false, error: 'the body is not JSON' };
-  }
 }

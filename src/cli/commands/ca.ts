@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { chainPem, initCa, loadCa } from '../../ca/caFiles.js';
 import { generateCrl } from '../../ca/crl.js';
 import { CaDatabase } from '../../ca/database.js';
-import { serveCa, urlHost, type CaServing } from '../../ca/serving.js';
+import { serveCa, type CaServing } from '../../ca/serving.js';
+import { parseListen, urlHost, type ListenAddress } from '../../config/listen.js';
 import { InputFileError, UsageError } from '../../errors/index.js';
 import type { CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
@@ -47,7 +48,7 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
     .action(async (options: { dir: string; listen: string; raListen?: string }) => {
       const ctx = await context();
       const material = await loadCa(resolve(options.dir));
-      const { host, port } = parseListen(options.listen, '--listen');
+      const { host, port } = listenFlag(options.listen, '--listen');
       const { publicUrl } = ctx.config.ca;
       if (publicUrl === undefined && isWildcard(host))
         throw new UsageError(
@@ -137,12 +138,11 @@ export function registerCaCommands(program: Command, context: ContextFactory): v
     });
 }
 
-function parseListen(text: string, flag: string): { host: string; port: number } {
-  const match = /^(.+):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (match?.[1] === undefined || port > 65535)
-    throw new UsageError(`${flag} must be HOST:PORT, not ${text}`);
-  return { host: match[1], port };
+/** `HOST:PORT` from a flag (`[::1]:P` for IPv6, bound without the brackets). */
+function listenFlag(text: string, flag: string): ListenAddress {
+  const address = parseListen(text);
+  if (address === undefined) throw new UsageError(`${flag} must be HOST:PORT, not ${text}`);
+  return address;
 }
 
 /**
@@ -155,8 +155,7 @@ function raEndpointAt(
 ): { host: string; port: number; names: string[] } | undefined {
   const text = flag ?? ctx.config.ca.raListen;
   if (text === undefined) return undefined;
-  const { host: given, port } = parseListen(text, '--ra-listen');
-  const host = given.replace(/^\[(.*)\]$/, '$1'); // [::1] in a URL, ::1 to bind
+  const { host, port } = listenFlag(text, '--ra-listen');
   const names = [...(isWildcard(host) ? [] : [host]), ...(ctx.config.ca.raServerNames ?? [])];
   if (names.length === 0)
     throw new UsageError(

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initCa, loadCa, type CaMaterial } from '../../ca/caFiles.js';
 import { CaDatabase } from '../../ca/database.js';
 import { issueRaClientCertificate, serialOf } from '../../ca/ra/certificates.js';
+import { writeOwnerOnly } from '../../ca/ra/endpoint.js';
 import type { RaConnection } from '../../ca/ra/client.js';
 import { serveCa, type CaServing } from '../../ca/serving.js';
 import type { ServiceContext } from '../../service/medium.js';
@@ -128,11 +129,10 @@ async function branchIdentity(
   const chain = [issued.certificate, material.issuing.certificate, material.root.certificate];
   const certPem = chain.map((c) => c.toString('pem')).join('\n') + '\n';
   await mkdir(raDir, { recursive: true, mode: 0o700 });
-  // Written under temporary names and renamed: a kiosk stopped half-way keeps no torn pair.
-  await writeFile(`${keyPath}.new`, issued.keyPem, { mode: 0o600 });
-  await writeFile(`${certPath}.new`, certPem, { mode: 0o600 });
-  await rename(`${keyPath}.new`, keyPath);
-  await rename(`${certPath}.new`, certPath);
+  // Each written whole and renamed into place: a kiosk stopped half-way keeps no torn file, and a
+  // key without its certificate is issued again at the next start.
+  await writeOwnerOnly(keyPath, issued.keyPem);
+  await writeOwnerOnly(certPath, certPem);
   db.addRaClient({
     name: demoBranch,
     serial: issued.serial,

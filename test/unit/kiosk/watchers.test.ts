@@ -53,3 +53,46 @@ describe('the kiosk over its device watchers', () => {
     actor.stop();
   });
 });
+
+describe('the reader watcher while pcscd is gone', () => {
+  it('keeps one retry pending, however many reader events fail meanwhile', async () => {
+    let asked = 0;
+    let emit: (() => void) | undefined;
+    const gone = {
+      readers: () => {
+        asked++;
+        return Promise.reject(new Error('pcscd is not running'));
+      },
+      watch: (listener: (event: { type: 'readers-changed' }) => void) => {
+        emit = () => {
+          listener({ type: 'readers-changed' });
+        };
+        return () => undefined;
+      },
+    } as unknown as FakePcscDriver;
+    const actor = createActor(
+      kioskMachine.provide({
+        actors: {
+          watchReaders: watchReaders(gone, log, 50),
+          checkCa: fromPromise(() => Promise.resolve(undefined)),
+        },
+      }),
+    );
+    vi.useFakeTimers();
+    try {
+      actor.start();
+      await vi.advanceTimersByTimeAsync(0);
+      // Reader events while a retry is pending: each refresh fails and schedules again.
+      for (let i = 0; i < 5; i++) emit?.();
+      await vi.advanceTimersByTimeAsync(0);
+      const before = asked;
+      await vi.advanceTimersByTimeAsync(50 * 10);
+      // One chain: about one ask per 50 ms, not six chains of them.
+      expect(asked - before).toBeLessThanOrEqual(11);
+      expect(problemsOf(actor.getSnapshot().context)).toEqual(['pcscGone']);
+    } finally {
+      actor.stop();
+      vi.useRealTimers();
+    }
+  });
+});

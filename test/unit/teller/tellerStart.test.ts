@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema, defaultConfig } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/errors/index.js';
 import { TellerAccounts } from '../../../src/teller/accounts.js';
-import { isLoopback, parseListen } from '../../../src/teller/listen.js';
+import { isLoopback, parseListen } from '../../../src/config/listen.js';
 import { startTellerApi } from '../../../src/teller/start.js';
 import { nodeCrypto, x509 } from '../../../src/shared/x509.js';
 import { FakeTellerDesk } from '../../support/fakeTellerDesk.js';

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 
-// Where the teller API listens (`teller.listen`, DESIGN §8: "the teller API listens on loopback
-// unless configured otherwise"). Off loopback it carries passwords, tokens and ID photos across a
-// network, so it is served over TLS only: without `teller.tls` it does not start.
+// Listen addresses as the configuration and the command line give them (`teller.listen`,
+// `ca serve --listen`, `--ra-listen`), and bound addresses as URLs. The teller API listens on
+// loopback unless configured otherwise (DESIGN §8): off loopback it carries passwords, tokens and
+// ID photos across a network, so it is served over TLS only.
 
 export interface ListenAddress {
   /** As bound: an IPv6 address without brackets. */
@@ -32,8 +33,12 @@ export function isLoopback(host: string): boolean {
   return isIP(host) === 6 && /^::ffff:127\.\d+\.\d+\.\d+$/i.test(host);
 }
 
-/** `http://host:port` or `https://…` for what was bound (brackets around IPv6). */
+/** A bound address as the host of a URL (IPv6 in brackets, RFC 3986 §3.2.2). */
+export function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** `http://host:port` or `https://…` for what was bound. */
 export function apiUrl(tls: boolean, host: string, port: number): string {
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return `${tls ? 'https' : 'http'}://${shown}:${String(port)}`;
+  return `${tls ? 'https' : 'http'}://${urlHost(host)}:${String(port)}`;
 }
