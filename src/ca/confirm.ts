@@ -9,7 +9,8 @@ import { verifyProtection, type Protector } from '../cmp/protection.js';
 import { pkiStatus } from '../cmp/status.js';
 import { CmpProtectionError } from '../errors/index.js';
 import { refuseLockedSource, refuseWhileLocked, trusted } from './authorisation.js';
-import type { TransactionRecord } from './database.js';
+import type { Logger } from '../log/logger.js';
+import type { CaDatabase, CertificateRecord, TransactionRecord } from './database.js';
 import { hexSerial, transactionKey } from './recordKeys.js';
 import { Refusal } from './refusal.js';
 import type { ResponderContext } from './responderContext.js';
@@ -46,14 +47,46 @@ export function expireTransactions(ctx: ResponderContext): void {
  * and its certificate may be renewed again since the refused renewal no longer counts.
  */
 export function discard(ctx: ResponderContext, transaction: TransactionRecord, now: number): void {
-  ctx.db.revoke(transaction.certSerial, reasonUnspecified, now);
-  ctx.db.setCertificateStatus(transaction.certSerial, 'rejected');
+  voidCertificate(ctx.db, transaction.certSerial, now);
   if (
     transaction.kind === 'enrol' &&
     transaction.ref !== undefined &&
     !ctx.db.reopen(transaction.ref)
   )
     ctx.options.log?.warn({ ref: transaction.ref }, 'registration not reopened: too many refusals');
+}
+
+/**
+ * A certificate that will never be confirmed, made unusable: revoked (so on the CRL and OCSP) and
+ * marked rejected. What its transaction spent is the caller's to give back (discard) or not.
+ */
+export function voidCertificate(db: CaDatabase, serial: string, now: number): void {
+  db.revoke(serial, reasonUnspecified, now);
+  db.setCertificateStatus(serial, 'rejected');
+}
+
+/**
+ * An accepted certificate confirmed, its transaction closed by the caller: the IDN kept for an
+ * enrolment's transaction alone forgotten (item 17), the certificate issued and the one it renews
+ * superseded. False, and the certificate left as it is, when it was revoked before this
+ * confirmation (an rr signed by its own key): confirming it must not make it trusted again.
+ */
+export function acceptCertificate(
+  db: CaDatabase,
+  transaction: TransactionRecord,
+  record: CertificateRecord,
+  now: number,
+  log?: Logger,
+): boolean {
+  // The transaction is over either way: the IDN was kept for it alone (item 17).
+  if (transaction.kind === 'enrol' && transaction.ref !== undefined) db.forgetIdn(transaction.ref);
+  if (!db.markIssued(record.serial)) return false;
+  // A confirmed renewal supersedes the certificate it renews (RFC 5280 §5.3.1).
+  if (record.predecessor !== undefined) {
+    db.revoke(record.predecessor, reasonSuperseded, now);
+    log?.info({ serial: record.predecessor, by: record.serial }, 'certificate superseded');
+  }
+  return true;
 }
 
 /** certConf → pkiConf: the certificate confirmed (issued) or refused by the client (discarded). */
@@ -128,26 +161,12 @@ export async function confirm(
     // The client refused the certificate: it must never be usable.
     ctx.options.log?.warn({ serial: record.serial }, 'certificate rejected by the client');
     discard(ctx, transaction, now);
-  } else {
-    // The transaction is over either way: the IDN was kept for it alone (item 17).
-    if (transaction.kind === 'enrol' && transaction.ref !== undefined)
-      ctx.db.forgetIdn(transaction.ref);
-    // A certificate revoked before its confirmation (an rr signed by its own key) stays
-    // revoked: confirming it must not make it trusted again.
-    if (!ctx.db.markIssued(record.serial))
-      throw new Refusal(
-        ['certRevoked'],
-        'the certificate was revoked before it was confirmed',
-        secret,
-      );
-    // A confirmed renewal supersedes the certificate it renews (RFC 5280 §5.3.1).
-    if (record.predecessor !== undefined) {
-      ctx.db.revoke(record.predecessor, reasonSuperseded, now);
-      ctx.options.log?.info(
-        { serial: record.predecessor, by: record.serial },
-        'certificate superseded',
-      );
-    }
+  } else if (!acceptCertificate(ctx.db, transaction, record, now, ctx.options.log)) {
+    throw new Refusal(
+      ['certRevoked'],
+      'the certificate was revoked before it was confirmed',
+      secret,
+    );
   }
   return ctx.respond(decoded, new PkiBody({ pkiconf: null }), protector);
 }

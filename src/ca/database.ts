@@ -245,6 +245,14 @@ export class CaDatabase {
     return certificates.certificate(this.db, serial);
   }
 
+  /**
+   * The certificates enrolled under a registration (ir/cr, not the renewals that name its
+   * reference), oldest first: at most `limit`, the newest kept if there are more.
+   */
+  enrolmentsUnder(ref: string, limit: number): CertificateRecord[] {
+    return certificates.enrolmentsUnder(this.db, ref, limit);
+  }
+
   /** A pending certificate confirmed; false if it is no longer pending (revoked meanwhile). */
   markIssued(serial: string): boolean {
     return certificates.markIssued(this.db, serial);

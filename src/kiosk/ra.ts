@@ -38,6 +38,28 @@ export interface RaRevocation {
   readonly then: 'issue' | 'end';
 }
 
+/**
+ * The certificate a visit stored completely on its medium and read back (issue 14 item 3), for
+ * the CA to confirm when the registration is closed, as the certConf would have.
+ */
+export interface RaCertificateToConfirm {
+  /** As the CA records it: lower-case hex. */
+  readonly serial: string;
+  /** SHA-256 of the certificate's DER, lower-case hex. */
+  readonly certHash: string;
+}
+
+/** What a certificate is at the CA: `issued` is confirmed, `rejected` voided unconfirmed. */
+export type RaCertificateStatus = 'pending' | 'issued' | 'rejected' | 'revoked';
+
+/** A registration closed: every certificate enrolled under it, oldest first, and its status. */
+export interface RaClosure {
+  readonly certificates: readonly {
+    readonly serial: string;
+    readonly status: RaCertificateStatus;
+  }[];
+}
+
 export interface RaClient {
   register(request: RaRegistrationRequest, signal?: AbortSignal): Promise<RaRegistration>;
   /** The certificates of the holder a registration (`ref`) was made for, valid now. */
@@ -46,7 +68,11 @@ export interface RaClient {
   revoke(revocation: RaRevocation, signal?: AbortSignal): Promise<void>;
   /**
    * Closes a registration whose visit ended (spent, its IDN forgotten at the CA), so a leftover
-   * reference number lists and revokes nothing. Idempotent.
+   * reference number lists and revokes nothing. An enrolment under it still awaiting its certConf
+   * (the kiosk restarted without the authorization code) is confirmed if `confirm` names it with
+   * its hash, else voided (revoked, `rejected`); nothing is reissued on the reference after.
+   * Resolves with what the CA then holds, including a certificate confirmed before a crash.
+   * Idempotent: a second close changes nothing and says the same.
    */
-  close(ref: string, signal?: AbortSignal): Promise<void>;
+  close(ref: string, signal?: AbortSignal, confirm?: RaCertificateToConfirm): Promise<RaClosure>;
 }

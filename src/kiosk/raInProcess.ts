@@ -45,9 +45,15 @@ export function raInProcess(db: CaDatabase, now: () => Date = () => new Date()):
       const done = revokeForHolder(db, undefined, revocation, now().getTime());
       return done.ok ? Promise.resolve() : Promise.reject(refused(done.status, done.error));
     },
-    close(ref) {
-      const done = closeRegistration(db, undefined, { ref }, now().getTime());
-      return done.ok ? Promise.resolve() : Promise.reject(refused(done.status, done.error));
+    close(ref, _signal, confirm) {
+      const body =
+        confirm === undefined
+          ? { ref }
+          : { ref, confirm: { serial: confirm.serial, certHash: confirm.certHash } };
+      const done = closeRegistration(db, undefined, body, now().getTime());
+      return done.ok
+        ? Promise.resolve({ certificates: done.value.certificates })
+        : Promise.reject(refused(done.status, done.error));
     },
   };
 }

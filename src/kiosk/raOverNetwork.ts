@@ -37,6 +37,9 @@ export function raOverNetwork(connection: RaConnection): RaClient {
     async revoke(revocation, signal) {
       await revokeOverRa(connection, revocation, signal);
     },
-    close: (ref, signal) => closeOverRa(connection, ref, signal),
+    async close(ref, signal, confirm) {
+      const { certificates } = await closeOverRa(connection, ref, signal, confirm);
+      return { certificates };
+    },
   };
 }

@@ -58,17 +58,35 @@ export function insertCertificate(
 export function certificate(db: Database.Database, serial: string): CertificateRecord | undefined {
   const row = db.prepare('select * from certificates where serial = ?').get(serial) as
     CertificateRow | undefined;
-  return row === undefined
-    ? undefined
-    : {
-        serial: row.serial,
-        ref: row.ref ?? undefined,
-        der: row.der,
-        status: row.status,
-        notAfter: row.not_after,
-        holder: row.holder ?? undefined,
-        predecessor: row.predecessor ?? undefined,
-      };
+  return row === undefined ? undefined : certificateRecord(row);
+}
+
+function certificateRecord(row: CertificateRow): CertificateRecord {
+  return {
+    serial: row.serial,
+    ref: row.ref ?? undefined,
+    der: row.der,
+    status: row.status,
+    notAfter: row.not_after,
+    holder: row.holder ?? undefined,
+    predecessor: row.predecessor ?? undefined,
+  };
+}
+
+/** See CaDatabase.enrolmentsUnder. */
+export function enrolmentsUnder(
+  db: Database.Database,
+  ref: string,
+  limit: number,
+): CertificateRecord[] {
+  // The newest first, so a bound keeps the ones a visit still waits on; returned oldest first.
+  const rows = db
+    .prepare(
+      `select * from certificates where ref = ? and predecessor is null
+         order by created_at desc, rowid desc limit ?`,
+    )
+    .all(ref, limit) as CertificateRow[];
+  return rows.reverse().map(certificateRecord);
 }
 
 /** See CaDatabase.markIssued. */

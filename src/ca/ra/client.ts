@@ -1,8 +1,8 @@
-// The kiosk's side of the RA endpoint (server.ts): a registration, the holder's certificates or a
-// revocation over HTTPS with the branch's RA client certificate, with a deadline, a bounded answer
-// and typed errors. Never retried: the CA may have registered the visitor before the connection
-// failed, and a second request would be a second reference number; the teller decides (the first
-// one expires unused).
+// The kiosk's side of the RA endpoint (server.ts): a registration, the holder's certificates, a
+// revocation or a registration's close over HTTPS with the branch's RA client certificate, with a
+// deadline, a bounded answer and typed errors. Never retried: the CA may have registered the
+// visitor before the connection failed, and a second request would be a second reference number;
+// the teller decides (the first one expires unused).
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import {
@@ -14,7 +14,15 @@ import {
 import { displaySafe } from '../../text/displaySafe.js';
 import { referencePattern, type Registration } from '../db/registrations.js';
 import type { RaRegistrationRequest } from './registrationRequest.js';
-import type { CertificateAtCa, RevokeRequest } from './holderRequests.js';
+import {
+  certificateStatuses,
+  maxCertificatesPerRef,
+  type CertificateAtCa,
+  type CertificateStatusAtCa,
+  type CloseRequest,
+  type RegistrationClosed,
+  type RevokeRequest,
+} from './holderRequests.js';
 import { raPaths } from './server.js';
 
 /** Where the RA endpoint is and how this RA client proves who it is. */
@@ -77,22 +85,30 @@ export function revokeOverRa(
   return postToRa(connection, raPaths.revoke, { ref, serial, reason, then }, revoked, signal);
 }
 
-/** Closes a registration whose visit ended without an issuance (holderRequests.ts). */
-export async function closeOverRa(
+/**
+ * Closes a registration whose visit ended (holderRequests.ts): an enrolment it left open is
+ * confirmed if `confirm` names it, else voided. Resolves with every certificate enrolled under
+ * the reference and its status at the CA; errors as registerOverRa's. Idempotent, so a caller
+ * may send it again after a transport error.
+ */
+export function closeOverRa(
   connection: RaConnection,
   ref: string,
   signal?: AbortSignal,
-): Promise<void> {
-  const closed = (json: unknown) =>
-    (json as { ref?: unknown } | null)?.ref === ref ? { ref } : undefined;
-  await postToRa(connection, raPaths.close, { ref }, closed, signal);
+  confirm?: CloseRequest['confirm'],
+): Promise<RegistrationClosed> {
+  const fields =
+    confirm === undefined
+      ? { ref }
+      : { ref, confirm: { serial: confirm.serial, certHash: confirm.certHash } };
+  return postToRa(connection, raPaths.close, fields, (json) => closedOf(ref, json), signal);
 }
 
 /** One JSON request to the endpoint, the answer read bounded and checked by `answerOf`. */
 function postToRa<T>(
   connection: RaConnection,
   path: string,
-  fields: Record<string, string>,
+  fields: Record<string, unknown>,
   answerOf: (json: unknown) => T | undefined,
   signal: AbortSignal | undefined,
   maxBytes = maxAnswerBytes,
@@ -211,6 +227,27 @@ function certificatesOf(json: unknown): CertificateAtCa[] | undefined {
     read.push({ serial, subject: displaySafe(subject), notAfter });
   }
   return read;
+}
+
+const knownStatuses: ReadonlySet<string> = new Set(certificateStatuses);
+
+/** A close's answer: for the reference asked, at most the CA's bound, each serial once. */
+function closedOf(ref: string, json: unknown): RegistrationClosed | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const answer = json as Record<string, unknown>;
+  if (answer.ref !== ref) return undefined;
+  const { certificates } = answer;
+  if (!Array.isArray(certificates) || certificates.length > maxCertificatesPerRef) return undefined;
+  const read: CertificateStatusAtCa[] = [];
+  for (const entry of certificates as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { serial, status } = entry as Record<string, unknown>;
+    if (typeof serial !== 'string' || !/^[0-9a-f]{1,42}$/.test(serial)) return undefined;
+    if (typeof status !== 'string' || !knownStatuses.has(status)) return undefined;
+    if (read.some((c) => c.serial === serial)) return undefined;
+    read.push({ serial, status: status as CertificateStatusAtCa['status'] });
+  }
+  return { ref, certificates: read };
 }
 
 function revokedOf(json: unknown): { serial: string } | undefined {

@@ -3,9 +3,13 @@
 // `POST /ra/revoke` {ref, serial, reason, then} → one of them revoked. Both rest on a registration
 // this RA client made (its teller's approval of this visitor), unused and unexpired, whose IDN the
 // CA still holds; the holder is found by the holder tag, so a second 홍길동 is another person.
+// `POST /ra/close` {ref, confirm?} ends any registration of this RA client (issue 14 item 3): the
+// enrolment it left open confirmed or voided, spent, its IDN forgotten, its certificates' statuses.
 // Shared by the endpoint (server.ts) and the operator's in-process RA (src/kiosk/raInProcess.ts).
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CaDatabase, RegistrationRecord } from '../database.js';
+import { acceptCertificate, voidCertificate } from '../confirm.js';
+import type { CaDatabase, CertificateStatus, RegistrationRecord } from '../database.js';
 import { referencePattern } from '../db/registrations.js';
 import { x509 } from '../../shared/x509.js';
 
@@ -27,10 +31,59 @@ const reasons = Object.keys(raRevocationReasons) as [RaRevocationReason, ...RaRe
 /** A serial as the CA keys it (recordKeys.ts): lower-case hex, at most 21 octets. */
 const serialPattern = /^[0-9a-f]{1,42}$/;
 
-/** `/ra/certificates` and `/ra/close`: a registration's reference number. */
+/** A SHA-256 hash in lower-case hex. */
+const certHashPattern = /^[0-9a-f]{64}$/;
+
+/** `/ra/certificates`: a registration's reference number. */
 export const refRequestSchema = z
   .object({ ref: z.string().max(16).regex(referencePattern, 'an 8-digit reference number') })
   .strict();
+
+/** `/ra/close`: the reference number, and the certificate the kiosk stored, to confirm. */
+export const closeRequestSchema = z
+  .object({
+    ref: z.string().max(16).regex(referencePattern, 'an 8-digit reference number'),
+    confirm: z
+      .object({
+        serial: z.string().max(42).regex(serialPattern, 'lower-case hex'),
+        /** SHA-256 of the certificate's DER, as a certConf's certHash (RFC 4210 §5.3.18). */
+        certHash: z.string().max(64).regex(certHashPattern, 'SHA-256, lower-case hex'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type CloseRequest = z.infer<typeof closeRequestSchema>;
+
+/** Every status a certificate has at the CA (db/certificates.ts), as a close answers it. */
+const statusNames = {
+  pending: true,
+  issued: true,
+  rejected: true,
+  revoked: true,
+} as const satisfies Record<CertificateStatus, true>;
+
+export const certificateStatuses = Object.keys(statusNames) as CertificateStatus[];
+
+/**
+ * Most certificates a close lists: a reference enrols one, and again only after a refusal, at
+ * most maxRefusalsPerRegistration + 1 times (db/registrations.ts reopen), so this is room to spare.
+ */
+export const maxCertificatesPerRef = 16;
+
+/** A certificate enrolled under a registration, and what the CA holds of it now. */
+export interface CertificateStatusAtCa {
+  readonly serial: string;
+  readonly status: CertificateStatus;
+}
+
+/** `/ra/close`'s answer: the registration spent, and what became of its certificates. */
+export interface RegistrationClosed {
+  readonly ref: string;
+  /** Oldest first. */
+  readonly certificates: readonly CertificateStatusAtCa[];
+}
 
 export const revokeRequestSchema = z
   .object({
@@ -171,27 +224,47 @@ export function revokeForHolder(
 }
 
 /**
- * Closes a registration of this RA client when its visit ends without an issuance (nothing found
- * to revoke, a cancel, a timeout, a failure): spent, and its IDN forgotten now rather than at
- * expiry, so a leftover reference lists and revokes nothing. Idempotent: closing a spent one
- * forgets what may remain.
+ * Closes a registration of this RA client when its visit ends (issue 14 item 3): spent, and its
+ * IDN forgotten now rather than at expiry, so a leftover reference lists and revokes nothing. An
+ * enrolment still awaiting its certConf under the reference is settled first, as the certConf
+ * would have: confirmed if `confirm` names it and the hash is its DER's (a kiosk that stored it
+ * completely, then lost the authorization code in a crash), else voided as an expired one is
+ * (revoked, rejected), the registration not reopened. Answers every certificate enrolled under
+ * the reference with its status after the close. Idempotent: closing a spent one forgets what
+ * may remain and says the same.
  */
 export function closeRegistration(
   db: CaDatabase,
   raSerial: string | undefined,
   body: unknown,
   now: number,
-): HolderOutcome<{ ref: string }> {
-  const parsed = refRequestSchema.safeParse(body);
+): HolderOutcome<RegistrationClosed> {
+  const parsed = closeRequestSchema.safeParse(body);
   if (!parsed.success) return { ok: false, status: 400, error: issuesOf(parsed.error) };
-  const { ref } = parsed.data;
-  return db.atomically((): HolderOutcome<{ ref: string }> => {
+  const { ref, confirm } = parsed.data;
+  return db.atomically((): HolderOutcome<RegistrationClosed> => {
     if (!activeClient(db, raSerial, now)) return clientGone;
     const registration = db.registration(ref);
     if (registration === undefined || registration.approval?.ra?.serial !== raSerial)
       return noRegistration;
+    for (const certificate of db.enrolmentsUnder(ref, maxCertificatesPerRef)) {
+      const transaction = db.transactionFor(certificate.serial);
+      if (transaction?.kind !== 'enrol' || transaction.ref !== ref) continue;
+      if (!db.closeTransaction(transaction.id)) continue;
+      const confirmed =
+        confirm?.serial === certificate.serial &&
+        createHash('sha256').update(certificate.der).digest('hex') === confirm.certHash;
+      // Not voided when it fails: revoked before its confirmation, it stays so, as after a
+      // certConf (confirm.ts).
+      if (confirmed) acceptCertificate(db, transaction, certificate, now);
+      // Not discard: that reopens the registration, which is being spent.
+      else voidCertificate(db, certificate.serial, now);
+    }
     db.markUsed(ref, now);
     db.forgetIdn(ref);
-    return { ok: true, value: { ref } };
+    const certificates = db
+      .enrolmentsUnder(ref, maxCertificatesPerRef)
+      .map((c) => ({ serial: c.serial, status: c.status }));
+    return { ok: true, value: { ref, certificates } };
   });
 }

@@ -26,6 +26,7 @@ import {
   refRequestSchema,
   type CertificateAtCa,
   type HolderOutcome,
+  type RegistrationClosed,
 } from './holderRequests.js';
 import { checkRegistrationRequest, type CheckedRegistration } from './registrationRequest.js';
 
@@ -69,8 +70,11 @@ export interface RaHandlers {
   readonly certificates: (ra: RaClientRecord, ref: string) => HolderOutcome<CertificateAtCa[]>;
   /** Revokes one of them (holderRequests.ts checks the body). */
   readonly revoke: (ra: RaClientRecord, body: unknown) => HolderOutcome<{ serial: string }>;
-  /** Closes a registration whose visit ended without an issuance (holderRequests.ts). */
-  readonly close: (ra: RaClientRecord, body: unknown) => HolderOutcome<{ ref: string }>;
+  /**
+   * Closes a registration whose visit ended, settling an enrolment it left open, and says what
+   * became of its certificates (holderRequests.ts checks the body).
+   */
+  readonly close: (ra: RaClientRecord, body: unknown) => HolderOutcome<RegistrationClosed>;
   readonly now: () => Date;
   readonly log?: Logger;
   /** Connection bounds (`ca.*` in the configuration), as for the CMP server. */
@@ -199,7 +203,8 @@ export function createRaServer(handlers: RaHandlers): Server {
     [raPaths.close]: (ra, body) => {
       const closed = handlers.close(ra, body);
       if (!closed.ok) return { status: closed.status, value: { error: closed.error } };
-      handlers.log?.info({ ref: closed.value.ref, ...by(ra) }, 'registration closed');
+      const { ref, certificates } = closed.value;
+      handlers.log?.info({ ref, certificates, ...by(ra) }, 'registration closed');
       return { status: 200, value: closed.value };
     },
   };
