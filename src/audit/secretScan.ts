@@ -36,13 +36,27 @@ const maxNodes = 512;
 const maxStringLength = 4096;
 
 /**
+ * What another writer scans with (the visit snapshots, src/kiosk/visitStore.ts): a snapshot is
+ * larger and deeper than an audit payload, and its machines name flags like `newPassword` that
+ * hold no secret, so it refuses only names that are exactly a secret's.
+ */
+export interface ScanRules {
+  readonly secretName: RegExp;
+  readonly maxDepth: number;
+  readonly maxNodes: number;
+}
+
+const auditRules: ScanRules = { secretName, maxDepth, maxNodes };
+
+/**
  * Throws AuditSecretError if `value` holds a secret anywhere, AuditPayloadError if it is not
  * plain JSON data within the bounds (a class instance, a function, a cycle, too deep or large).
  */
-export function refuseSecrets(kind: string, value: unknown): void {
+export function refuseSecrets(kind: string, value: unknown, rules: ScanRules = auditRules): void {
   let nodes = 0;
   const walk = (node: unknown, path: string, depth: number): void => {
-    if (++nodes > maxNodes) throw new AuditPayloadError(kind, [`more than ${maxNodes} values`]);
+    if (++nodes > rules.maxNodes)
+      throw new AuditPayloadError(kind, [`more than ${rules.maxNodes} values`]);
     if (node instanceof Secret) throw new AuditSecretError(path, 'secretValue');
     if (typeof node === 'string') {
       checkString(node, path, kind);
@@ -62,7 +76,8 @@ export function refuseSecrets(kind: string, value: unknown): void {
       ? proto === Array.prototype
       : proto === Object.prototype || proto === null;
     if (!plain) throw new AuditSecretError(path, 'secretValue');
-    if (depth >= maxDepth) throw new AuditPayloadError(kind, [`${where(path)}: nested too deep`]);
+    if (depth >= rules.maxDepth)
+      throw new AuditPayloadError(kind, [`${where(path)}: nested too deep`]);
     if (Array.isArray(node)) {
       node.forEach((item, i) => {
         walk(item, `${path}[${i}]`, depth + 1);
@@ -73,7 +88,7 @@ export function refuseSecrets(kind: string, value: unknown): void {
       throw new AuditPayloadError(kind, [`${where(path)}: symbol keys`]);
     for (const [key, item] of Object.entries(node)) {
       const at = path === '' ? key : `${path}.${key}`;
-      if (secretName.test(key)) throw new AuditSecretError(at, 'secretName');
+      if (rules.secretName.test(key)) throw new AuditSecretError(at, 'secretName');
       checkString(key, at, kind);
       walk(item, at, depth + 1);
     }

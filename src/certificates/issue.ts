@@ -1,4 +1,4 @@
-import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
@@ -13,7 +13,7 @@ import { parseCertificate } from '../npki/certificate.js';
 import { keyMatchesCertificate } from '../npki/keyPair.js';
 import { caFolderFor, dnFolderName } from '../npki/layout.js';
 import type { NpkiMedium } from '../storage/contract.js';
-import type { Step } from './steps.js';
+import type { IssueFact, IssueJournal, Step } from './steps.js';
 import { checkPassword } from '../npki/passwordRules.js';
 import { withRandomNum } from '../npki/randomNum.js';
 import { decryptSignPriKey, encryptSignPriKey } from '../npki/signPriKey.js';
@@ -40,6 +40,8 @@ export interface IssueToFolderRequest {
   readonly signal?: AbortSignal;
   /** Called as each step begins (steps.ts); may throw to stop (cancelled). */
   readonly step?: (step: Step) => void;
+  /** Told what is true as it becomes true (steps.ts IssueFact): the kiosk's crash journal. */
+  readonly journal?: IssueJournal;
 }
 
 export interface Issued {
@@ -65,6 +67,8 @@ export async function issueToFolder(request: IssueToFolderRequest): Promise<Issu
   await request.medium.prepare();
   step('keygen');
   const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
+  const journal = request.journal ?? (() => undefined);
+  journal({ step: 'keyMade' });
   const r = randomBytes(20);
   const raCertificate = AsnConvert.parse(request.raEncryption.rawData, Certificate);
   let dir = '';
@@ -77,22 +81,49 @@ export async function issueToFolder(request: IssueToFolderRequest): Promise<Issu
       signer: softwareSigner(privateKey),
       regInfo: [randomNumRegInfo(r, raCertificate)],
       ...(request.signal === undefined ? {} : { signal: request.signal }),
+      onRequest: (id) => {
+        journal(requestSentFact(id));
+      },
       onCertificate: () => {
         step('verify');
       },
       check: async (certificate) => {
         checkIssued(certificate, request, r);
+        journal(receivedFact(certificate, request));
         step('write');
         dir = await storePair(certificate, privateKey, r, request, step);
+        journal({ step: 'stored', where: dir });
         step('confirm');
       },
     });
   } finally {
     r.fill(0);
   }
+  journal({ step: 'confirmed' });
   return {
     dir,
     facts: certificateFacts(certificate, request.now, request.config.npki.renewalWindowDays),
+  };
+}
+
+/** The journal's `requestSent` for a CMP transactionID. */
+export function requestSentFact(transactionId: Uint8Array): IssueFact {
+  return { step: 'requestSent', transactionId: Buffer.from(transactionId).toString('hex') };
+}
+
+/** The journal's `received`: the certificate as the CA issued it, and the hash a confirmation names. */
+export function receivedFact(
+  certificate: Certificate,
+  expected: Pick<IssuedExpectations, 'config' | 'now'>,
+): IssueFact {
+  const der = new Uint8Array(AsnConvert.serialize(certificate));
+  const facts = certificateFacts(certificate, expected.now, expected.config.npki.renewalWindowDays);
+  return {
+    step: 'received',
+    serial: facts.serial,
+    certHash: createHash('sha256').update(der).digest('hex'),
+    subject: facts.subject,
+    notAfter: facts.notAfter,
   };
 }
 

@@ -14,8 +14,8 @@ import type { Config } from '../config/index.js';
 import type { x509 } from '../shared/x509.js';
 import { CmpUnconfirmedError } from '../errors/index.js';
 import { certificateFacts, type CertificateFacts } from '../npki/certFacts.js';
-import { checkIssued } from './issue.js';
-import type { Step } from './steps.js';
+import { checkIssued, receivedFact, requestSentFact } from './issue.js';
+import type { IssueJournal, Step } from './steps.js';
 import { pairLabel, pendingLabel, r4vidLabel, sweepHalfMade } from './tokenPairs.js';
 import { withLoggedInToken } from './tokenSession.js';
 
@@ -35,6 +35,8 @@ export interface IssueToTokenRequest {
   readonly signal?: AbortSignal;
   /** Called as each step begins (steps.ts); may throw to stop (cancelled). */
   readonly step?: (step: Step) => void;
+  /** Told what is true as it becomes true (steps.ts IssueFact): the kiosk's crash journal. */
+  readonly journal?: IssueJournal;
 }
 
 export interface IssuedToToken {
@@ -58,6 +60,7 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
   const r = randomBytes(20);
   const { config } = request;
   const step = request.step ?? (() => undefined);
+  const journal = request.journal ?? (() => undefined);
   step('prepare');
   try {
     return await withLoggedInToken(request.driver, request.token, request.pin, async (session) => {
@@ -65,6 +68,7 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
       step('keygen');
       const pair = await session.generateRsaKeyPair(pendingLabel(config));
       try {
+        journal({ step: 'keyMade', keyId: toHex(pair.id) });
         step('request');
         const certificate = await request.client.enrol({
           ref: request.ref,
@@ -74,16 +78,22 @@ export async function issueToToken(request: IssueToTokenRequest): Promise<Issued
             randomNumRegInfo(r, AsnConvert.parse(request.raEncryption.rawData, Certificate)),
           ],
           ...(request.signal === undefined ? {} : { signal: request.signal }),
+          onRequest: (id) => {
+            journal(requestSentFact(id));
+          },
           onCertificate: () => {
             step('verify');
           },
           check: async (issued) => {
             checkIssued(issued, request, r);
+            journal(receivedFact(issued, request));
             step('write');
             await storeBesideKey(session, pair, issued, r, config, pairLabel(config, request.now));
+            journal({ step: 'stored', where: toHex(pair.id) });
             step('confirm');
           },
         });
+        journal({ step: 'confirmed' });
         return {
           token: session.token.label,
           id: toHex(pair.id),

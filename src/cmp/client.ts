@@ -107,6 +107,7 @@ export class CmpClient {
     if (request.regInfo !== undefined && request.regInfo.length > 0)
       message.regInfo = [...request.regInfo];
     const header = this.header(tx, Buffer.from(request.ref, 'utf8'));
+    request.onRequest?.(new Uint8Array(tx.id));
     return this.obtainCertificate(
       tx,
       header,

@@ -39,6 +39,11 @@ export interface EnrolRequest {
   readonly signal?: AbortSignal;
   /** Called when the CA's certificate has arrived, before any check (a refusal may follow). */
   readonly onCertificate?: () => void;
+  /**
+   * Called with the transactionID just before the request is sent (a crash journal, issue 14
+   * item 3); if it throws, nothing is sent.
+   */
+  readonly onRequest?: (transactionId: Uint8Array) => void;
 }
 
 export interface KeyUpdateRequest {

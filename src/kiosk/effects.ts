@@ -14,6 +14,7 @@ import type {
 import type { IssueInput, RegisterInput, RevokeInput } from '../../machines/visit/setup.js';
 import { visitMachine } from '../../machines/visit.js';
 import { verificationFailures, type DocumentReading } from '../document/readDocument.js';
+import type { IssueJournal } from '../certificates/steps.js';
 import type { CertificateFacts } from '../npki/certFacts.js';
 import { copy } from '../service/copy.js';
 import { readDocument } from '../service/document.js';
@@ -47,17 +48,29 @@ export interface VisitDependencies {
     readonly inactivityWipe: number;
     readonly tellerApproval: number;
   };
+  /** Called as each effect starts, before its work (the visit's snapshot written). */
+  readonly beforeEffect?: () => void;
+  /** Told what an issuance made true as it does (the visit's crash journal). */
+  readonly journal?: IssueJournal;
 }
 
-/** An effect whose failure reaches the machine as a VisitFailure. */
-function effect<I, O>(run: (input: I, signal: AbortSignal) => Promise<O>) {
-  return fromPromise<O, I>(async ({ input, signal }) => {
-    try {
-      return await run(input, signal);
-    } catch (error) {
-      throw visitFailureOf(error);
-    }
-  });
+/**
+ * Effects whose failure reaches the machine as a VisitFailure, each first calling `before` (the
+ * visit's snapshot written, issue 14 item 3): xstate starts an invoked promise before its
+ * observers hear of the transition, so the record is made here, synchronously, before the
+ * effect's own work; a record that cannot be made fails the effect instead of running it
+ * unrecorded.
+ */
+function effectsWith(before: (() => void) | undefined) {
+  return <I, O>(run: (input: I, signal: AbortSignal) => Promise<O>) =>
+    fromPromise<O, I>(async ({ input, signal }) => {
+      try {
+        before?.();
+        return await run(input, signal);
+      } catch (error) {
+        throw visitFailureOf(error);
+      }
+    });
 }
 
 function mediumOf(chosen: ChosenMedium): Medium {
@@ -80,6 +93,7 @@ function summaryOf(facts: CertificateFacts, windowDays: number): IssuedSummary {
 export function boundVisitMachine(deps: VisitDependencies) {
   const { ctx, vault } = deps;
   const windowDays = ctx.config.npki.renewalWindowDays;
+  const effect = effectsWith(deps.beforeEffect);
 
   const readChip = effect(async (input: ReadChipInput, signal): Promise<ChipSummary> => {
     const reading = await readDocument(ctx, {
@@ -199,6 +213,7 @@ export function boundVisitMachine(deps: VisitDependencies) {
             idn: borrow('idn').toString('ascii'),
             profile: input.certificateType.profile,
             signal,
+            ...(deps.journal === undefined ? {} : { journal: deps.journal }),
           });
           return summaryOf(issued.facts, windowDays);
         }),

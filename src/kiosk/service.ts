@@ -20,6 +20,8 @@ import {
   type InPersonApproval,
 } from './visitInputs.js';
 import type { IdDocumentType } from '../../machines/form/idDocument.js';
+import { stateText } from '../audit/payloads.js';
+import type { VisitStore } from './visitStore.js';
 
 /**
  * The kiosk service (issue 13 item 2): one visit at a time, its statechart bound to the service
@@ -29,12 +31,20 @@ import type { IdDocumentType } from '../../machines/form/idDocument.js';
  * accepted. Every transition is logged with the state and the event type, never a value.
  */
 
-export interface KioskServiceOptions extends Omit<VisitDependencies, 'vault' | 'onReading'> {
+export interface KioskServiceOptions extends Omit<
+  VisitDependencies,
+  'vault' | 'onReading' | 'beforeEffect' | 'journal'
+> {
   readonly institutions: readonly Institution[];
   /** The ID authenticity service for in-person checks; absent: off (the default). */
   readonly idAuthenticity?: IdAuthenticity;
   /** A SimulatedClock in tests (time for the visit's delays). */
   readonly clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>;
+  /**
+   * Where each visit's snapshot and issuance journal are written (issue 14 item 3), so a kiosk
+   * that dies mid-visit finishes or cancels it at its next start; none in tests that need none.
+   */
+  readonly store?: VisitStore;
 }
 
 /** Events from outside: the visitor's keys, the teller's decisions, the devices. */
@@ -81,6 +91,7 @@ export class RunningVisit {
 
   constructor(options: KioskServiceOptions) {
     this.#options = options;
+    const { store } = options;
     const machine = boundVisitMachine({
       ...options,
       vault: this.#vault,
@@ -88,6 +99,16 @@ export class RunningVisit {
         // A read that finishes after the visit ended is let go, photo and all.
         if (this.#actor.getSnapshot().status === 'active') this.#reading = reading;
       },
+      ...(store === undefined
+        ? {}
+        : {
+            beforeEffect: () => {
+              this.#persist(store);
+            },
+            journal: (fact) => {
+              store.fact(this.id, fact);
+            },
+          }),
     });
     this.#actor = createActor(machine, {
       input: {
@@ -103,6 +124,14 @@ export class RunningVisit {
     });
     let last = '';
     this.#actor.subscribe((snapshot) => {
+      if (store !== undefined) {
+        try {
+          this.#persist(store);
+        } catch (error) {
+          // The transition has happened; the next effect's own write fails it if this persists.
+          options.ctx.log.error({ visit: this.id, err: error }, 'visit snapshot not written');
+        }
+      }
       const state = JSON.stringify(snapshot.value);
       if (state === last) return;
       last = state;
@@ -112,7 +141,20 @@ export class RunningVisit {
       const end = (ending: VisitContext['ending']): void => {
         this.#vault.wipe();
         this.#reading = undefined;
-        void this.#closeRegistration().then(() => {
+        // Only a visit that reached its end is closed in the store: one stopped with the kiosk
+        // (or failed) stays open, and the next start finishes or cancels it (recovery.ts) with
+        // its registration, which is left as it is here: closing it now would void at the CA an
+        // issuance the journal may show complete.
+        const reachedEnd = this.#actor.getSnapshot().status === 'done';
+        if (reachedEnd)
+          try {
+            store?.end(this.id, ending ?? 'ended');
+          } catch (error) {
+            options.ctx.log.error({ visit: this.id, err: error }, 'visit end not recorded');
+          }
+        void (
+          reachedEnd || store === undefined ? this.#closeRegistration() : Promise.resolve()
+        ).then(() => {
           resolve(ending);
         });
       };
@@ -125,7 +167,36 @@ export class RunningVisit {
         },
       });
     });
+    store?.begin(this.id, 'flow.home');
     this.#actor.start();
+  }
+
+  /** The visit's snapshot and where it stands, written (synchronously) to the store. */
+  #persist(store: VisitStore): void {
+    const snapshot = this.#actor.getSnapshot();
+    store.persist(
+      this.id,
+      visitStateName(snapshot),
+      this.#actor.getPersistedSnapshot(),
+      this.#deadline(snapshot),
+    );
+  }
+
+  /**
+   * When the visit times out if nobody acts, as a time (issue 14 item 3: a timer does not survive
+   * a restart): the inactivity warning and wipe while the kiosk waits for the visitor, the
+   * teller's time while the identity check waits for one; none while the kiosk works.
+   */
+  #deadline(snapshot: VisitSnapshot): Date | undefined {
+    const { delays } = this.#options;
+    const attention = (snapshot.value as { attention?: unknown }).attention;
+    const waits = [
+      attention === 'watching' ? delays.inactivityWarning + delays.inactivityWipe : undefined,
+      attention === 'warning' ? delays.inactivityWipe : undefined,
+      this.#childState('identity') === 'approval' ? delays.tellerApproval : undefined,
+    ].filter((ms) => ms !== undefined);
+    if (waits.length === 0) return undefined;
+    return new Date(this.#options.ctx.now().getTime() + Math.min(...waits));
   }
 
   snapshot(): VisitSnapshot {
@@ -354,6 +425,18 @@ export class RunningVisit {
     )[id];
     return child?.getSnapshot() as { value?: unknown; context?: unknown } | undefined;
   }
+}
+
+/**
+ * The visit's state as its records name it: the flow's state, and the running sub-flow's
+ * (`identity/approval`, `storage/password`).
+ */
+export function visitStateName(snapshot: VisitSnapshot): string {
+  const flow = stateText((snapshot.value as { flow?: unknown }).flow);
+  const children = snapshot.children as Record<string, { getSnapshot(): unknown } | undefined>;
+  const child = children[flow === 'holding' ? 'held' : flow];
+  const inner = (child?.getSnapshot() as { value?: unknown } | undefined)?.value;
+  return inner === undefined ? `flow.${flow}` : `flow.${flow}/${stateText(inner)}`;
 }
 
 /** The kiosk: one visit at a time. */

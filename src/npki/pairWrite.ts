@@ -196,6 +196,23 @@ async function swapInto(
 }
 
 /**
+ * Finishes every interrupted write on the medium (each `/NPKI/<CA>/USER` folder), as the next
+ * write would: a kiosk restarting after a crash puts a visitor's drive right before the visitor
+ * takes it away (issue 14 item 3). Says whether it changed anything.
+ */
+export async function recoverNpkiWrites(volume: FileVolume): Promise<boolean> {
+  const tree = await NpkiTree.read(volume);
+  if (tree === undefined) return false;
+  let changed = false;
+  for (const ca of tree.children(tree.root).filter((e) => e.folder)) {
+    const user = tree.child(ca.path, 'USER');
+    if (user?.folder === true && (await recoverInterruptedWrites(volume, tree, user.path)))
+      changed = true;
+  }
+  return changed;
+}
+
+/**
  * Finishes what a crash or a pulled drive interrupted (DESIGN §2: nothing half-written, nothing
  * orphaned): staging folders never held a pair under its real name and are removed, as are
  * interrupted deletions; an aside folder is the previous pair of a replacement, restored if the

@@ -2,6 +2,7 @@ import { CmpClient } from '../cmp/client.js';
 import type { CaTrust } from '../cmp/trust.js';
 import { issueToFolder } from '../certificates/issue.js';
 import { issueToToken } from '../certificates/issueToToken.js';
+import type { IssueJournal } from '../certificates/steps.js';
 import type { CertificateFacts } from '../npki/certFacts.js';
 import type { x509 } from '../shared/x509.js';
 import {
@@ -35,6 +36,8 @@ export interface IssueRequest extends OperationControl {
   readonly profile?: 'restricted' | 'general';
   /** Replace a pair of the same holder already on a folder or drive. */
   readonly replace?: boolean;
+  /** Told what the issuance made true as it does (the kiosk's crash journal, issue 14). */
+  readonly journal?: IssueJournal;
 }
 
 /** A certificate stored as an NPKI pair on a folder or a drive. */
@@ -86,6 +89,7 @@ export function issue(ctx: ServiceContext, request: IssueRequest): Promise<Issue
     ...(request.idn === undefined ? {} : { idn: request.idn }),
     ...(request.profile === undefined ? {} : { profile: request.profile }),
     ...(request.signal === undefined ? {} : { signal: request.signal }),
+    ...(request.journal === undefined ? {} : { journal: request.journal }),
     config: ctx.config,
     now: ctx.now(),
   };

@@ -1,7 +1,12 @@
 import type { UsbDrive, VolumeUse } from '../../drivers/usbdrive/contract.js';
 import { maxNpkiFileBytes } from '../npki/der.js';
 import { scanNpki, type NpkiFiles, type NpkiFolder } from '../npki/layout.js';
-import { deleteNpkiPair, writeNpkiPair, type PairWriteStep } from '../npki/pairWrite.js';
+import {
+  deleteNpkiPair,
+  recoverNpkiWrites,
+  writeNpkiPair,
+  type PairWriteStep,
+} from '../npki/pairWrite.js';
 import type { FileVolume } from '../shared/volume.js';
 
 /** One certificate folder on a drive, with its files read (bounded). */
@@ -48,6 +53,11 @@ export function deletePair(
   operation: PairOperation = {},
 ): Promise<boolean> {
   return withVolume(drive, operation, true, (volume) => deleteNpkiPair(volume, caFolder, dnFolder));
+}
+
+/** Finishes or removes what interrupted writes left (pairWrite.ts recoverNpkiWrites). */
+export function recoverPairs(drive: UsbDrive, operation: PairOperation = {}): Promise<boolean> {
+  return withVolume(drive, operation, true, recoverNpkiWrites);
 }
 
 async function withVolume<T>(

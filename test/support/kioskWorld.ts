@@ -6,6 +6,7 @@ import { raInProcess } from '../../src/kiosk/raInProcess.js';
 import { raOverNetwork } from '../../src/kiosk/raOverNetwork.js';
 import type { IdAuthenticity } from '../../src/kiosk/idAuthenticity/contract.js';
 import type { RaClient } from '../../src/kiosk/ra.js';
+import type { VisitStore } from '../../src/kiosk/visitStore.js';
 import { KioskService, type RunningVisit, type VisitSnapshot } from '../../src/kiosk/service.js';
 import { loadProfile } from '../../src/virtualDocument/profile.js';
 import {
@@ -33,7 +34,12 @@ export const reader = 'Fake Reader 00 00';
  */
 export async function kiosk(
   kind: Exclude<MediumKind, 'dir'>,
-  options: { ra?: 'inProcess' | 'network'; idAuthenticity?: IdAuthenticity } = {},
+  options: {
+    ra?: 'inProcess' | 'network';
+    idAuthenticity?: IdAuthenticity;
+    /** Where the visits are recorded (crash recovery, issue 14 item 3). */
+    store?: VisitStore;
+  } = {},
 ) {
   const material = await FakeCa.newMaterial();
   const profile = await generateTestProfile({ seed: 5 });
@@ -66,10 +72,12 @@ export async function kiosk(
     ca: { url: 'http://ca.invalid/', trust: world.ca.trust, raEncryption },
     delays: { inactivityWarning: 600_000, inactivityWipe: 60_000, tellerApproval: 600_000 },
     ...(options.idAuthenticity === undefined ? {} : { idAuthenticity: options.idAuthenticity }),
+    ...(options.store === undefined ? {} : { store: options.store }),
   });
   return {
     world,
     service,
+    ra,
     profile,
     codes,
     pcsc,

@@ -12,7 +12,7 @@ const maxLineBytes = 16 * 1024;
  * the machine's devices and the configured CA (or the embedded one), without screens. Standard
  * output carries one JSON line per change of the kiosk or its visit, `{"kiosk", "problems",
  * "visit"}`, the first (once the CA has first been asked) also naming where the CA and the RA
- * endpoint are. Standard input may carry events as JSON lines: `kiosk.visitor`, and the visit's
+ * endpoint are, and the visits a crash had left open and the start finished or cancelled. Standard input may carry events as JSON lines: `kiosk.visitor`, and the visit's
  * outside events (RunningVisit.send's allow-list); secrets never travel this way. SIGINT or
  * SIGTERM stops it: watchers, the visit and the embedded CA's servers closed, exit 0.
  */
@@ -77,7 +77,14 @@ function printer(ctx: CliContext, kiosk: RunningKiosk): (view: KioskView) => voi
     writeJsonLine(
       ctx.stdout,
       first
-        ? { ...line, ca: kiosk.endpoints.ca, ra: kiosk.endpoints.ra, teller: kiosk.tellerUrl }
+        ? {
+            ...line,
+            ca: kiosk.endpoints.ca,
+            ra: kiosk.endpoints.ra,
+            teller: kiosk.tellerUrl,
+            // What a crash had left open and the start settled (issue 14 item 3), for the operator.
+            ...(kiosk.recovered.length === 0 ? {} : { recovered: kiosk.recovered }),
+          }
         : line,
     );
   };

@@ -5,8 +5,12 @@ import {
   type KioskEvent,
   type Problem,
 } from '../../../machines/kiosk.js';
+import { auditLogOptions } from '../../audit/auditFiles.js';
+import { openAuditLog, type AuditLog } from '../../audit/auditLog.js';
 import { UsageError } from '../../errors/index.js';
 import type { ServiceContext } from '../../service/medium.js';
+import { auditRecovered } from '../auditRecovered.js';
+import { attachAuditTrail, auditDeskDecision } from '../auditTrail.js';
 import { KioskService, type RunningVisit, type VisitSnapshot } from '../service.js';
 import { kioskTellerDesk } from '../tellerDesk.js';
 import {
@@ -14,7 +18,11 @@ import {
   type RunningTellerApi,
   type StartTellerApiOptions,
 } from '../../teller/start.js';
+import type { DecisionRecord } from '../../teller/desk.js';
 import { watchDrives, watchReaders, watchTokens } from '../watchers.js';
+import { resolve } from 'node:path';
+import { recoverVisits, type RecoveredVisit } from '../recovery.js';
+import { VisitStore, type VisitRecord } from '../visitStore.js';
 import { caCheck } from './caCheck.js';
 import { prepareKiosk, type KioskSetup } from './setup.js';
 
@@ -65,6 +73,27 @@ export interface StartKioskOptions {
    * which pass options with `listen: '127.0.0.1:0'` to have it).
    */
   readonly teller?: boolean | KioskTellerOptions;
+  /**
+   * The audit log the visits are written to (issue 14 item 2, src/kiosk/auditTrail.ts): `true`
+   * opens the configured one (`audit.*`), `false` none; a log given (tests) is the kiosk's to
+   * close. Default: as the teller API.
+   */
+  readonly audit?: boolean | AuditLog;
+  /**
+   * The record of open visits (src/kiosk/visitStore.ts, issue 14 item 3): each visit's snapshot
+   * on every transition and its issuance journal, and at start every visit a crash left open
+   * finished or cancelled before a visitor is served (src/kiosk/recovery.ts). `true` opens
+   * `<stateDir>/visits.sqlite`, `false` none; options name the file or watch each write (the kill
+   * test). Default: as the teller API.
+   */
+  readonly visits?: boolean | VisitStoreChoice;
+}
+
+/** Where the visit store is and who watches its writes. */
+export interface VisitStoreChoice {
+  /** Default `<stateDir>/visits.sqlite` under the kiosk home. */
+  readonly file?: string;
+  readonly onRecord?: (record: VisitRecord) => void;
 }
 
 /** How the kiosk starts its teller API, beyond `teller.*`. */
@@ -86,9 +115,37 @@ export async function startKiosk(
 ): Promise<RunningKiosk> {
   const setup = options.setup ?? (await prepareKiosk(ctx, options.home ?? '.', options.source));
   let kiosk: RunningKiosk;
+  let audit: AuditLog | undefined;
+  let store: VisitStore | undefined;
   try {
-    kiosk = new RunningKiosk(ctx, setup, options.clock);
+    // A log that cannot be opened or trusted (AuditTamperedError) stops the start.
+    const auditChoice = options.audit ?? options.setup === undefined;
+    audit =
+      auditChoice === false
+        ? undefined
+        : auditChoice === true
+          ? openAuditLog({
+              ...auditLogOptions(ctx.config, options.home ?? '.'),
+              now: ctx.now,
+              log: ctx.log,
+            })
+          : auditChoice;
+    const choice = options.visits ?? options.setup === undefined;
+    if (choice !== false) {
+      const given = choice === true ? {} : choice;
+      store = VisitStore.open(
+        given.file ?? resolve(options.home ?? '.', ctx.config.stateDir, 'visits.sqlite'),
+        { now: ctx.now, ...(given.onRecord === undefined ? {} : { onRecord: given.onRecord }) },
+      );
+    }
+    // Before any visitor: what a crash left open is finished or cancelled first, and audited.
+    const recovered = store === undefined ? [] : await recoverVisits(ctx, store, setup.ra);
+    if (audit !== undefined) auditRecovered(audit, recovered, ctx.log);
+    kiosk = new RunningKiosk(ctx, setup, options.clock, store, recovered);
+    if (audit !== undefined) kiosk.useAuditLog(audit);
   } catch (error) {
+    store?.close();
+    await audit?.close().catch(() => undefined);
     await setup.close();
     throw error;
   }
@@ -116,18 +173,28 @@ export class RunningKiosk {
   #closing: Promise<void> | undefined;
   /** The teller API, once openTellerApi has started it; and what stops its desk. */
   #teller: { readonly api: RunningTellerApi; readonly stop: () => void } | undefined;
+  /** Where each visit's steps, decisions and CA outcomes are written, once useAuditLog is called. */
+  #audit: AuditLog | undefined;
   /** Settles with the error if the kiosk machine itself fails (a bug): the owner stops. */
   readonly failed: Promise<Error>;
   /** Where its CA (CMP) and RA endpoint are, for the operator; no secret. */
   readonly endpoints: { readonly ca: string; readonly ra: string | undefined };
 
+  /** What the start found open after a crash, and did with it (recovery.ts). */
+  readonly recovered: readonly RecoveredVisit[];
+  readonly #store: VisitStore | undefined;
+
   constructor(
     ctx: ServiceContext,
     setup: KioskSetup,
     clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>,
+    store?: VisitStore,
+    recovered: readonly RecoveredVisit[] = [],
   ) {
     this.#ctx = ctx;
     this.#setup = setup;
+    this.#store = store;
+    this.recovered = recovered;
     this.endpoints = { ca: setup.ca.url, ra: setup.raUrl };
     const { kiosk } = ctx.config;
     this.#service = new KioskService({
@@ -142,6 +209,7 @@ export class RunningKiosk {
         tellerApproval: kiosk.tellerApprovalMs,
       },
       ...(clock === undefined ? {} : { clock }),
+      ...(store === undefined ? {} : { store }),
     });
     const machine = kioskMachine.provide({
       actors: {
@@ -251,6 +319,15 @@ export class RunningKiosk {
     if (this.#teller !== undefined || this.#isClosing())
       throw new Error('the teller API is open already, or the kiosk is closing');
     const ctx = this.#ctx;
+    const audit = this.#audit;
+    // Who took a fee is known only to the teller API: the visit records approvals, not that.
+    const onDecision =
+      audit === undefined
+        ? options.onDecision
+        : (record: DecisionRecord) => {
+            auditDeskDecision(audit, record, ctx.log);
+            options.onDecision?.(record);
+          };
     const desk = kioskTellerDesk(this.#service, { now: ctx.now });
     // On every change of the kiosk or its visit: the desk notes when a visit begins to wait.
     const unsubscribe = this.subscribe(() => {
@@ -273,7 +350,7 @@ export class RunningKiosk {
         log: ctx.log,
         now: options.now ?? ctx.now,
         ...(source === undefined ? {} : { source }),
-        ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+        ...(onDecision === undefined ? {} : { onDecision }),
         ...(options.onSession === undefined ? {} : { onSession: options.onSession }),
         ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
       });
@@ -289,6 +366,16 @@ export class RunningKiosk {
     }
     this.#teller = { api, stop };
     return api.url;
+  }
+
+  /**
+   * Writes each visit this kiosk starts to `log` (startKiosk calls it, once, before any visit);
+   * close() closes it after the visits and the teller API have stopped.
+   */
+  useAuditLog(log: AuditLog): void {
+    if (this.#audit !== undefined || this.#isClosing())
+      throw new Error('the audit log is set already, or the kiosk is closing');
+    this.#audit = log;
   }
 
   /** Whether close() has been called (a method: a field read before an await stays narrowed). */
@@ -309,7 +396,15 @@ export class RunningKiosk {
       this.#service.close();
       this.#visit = undefined;
       this.#listeners.clear();
+      // Last: its close writes kiosk.stop and a final checkpoint, after every visit row.
+      const audit = this.#audit;
+      this.#audit = undefined;
+      await audit?.close().catch((err: unknown) => {
+        this.#ctx.log.error({ err }, 'the audit log did not close');
+      });
       await this.#setup.close();
+      // A visit stopped with the kiosk stays open in it: the next start settles it.
+      this.#store?.close();
       this.#ctx.log.info('kiosk stopped');
     })());
   }
@@ -318,6 +413,14 @@ export class RunningKiosk {
   async #runVisit(signal: AbortSignal): Promise<undefined> {
     const visit = this.#service.startVisit();
     this.#visit = visit;
+    const audit = this.#audit;
+    const detach =
+      audit === undefined
+        ? undefined
+        : attachAuditTrail(audit, visit, this.#ctx.log, {
+            now: this.#ctx.now,
+            feesFromDesk: this.#teller !== undefined,
+          });
     const unsubscribe = visit.subscribe(() => {
       this.#notify(this.snapshot());
     });
@@ -331,6 +434,7 @@ export class RunningKiosk {
     } finally {
       signal.removeEventListener('abort', stop);
       unsubscribe();
+      detach?.();
       this.#visit = undefined;
     }
     return undefined;

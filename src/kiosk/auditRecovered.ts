@@ -1,0 +1,60 @@
+import type { AuditLog } from '../audit/auditLog.js';
+import type { AuditPayload } from '../audit/payloads.js';
+import type { Logger } from '../log/logger.js';
+import type { RecoveredVisit } from './recovery.js';
+
+/**
+ * What the start did with the visits a crash left open (recovery.ts), in the audit log beside
+ * their earlier rows (issue 14 items 2 and 3): a `visit.step` `recovered.<outcome>` for each, and a
+ * `ca.outcome` for what the CA was told: the certificate confirmed through the RA, or the ones
+ * voided because the issuance never finished. What could not be put right goes into the row's
+ * detail for the inspector (media and tokens by name; never a secret: recovery holds none).
+ * An entry that cannot be written is logged; the start goes on.
+ */
+export function auditRecovered(
+  log: AuditLog,
+  recovered: readonly RecoveredVisit[],
+  logger: Pick<Logger, 'error'>,
+): void {
+  for (const visit of recovered) {
+    const medium = visit.medium?.kind;
+    const ref = visit.ref === undefined ? {} : { ref: visit.ref };
+    const detail =
+      visit.problems.length === 0 ? {} : { detail: visit.problems.join('; ').slice(0, 500) };
+    const rows: [kind: 'visit.step' | 'ca.outcome', payload: object][] = [
+      ['visit.step', { state: `recovered.${visit.outcome}`, ...(medium ? { medium } : {}) }],
+    ];
+    if (visit.certificate !== undefined)
+      rows.push([
+        'ca.outcome',
+        {
+          operation: 'confirm',
+          outcome: 'ok',
+          ...ref,
+          serial: visit.certificate.serial,
+          subject: visit.certificate.subject,
+          notAfter: visit.certificate.notAfter,
+          ...(medium ? { medium } : {}),
+          ...detail,
+        },
+      ]);
+    for (const serial of visit.voided ?? [])
+      rows.push([
+        'ca.outcome',
+        { operation: 'confirm', outcome: 'refused', spent: 'refused', ...ref, serial, ...detail },
+      ]);
+    if (visit.outcome === 'unsettled')
+      rows.push([
+        'ca.outcome',
+        { operation: 'confirm', outcome: 'unreachable', ...ref, ...detail },
+      ]);
+    for (const [kind, payload] of rows)
+      try {
+        if (kind === 'visit.step')
+          log.visitStep(visit.visit, payload as AuditPayload<'visit.step'>);
+        else log.caOutcome(visit.visit, payload as AuditPayload<'ca.outcome'>);
+      } catch (error) {
+        logger.error({ err: error, visit: visit.visit, kind }, 'audit entry not written');
+      }
+  }
+}
