@@ -24,7 +24,8 @@ export function auditRecovered(
     const rows: [kind: 'visit.step' | 'ca.outcome', payload: object][] = [
       ['visit.step', { state: `recovered.${visit.outcome}`, ...(medium ? { medium } : {}) }],
     ];
-    if (visit.certificate !== undefined)
+    // A confirmation the visit made itself is in its own rows already (ca.outcome issue ok).
+    if (visit.certificate !== undefined && visit.confirmedBefore !== true)
       rows.push([
         'ca.outcome',
         {

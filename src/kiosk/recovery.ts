@@ -40,6 +40,8 @@ export interface RecoveredVisit {
   readonly ref?: string;
   /** The certificate a finished issuance produced. */
   readonly certificate?: IssuedSummary;
+  /** The visit had confirmed it itself before it stopped (the confirmation is not new). */
+  readonly confirmedBefore?: boolean;
   /** A certificate the CA voided (issued, never confirmed). */
   readonly voided?: readonly string[];
   readonly medium?: ChosenMedium;
@@ -127,6 +129,7 @@ async function recoverVisit(
     return {
       ...base,
       outcome: 'finished',
+      ...(lastFact(open.facts, 'confirmed') === undefined ? {} : { confirmedBefore: true }),
       certificate: {
         serial: received.serial,
         subject: received.subject,

@@ -118,6 +118,17 @@ describe('recovery at start', { timeout: 30_000 }, () => {
     expect(k.world.ca.db.registration(ref)?.usedAt).toBeDefined();
   });
 
+  it('finishes a visit that had confirmed its certificate itself, without a second confirmation', async () => {
+    const { k, store } = await cutAt('usb', 'confirmed', false);
+    const { serial } = received(store);
+    const recovered = await recoverVisits(k.world.ctx, store, k.ra);
+    expect(recovered[0]).toMatchObject({ outcome: 'finished', confirmedBefore: true });
+    expect(await auditedLines(recovered)).toEqual([
+      `${recovered[0]?.visit} visit.step recovered.finished`,
+    ]);
+    expect(k.world.ca.db.certificate(serial)?.status).toBe('issued');
+  });
+
   it('asks the drive when the journal lacks `stored`: the pair found there is confirmed', async () => {
     const { k, store, file } = await cutAt('usb', 'stored', false);
     const { serial } = received(store);
@@ -144,6 +155,18 @@ describe('recovery at start', { timeout: 30_000 }, () => {
     expect(k.world.ca.db.revocation(serial)).toBeDefined();
     expect(await k.world.serials()).toEqual([]);
     expect(store.openVisits()).toEqual([]);
+  });
+
+  it('removes from the drive a complete pair the CA voided before the kiosk came back', async () => {
+    const { k, store, ref } = await cutAt('usb', 'stored', false);
+    const { serial } = received(store);
+    expect(await k.world.serials()).toEqual([serial]);
+    // The CA's transaction expired meanwhile (as expireTransactions does): voided, unconfirmable.
+    await k.ra.close(ref);
+    expect(k.world.ca.db.certificate(serial)?.status).toBe('rejected');
+    const [result] = await recoverVisits(k.world.ctx, store, k.ra);
+    expect(result).toMatchObject({ outcome: 'cancelled', voided: [serial], problems: [] });
+    expect(await k.world.serials()).toEqual([]);
   });
 
   it('reports a token’s unfinished key pair, which only its PIN can remove', async () => {
