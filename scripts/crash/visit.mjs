@@ -21,6 +21,7 @@ import { createContext, kioskHome } from '../../dist/src/cli/context.js';
 import { startKiosk } from '../../dist/src/kiosk/run/kiosk.js';
 import { loadProfile } from '../../dist/src/virtualDocument/profile.js';
 import { VirtualEmrtd } from '../../dist/src/virtualDocument/virtualCard.js';
+import { childValue, flow, kioskUntil, reach } from '../lib/visitDriver.mjs';
 
 const [mode, planFile] = process.argv.slice(2);
 if ((mode !== 'run' && mode !== 'recover') || planFile === undefined)
@@ -56,70 +57,6 @@ function onRecord(record) {
     // Blocks here for good: the record is on disk, the step after it has not begun.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   }
-}
-
-/** Resolves with the kiosk's first view `ready` accepts (now or later). */
-function kioskUntil(kiosk, ready, what, timeoutMs = 20_000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`waiting for ${what}: ${JSON.stringify(kiosk.snapshot().problems)}`));
-    }, timeoutMs);
-    const look = (view) => {
-      if (!ready(view)) return;
-      clearTimeout(timer);
-      stop();
-      resolve(view);
-    };
-    const stop = kiosk.subscribe(look);
-    look(kiosk.snapshot());
-  });
-}
-
-const flow = (s) => s.value.flow;
-const childValue = (s, id) => s.children[id]?.getSnapshot().value;
-
-/** Resolves once `ready` holds for the visit; rejects, saying where it is, if it ends or fails. */
-function reach(visit, what, ready, timeoutMs = 30_000) {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (outcome) => {
-      if (done) return;
-      done = true;
-      clearInterval(poll);
-      clearTimeout(timer);
-      unsubscribe();
-      if (outcome instanceof Error) reject(outcome);
-      else resolve(outcome);
-    };
-    const where = (s) =>
-      `flow ${JSON.stringify(flow(s))}, failure ${JSON.stringify(s.context.failure ?? null)}, ` +
-      ['identity', 'storage']
-        .map((id) => `${id} ${JSON.stringify(childValue(s, id) ?? null)}`)
-        .join(', ');
-    const look = () => {
-      const s = visit.snapshot();
-      if (ready(s)) finish(s);
-      else if (
-        s.status !== 'active' ||
-        [
-          'finished',
-          'effectFailed',
-          'caUnreachable',
-          'mediumRemoved',
-          'mediumUnusable',
-          'staffNeeded',
-        ].includes(flow(s))
-      )
-        finish(new Error(`waiting for ${what}: ${where(s)}`));
-    };
-    const poll = setInterval(look, 25);
-    const timer = setTimeout(() => {
-      finish(new Error(`waiting for ${what}, ${timeoutMs} ms: ${where(visit.snapshot())}`));
-    }, timeoutMs);
-    const unsubscribe = visit.subscribe(look);
-    look();
-  });
 }
 
 async function runVisit(kiosk) {

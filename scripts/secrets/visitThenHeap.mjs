@@ -25,6 +25,7 @@ import { createContext, kioskHome } from '../../dist/src/cli/context.js';
 import { startKiosk } from '../../dist/src/kiosk/run/kiosk.js';
 import { loadProfile } from '../../dist/src/virtualDocument/profile.js';
 import { VirtualEmrtd } from '../../dist/src/virtualDocument/virtualCard.js';
+import { childValue, flow, kioskUntil, reach } from '../lib/visitDriver.mjs';
 
 const reader = 'Fake Reader 00 00';
 const [planFile, secretsFile, heapFile] = process.argv.slice(2);
@@ -60,58 +61,6 @@ globalThis.secretsHygieneControl = secrets.control.toString('latin1');
 
 /** A copy the service may zero (it zeroes what it is given). */
 const copy = (bytes) => Buffer.from(bytes);
-
-/** Resolves with the kiosk's first view `ready` accepts (now or later). */
-function kioskUntil(kiosk, ready) {
-  return new Promise((resolve) => {
-    const look = (view) => {
-      if (!ready(view)) return;
-      stop();
-      resolve(view);
-    };
-    const stop = kiosk.subscribe(look);
-    look(kiosk.snapshot());
-  });
-}
-
-const flow = (s) => s.value.flow;
-const childValue = (s, id) => s.children[id]?.getSnapshot().value;
-
-/**
- * Resolves once `ready` holds for the visit (on each transition and every 25 ms: sub-flows move
- * without the visit's snapshot changing); rejects, saying where it stands, if it ends or fails.
- */
-function reach(visit, what, ready, timeoutMs = 30_000) {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const finish = (outcome) => {
-      if (done) return;
-      done = true;
-      clearInterval(poll);
-      clearTimeout(timer);
-      unsubscribe();
-      if (outcome instanceof Error) reject(outcome);
-      else resolve(outcome);
-    };
-    const where = (s) =>
-      `flow ${JSON.stringify(flow(s))}, failure ${JSON.stringify(s.context.failure ?? null)}, ` +
-      ['identity', 'storage']
-        .map((id) => `${id} ${JSON.stringify(childValue(s, id) ?? null)}`)
-        .join(', ');
-    const look = () => {
-      const s = visit.snapshot();
-      if (ready(s)) finish(s);
-      else if (s.status !== 'active' || flow(s) === 'finished' || flow(s) === 'effectFailed')
-        finish(new Error(`waiting for ${what}: ${where(s)}`));
-    };
-    const poll = setInterval(look, 25);
-    const timer = setTimeout(() => {
-      finish(new Error(`waiting for ${what}, ${timeoutMs} ms: ${where(visit.snapshot())}`));
-    }, timeoutMs);
-    const unsubscribe = visit.subscribe(look);
-    look();
-  });
-}
 
 /**
  * One request to the teller API as a teller console would send it; the body is bytes (a secret

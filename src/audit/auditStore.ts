@@ -1,6 +1,5 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createOwnerOnlyFile } from '../shared/ownerOnlyFile.js';
 import { AuditUnavailableError } from '../errors/audit.js';
 import { KioskError } from '../shared/kioskError.js';
 import type { HashedFields } from './entryHash.js';
@@ -62,10 +61,7 @@ export class AuditStore {
    */
   static openForWriting(path: string): AuditStore {
     try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      // Created owner-only: SQLite makes its -wal and -shm files with the database's mode.
-      closeSync(openSync(path, 'a', 0o600));
-      chmodSync(path, 0o600);
+      createOwnerOnlyFile(path);
       const db = new Database(path);
       db.pragma('journal_mode = WAL');
       // FULL: an append the kiosk reported is on disk before the next step, power cut or not.

@@ -1,6 +1,6 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createOwnerOnlyFile } from '../shared/ownerOnlyFile.js';
+import { z } from 'zod';
 import { refuseSecrets, type ScanRules } from '../audit/secretScan.js';
 import type { IssueFact } from '../certificates/steps.js';
 import { VisitStoreError } from '../errors/visitStore.js';
@@ -34,8 +34,14 @@ export interface OpenVisit {
   readonly deadline: string | undefined;
   /** The last persisted snapshot (xstate getPersistedSnapshot, as JSON). */
   readonly snapshot: unknown;
-  /** The issuance journal, oldest first. */
+  /** The issuance journal, oldest first: the entries that are issuance facts. */
   readonly facts: readonly IssueFact[];
+  /**
+   * What of its record could not be used (a damaged file, or one this kiosk did not write: a
+   * snapshot that is no JSON or holds a secret, a journal entry that is no IssueFact), in words;
+   * absent when all of it was read. Recovery trusts nothing it could not read.
+   */
+  readonly damaged?: readonly string[];
 }
 
 export interface VisitStoreOptions {
@@ -53,6 +59,31 @@ const snapshotRules: ScanRules = {
   maxDepth: 40,
   maxNodes: 50_000,
 };
+
+/** What a journal entry may be (steps.ts IssueFact, as issue.ts and issueToToken.ts write it). */
+const factSchema = z.discriminatedUnion('step', [
+  z.strictObject({
+    step: z.literal('keyMade'),
+    keyId: z
+      .string()
+      .regex(/^[0-9a-f]{1,256}$/)
+      .optional(),
+  }),
+  z.strictObject({
+    step: z.literal('requestSent'),
+    transactionId: z.string().regex(/^[0-9a-f]{0,256}$/),
+  }),
+  z.strictObject({
+    step: z.literal('received'),
+    // As the CA keys it (recordKeys.ts hexSerial) and a close names it: lower-case hex.
+    serial: z.string().regex(/^[0-9a-f]{1,42}$/),
+    certHash: z.string().regex(/^[0-9a-f]{64}$/),
+    subject: z.string().max(4096),
+    notAfter: z.iso.datetime(),
+  }),
+  z.strictObject({ step: z.literal('stored'), where: z.string().max(4096) }),
+  z.strictObject({ step: z.literal('confirmed') }),
+]);
 
 const schema = `
   create table if not exists visits (
@@ -95,9 +126,7 @@ export class VisitStore {
   /** Opens (creating it owner-only, its folder too) the store. */
   static open(path: string, options: VisitStoreOptions = {}): VisitStore {
     try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      closeSync(openSync(path, 'a', 0o600));
-      chmodSync(path, 0o600);
+      createOwnerOnlyFile(path);
       const db = new Database(path);
       db.pragma('journal_mode = WAL');
       // FULL: a snapshot reported written is on disk before the step's effect starts.
@@ -110,12 +139,16 @@ export class VisitStore {
     }
   }
 
-  /** A visit begins. */
+  /** A visit begins; VisitStoreError if the id was used before (its records would mix). */
   begin(visit: string, state: string): void {
     const at = this.#now().toISOString();
-    this.#db
-      .prepare('insert into visits (id, started_at, state) values (?, ?, ?)')
-      .run(visit, at, state);
+    try {
+      this.#db
+        .prepare('insert into visits (id, started_at, state) values (?, ?, ?)')
+        .run(visit, at, state);
+    } catch (cause) {
+      throw new VisitStoreError(this.path, 'cannot begin the visit (its id is taken?)', { cause });
+    }
   }
 
   /**
@@ -133,8 +166,11 @@ export class VisitStore {
       state,
       undefined,
       () => {
+        // Never into a closed visit: its snapshot (names, the document number) was dropped.
         this.#db
-          .prepare('update visits set state = ?, deadline = ?, snapshot = ? where id = ?')
+          .prepare(
+            'update visits set state = ?, deadline = ?, snapshot = ? where id = ? and closed_at is null',
+          )
           .run(state, deadline?.toISOString() ?? null, text, visit);
       },
       at,
@@ -175,14 +211,26 @@ export class VisitStore {
     const facts = this.#db.prepare(
       "select body from records where visit = ? and kind = 'fact' order by seq",
     );
-    return rows.map((row) => ({
-      id: row.id,
-      startedAt: row.started_at,
-      state: row.state,
-      deadline: row.deadline ?? undefined,
-      snapshot: row.snapshot === null ? undefined : (JSON.parse(row.snapshot) as unknown),
-      facts: (facts.all(row.id) as { body: string }[]).map((f) => JSON.parse(f.body) as IssueFact),
-    }));
+    // Read as the outside bytes they may be (a damaged or crafted file): what fails the checks
+    // the writer made is left out and said, never thrown (one bad row would stop every start).
+    return rows.map((row) => {
+      const damaged: string[] = [];
+      const snapshot = readSnapshot(row.snapshot, damaged);
+      const journal = (facts.all(row.id) as { body: string | null }[]).flatMap((f, i) => {
+        const fact = readFact(f.body);
+        if (fact === undefined) damaged.push(`journal entry ${String(i + 1)} is no issuance fact`);
+        return fact === undefined ? [] : [fact];
+      });
+      return {
+        id: row.id,
+        startedAt: row.started_at,
+        state: row.state,
+        deadline: row.deadline ?? undefined,
+        snapshot,
+        facts: journal,
+        ...(damaged.length === 0 ? {} : { damaged }),
+      };
+    });
   }
 
   /** Every record of a visit, in order (the kill test lists the points to stop at from these). */
@@ -243,4 +291,30 @@ function plainJson(value: unknown): string {
       throw new VisitStoreError('visit store', 'refused: bytes in a snapshot');
     return item;
   });
+}
+
+/** A stored snapshot, if it is JSON a persist would have written (no secret, within bounds). */
+function readSnapshot(text: string | null, damaged: string[]): unknown {
+  if (text === null) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    refuseSecrets('visit.snapshot', value, snapshotRules);
+    return value;
+  } catch {
+    damaged.push('its snapshot is unreadable or holds what a snapshot may not');
+    return undefined;
+  }
+}
+
+/** A stored journal entry, if it is an IssueFact holding no secret. */
+function readFact(body: string | null): IssueFact | undefined {
+  if (body === null) return undefined;
+  try {
+    const value = JSON.parse(body) as unknown;
+    refuseSecrets('visit.fact', value, snapshotRules);
+    const parsed = factSchema.safeParse(value);
+    return parsed.success ? (parsed.data as IssueFact) : undefined;
+  } catch {
+    return undefined;
+  }
 }
