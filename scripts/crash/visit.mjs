@@ -3,8 +3,8 @@
 // real devices; startKiosk with the branch's CA and RA from `kiosk.ca`/`kiosk.ra`, the audit log
 // and the visit store under the kiosk home, no teller API) in this process.
 //
-//   node visit.mjs run PLAN      one whole issuance visit: the form, the virtual eMRTD put on
-//                                pcscd's vpcd reader from here, the MRZ, the teller's approval
+//   node visit.mjs run PLAN      one whole issuance visit: the form, the virtual eMRTD in an
+//                                in-process reader, the MRZ, the teller's approval
 //                                (with an override reason: the kiosk holds no CSCA), the medium
 //                                of the plan, its password or PIN, done, finish.
 //   node visit.mjs recover PLAN  starts the kiosk on the same home (recovery runs before it
@@ -16,7 +16,7 @@
 // committed this prints `crash-point <n> <kind> <name>` and blocks its event loop inside the
 // store's callback, so nothing after that record happens before the parent's SIGKILL.
 import { readFileSync, writeSync } from 'node:fs';
-import { attachToVpcd } from '../../dist/drivers/pcsc/vpcd.js';
+import { FakePcscDriver } from '../../dist/drivers/pcsc/fake.js';
 import { createContext, kioskHome } from '../../dist/src/cli/context.js';
 import { startKiosk } from '../../dist/src/kiosk/run/kiosk.js';
 import { loadProfile } from '../../dist/src/virtualDocument/profile.js';
@@ -104,16 +104,16 @@ async function runVisit(kiosk) {
 }
 
 async function main() {
-  const ctx = await createContext(plan.config);
-  const connection =
-    mode === 'run'
-      ? attachToVpcd(new VirtualEmrtd(await loadProfile(plan.profile)), {
-          onError: () => undefined,
-        })
-      : undefined;
+  const cli = await createContext(plan.config);
+  // The chip is the virtual eMRTD in an in-process reader: what is killed and checked here is the
+  // issuance (media, CA, journal); the chip on pcscd is the real-peer tests' (kioskVisitIssue).
+  const pcsc = new FakePcscDriver();
+  pcsc.addReader('Kill Test Reader 00 00');
+  if (mode === 'run')
+    pcsc.insert('Kill Test Reader 00 00', new VirtualEmrtd(await loadProfile(plan.profile)));
+  const ctx = { ...cli, devices: { ...cli.devices, pcsc: () => pcsc } };
   let kiosk;
   try {
-    await connection?.ready;
     kiosk = await startKiosk(ctx, {
       home: kioskHome(),
       source: plan.config,
@@ -128,8 +128,8 @@ async function main() {
     }
   } finally {
     await kiosk?.close();
-    await connection?.close();
     await ctx.devices.close();
+    await pcsc.close();
   }
 }
 

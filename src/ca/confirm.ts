@@ -16,7 +16,7 @@ import { Refusal } from './refusal.js';
 import type { ResponderContext } from './responderContext.js';
 
 /** The configuration's default (src/config/schema.ts), for a responder made without one. */
-const defaultTransactionTimeoutMs = 300_000;
+export const defaultTransactionTimeoutMs = 300_000;
 /** RFC 5280 §5.3.1 CRLReason values used here. */
 const reasonUnspecified = 0;
 const reasonSuperseded = 4;

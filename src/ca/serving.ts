@@ -71,7 +71,15 @@ export async function serveCa(options: CaServingOptions): Promise<CaServing> {
   const raServer =
     raAt === undefined
       ? undefined
-      : await createRaEndpoint({ material, db, names: raAt.names, now, log, limits });
+      : await createRaEndpoint({
+          material,
+          db,
+          names: raAt.names,
+          now,
+          log,
+          limits,
+          transactionTimeoutMs: limits.transactionTimeoutMs,
+        });
   const servers: (Server | HttpsServer)[] = raServer === undefined ? [server] : [server, raServer];
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -19,8 +19,7 @@ export function auditRecovered(
   for (const visit of recovered) {
     const medium = visit.medium?.kind;
     const ref = visit.ref === undefined ? {} : { ref: visit.ref };
-    const detail =
-      visit.problems.length === 0 ? {} : { detail: visit.problems.join('; ').slice(0, 500) };
+    const detail = detailOf(visit.problems);
     const rows: [kind: 'visit.step' | 'ca.outcome', payload: object][] = [
       ['visit.step', { state: `recovered.${visit.outcome}`, ...(medium ? { medium } : {}) }],
     ];
@@ -49,13 +48,35 @@ export function auditRecovered(
         'ca.outcome',
         { operation: 'confirm', outcome: 'unreachable', ...ref, ...detail },
       ]);
-    for (const [kind, payload] of rows)
+    for (const [kind, payload] of rows) {
+      const write = (p: object): void => {
+        if (kind === 'visit.step') log.visitStep(visit.visit, p as AuditPayload<'visit.step'>);
+        else log.caOutcome(visit.visit, p as AuditPayload<'ca.outcome'>);
+      };
       try {
-        if (kind === 'visit.step')
-          log.visitStep(visit.visit, payload as AuditPayload<'visit.step'>);
-        else log.caOutcome(visit.visit, payload as AuditPayload<'ca.outcome'>);
+        try {
+          write(payload);
+        } catch (error) {
+          // The words are the one free-form part (a medium's name from the record, a driver's
+          // message): what the CA was told must still be on record without them.
+          if (!('detail' in payload)) throw error;
+          logger.error({ err: error, visit: visit.visit, kind }, 'audit entry refused its detail');
+          write(Object.fromEntries(Object.entries(payload).filter(([key]) => key !== 'detail')));
+        }
       } catch (error) {
         logger.error({ err: error, visit: visit.visit, kind }, 'audit entry not written');
       }
+    }
   }
+}
+
+/** The problems as one printable line of at most 500 characters (payloads.ts text(500)). */
+function detailOf(problems: readonly string[]): { detail?: string } {
+  const text = problems
+    .join('; ')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
+    .trim();
+  // Half a surrogate pair is no text.
+  const cut = text.slice(0, 500).replace(/[\uD800-\uDBFF]$/, '');
+  return cut === '' ? {} : { detail: cut };
 }

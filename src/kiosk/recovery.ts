@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
+import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import type { ChosenMedium, IssuedSummary } from '../../machines/types.js';
+import { referencePattern } from '../ca/database.js';
 import type { IssueFact } from '../certificates/steps.js';
-import { halfMadePairs } from '../certificates/tokenPairs.js';
-import { KioskError } from '../errors/index.js';
+import { halfMadePairs, pendingLabel } from '../certificates/tokenPairs.js';
+import { KioskError, RaTransportError } from '../errors/index.js';
+import { npkiDer } from '../npki/der.js';
 import { toHex } from '../shared/bytes.js';
-import { parseCertificate, serialHex } from '../npki/certificate.js';
+import { checkDerSequence, parseDer } from '../shared/der.js';
 import type { ServiceContext } from '../service/medium.js';
 import { storeOf } from '../service/medium.js';
 import { deletePair, recoverPairs } from '../storage/driveNpki.js';
@@ -66,8 +70,11 @@ export async function recoverVisits(
   ra: RaClient,
 ): Promise<RecoveredVisit[]> {
   const recovered: RecoveredVisit[] = [];
+  // Once the CA cannot be reached, the other visits do not wait for it each in turn (a hung CA
+  // and many open visits would keep the kiosk from starting for raTimeoutMs each).
+  const reach = { ra, unreachable: undefined as string | undefined };
   for (const open of store.openVisits()) {
-    const result = await recoverVisit(ctx, ra, open);
+    const result = await recoverVisit(ctx, reach, open);
     ctx.log.warn(
       {
         visit: result.visit,
@@ -86,28 +93,31 @@ export async function recoverVisits(
 
 async function recoverVisit(
   ctx: ServiceContext,
-  ra: RaClient,
+  reach: { readonly ra: RaClient; unreachable: string | undefined },
   open: OpenVisit,
 ): Promise<RecoveredVisit> {
-  const facts = visitFacts(open.snapshot);
+  const problems: string[] = (open.damaged ?? []).map((d) => `the visit's record: ${d}`);
+  const facts = visitFacts(open.snapshot, problems);
   const base = {
     visit: open.id,
     state: open.state,
     ...(facts.ref === undefined ? {} : { ref: facts.ref }),
     ...(facts.medium === undefined ? {} : { medium: facts.medium }),
   };
-  const problems: string[] = [];
   const received = lastFact(open.facts, 'received');
   const issuing = open.facts.length > 0;
   const onMedium =
     received === undefined || facts.medium === undefined
       ? undefined
-      : await holding(ctx, facts.medium, received.serial, problems);
-  const stored = lastFact(open.facts, 'stored') !== undefined || onMedium !== undefined;
+      : await holding(ctx, facts.medium, received, problems);
+  // The journal's `stored` was written after the pair was read back; without it, only the very
+  // certificate received (its hash), complete beside its key, counts as stored.
+  const stored = lastFact(open.facts, 'stored') !== undefined || onMedium?.complete === true;
   let statuses: readonly { serial: string; status: string }[] = [];
   if (facts.ref !== undefined) {
     try {
-      const closing = await ra.close(
+      if (reach.unreachable !== undefined) throw new RaTransportError(reach.unreachable);
+      const closing = await reach.ra.close(
         facts.ref,
         AbortSignal.timeout(raTimeoutMs),
         stored && received !== undefined
@@ -116,12 +126,16 @@ async function recoverVisit(
       );
       statuses = closing.certificates;
     } catch (error) {
+      if (error instanceof RaTransportError) reach.unreachable ??= error.message;
       problems.push(
         `the CA did not settle reference ${facts.ref} (${messageOf(error)}); the visit stays open until it does`,
       );
       return { ...base, outcome: 'unsettled', problems };
     }
-  }
+  } else if (received !== undefined)
+    problems.push(
+      `certificate ${received.serial} was issued under a reference this record no longer names: the CA voids it when its transaction expires`,
+    );
   const confirmed =
     received !== undefined &&
     statuses.some((c) => c.serial === received.serial && c.status === 'issued');
@@ -159,39 +173,82 @@ async function recoverVisit(
   };
 }
 
-/** Where the certificate `serial` is on the medium (a drive's folder, a token's object), if it is. */
+/** The received certificate found on the medium, and whether it is there as a finished pair. */
+interface OnMedium {
+  /** A drive's folder (empty on a token). */
+  readonly caFolder: string;
+  readonly dnFolder: string;
+  /**
+   * A drive: the key file beside it is whole (an EncryptedPrivateKeyInfo of whole SEED blocks:
+   * without the password, that is all that can be checked). A token: the pair was relabelled as
+   * finished (the last step, tokenPairs.ts), so the next issuance's sweep will not take it.
+   */
+  readonly complete: boolean;
+}
+
+/**
+ * Where the certificate the journal received is on the medium, if it is: found by the hash of
+ * its DER, not its serial (serials are per issuer: another CA's certificate of the visitor may
+ * carry the same one, and must be neither confirmed for nor deleted as this one).
+ */
 async function holding(
   ctx: ServiceContext,
   medium: ChosenMedium,
-  serial: string,
+  received: Extract<IssueFact, { step: 'received' }>,
   problems: string[],
-): Promise<{ caFolder: string; dnFolder: string } | undefined> {
-  const spec = medium.kind === 'token' ? `token:${medium.label}` : `usb:${medium.device}`;
+): Promise<OnMedium | undefined> {
+  const ours = (der: Uint8Array | undefined): boolean =>
+    der !== undefined && createHash('sha256').update(der).digest('hex') === received.certHash;
   try {
-    const found = await storeOf(
-      ctx,
-      medium.kind === 'token'
-        ? { kind: 'token', label: medium.label }
-        : { kind: 'usb', device: medium.device },
-    ).list();
-    return found.find((c) => {
-      try {
-        return serialHex(parseCertificate(c.certificate)) === serial;
-      } catch {
-        return false;
-      }
-    });
+    if (medium.kind === 'token')
+      return await ctx.devices.withTokenDriver(medium.label, undefined, async (driver) => {
+        const session = await driver.open({ label: medium.label });
+        try {
+          const objects = await session.listObjects();
+          const found = objects.find((o) => o.kind === 'certificate' && ours(o.value));
+          if (found === undefined) return undefined;
+          const id = toHex(found.id);
+          const keyed = objects.some((o) => o.kind === 'publicKey' && toHex(o.id) === id);
+          const finished = found.label !== pendingLabel(ctx.config);
+          return { caFolder: '', dnFolder: '', complete: keyed && finished };
+        } finally {
+          await session.close();
+        }
+      });
+    const store = storeOf(ctx, { kind: 'usb', device: medium.device });
+    const found = (await store.list()).find((c) => ours(c.certificate));
+    if (found === undefined) return undefined;
+    const complete = found.hasKey && keyFileWhole(await store.readKeyFile(found.id));
+    if (!complete)
+      problems.push(`usb:${medium.device}: the certificate's key file is missing or damaged`);
+    return { caFolder: found.caFolder, dnFolder: found.dnFolder, complete };
   } catch (error) {
-    problems.push(`${spec} could not be read (${messageOf(error)})`);
+    problems.push(`${mediumName(medium)} could not be read (${messageOf(error)})`);
     return undefined;
   }
+}
+
+/** Whether a signPri.key is at least whole: one EncryptedPrivateKeyInfo of whole SEED blocks. */
+function keyFileWhole(file: Uint8Array): boolean {
+  try {
+    checkDerSequence(file, npkiDer('privateKey'));
+    const info = parseDer(file, EncryptedPrivateKeyInfo, npkiDer('privateKey'), 'signPri.key');
+    const length = info.encryptedData.byteLength;
+    return length > 0 && length % 16 === 0;
+  } catch {
+    return false;
+  }
+}
+
+function mediumName(medium: ChosenMedium): string {
+  return medium.kind === 'token' ? `token:${medium.label}` : `usb:${medium.device}`;
 }
 
 /** Removes from the medium what an issuance that did not finish wrote, or says what remains. */
 async function undoOnMedium(
   ctx: ServiceContext,
   medium: ChosenMedium,
-  onMedium: { caFolder: string; dnFolder: string } | undefined,
+  onMedium: OnMedium | undefined,
   keyMade: Extract<IssueFact, { step: 'keyMade' }> | undefined,
   problems: string[],
 ): Promise<void> {
@@ -216,7 +273,8 @@ async function undoOnMedium(
     } catch (error) {
       problems.push(`token ${medium.label} could not be read (${messageOf(error)})`);
     }
-    if (onMedium !== undefined)
+    // An unfinished one is part of the pending pair above, which the next issuance sweeps.
+    if (onMedium?.complete === true)
       problems.push(`token ${medium.label} holds a certificate the CA voided: delete it`);
     return;
   }
@@ -231,20 +289,48 @@ async function undoOnMedium(
   }
 }
 
-function visitFacts(snapshot: unknown): VisitFacts {
-  const context = (snapshot as { context?: Record<string, unknown> } | undefined)?.context ?? {};
-  const medium = context.medium as ChosenMedium | undefined;
+/**
+ * What the snapshot says, checked as outside data (the file may be damaged or not this kiosk's):
+ * a reference number as the CA makes them, a medium of the known shape and nothing more (it is
+ * printed and logged). What is not so is left out and said.
+ */
+function visitFacts(snapshot: unknown, problems: string[]): VisitFacts {
+  const context = objectOf(objectOf(snapshot)?.context) ?? {};
+  const { ref } = context;
+  const refOk = typeof ref === 'string' && referencePattern.test(ref);
+  if (ref !== undefined && ref !== null && !refOk)
+    problems.push("the visit's record: its reference number is not one");
+  const chosen = context.medium ?? objectOf(context.held)?.medium;
+  const medium = mediumOf(chosen);
+  if (chosen !== undefined && chosen !== null && medium === undefined)
+    problems.push("the visit's record: its medium is not one");
   return {
-    ref: typeof context.ref === 'string' ? context.ref : undefined,
-    medium: medium?.kind === 'token' || medium?.kind === 'usb' ? medium : heldMedium(context.held),
+    ref: refOk ? ref : undefined,
+    medium,
     ending: typeof context.ending === 'string' ? context.ending : undefined,
   };
 }
 
-/** A renewal's medium: the certificate the visitor brought. */
-function heldMedium(held: unknown): ChosenMedium | undefined {
-  const medium = (held as { medium?: ChosenMedium } | undefined)?.medium;
-  return medium?.kind === 'token' || medium?.kind === 'usb' ? medium : undefined;
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Longest device path or token label taken from a record (PKCS#11 labels are 32 bytes). */
+const maxMediumName = 256;
+
+/** A medium of the shape the machine keeps (machines/types.ts ChosenMedium), copied field by field. */
+function mediumOf(value: unknown): ChosenMedium | undefined {
+  const medium = objectOf(value);
+  const name = (text: unknown): text is string =>
+    typeof text === 'string' &&
+    text.length > 0 &&
+    text.length <= maxMediumName &&
+    !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(text);
+  if (medium?.kind === 'usb' && name(medium.device)) return { kind: 'usb', device: medium.device };
+  if (medium?.kind === 'token' && name(medium.label)) return { kind: 'token', label: medium.label };
+  return undefined;
 }
 
 function lastFact<S extends IssueFact['step']>(

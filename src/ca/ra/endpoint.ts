@@ -34,6 +34,11 @@ export interface RaEndpointOptions {
   readonly now: () => Date;
   readonly log?: Logger;
   readonly limits?: Partial<ConnectionLimits>;
+  /**
+   * `ca.transactionTimeoutMs`: a close may confirm only what a certConf still could (an enrolment
+   * awaiting it longer is voided, as expireTransactions would); absent: the CA's default.
+   */
+  readonly transactionTimeoutMs?: number;
 }
 
 /** The RA endpoint of this CA, not yet listening. */
@@ -60,7 +65,16 @@ export async function createRaEndpoint(options: RaEndpointOptions): Promise<Serv
       )?.registration,
     certificates: (ra, ref) => holderCertificatesFor(db, ra.serial, ref, now().getTime()),
     revoke: (ra, body) => revokeForHolder(db, ra.serial, body, now().getTime()),
-    close: (ra, body) => closeRegistration(db, ra.serial, body, now().getTime()),
+    close: (ra, body) =>
+      closeRegistration(
+        db,
+        ra.serial,
+        body,
+        now().getTime(),
+        options.transactionTimeoutMs === undefined
+          ? {}
+          : { transactionTimeoutMs: options.transactionTimeoutMs },
+      ),
     now,
     ...(options.log === undefined ? {} : { log: options.log }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),

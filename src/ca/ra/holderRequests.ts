@@ -8,7 +8,7 @@
 // Shared by the endpoint (server.ts) and the operator's in-process RA (src/kiosk/raInProcess.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { acceptCertificate, voidCertificate } from '../confirm.js';
+import { acceptCertificate, defaultTransactionTimeoutMs, voidCertificate } from '../confirm.js';
 import type { CaDatabase, CertificateStatus, RegistrationRecord } from '../database.js';
 import { referencePattern } from '../db/registrations.js';
 import { x509 } from '../../shared/x509.js';
@@ -223,25 +223,40 @@ export function revokeForHolder(
   });
 }
 
+/** How the CA settles what a close finds open. */
+export interface CloseOptions {
+  /**
+   * `ca.transactionTimeoutMs`: an enrolment awaiting its certConf longer than this is overdue
+   * (confirm.ts expireTransactions) and is voided, whatever the close names. Default: the
+   * configuration's default.
+   */
+  readonly transactionTimeoutMs?: number;
+}
+
 /**
  * Closes a registration of this RA client when its visit ends (issue 14 item 3): spent, and its
  * IDN forgotten now rather than at expiry, so a leftover reference lists and revokes nothing. An
  * enrolment still awaiting its certConf under the reference is settled first, as the certConf
  * would have: confirmed if `confirm` names it and the hash is its DER's (a kiosk that stored it
- * completely, then lost the authorization code in a crash), else voided as an expired one is
- * (revoked, rejected), the registration not reopened. Answers every certificate enrolled under
- * the reference with its status after the close. Idempotent: closing a spent one forgets what
- * may remain and says the same.
+ * completely, then lost the authorization code in a crash) and its transaction is not overdue,
+ * else voided as an expired one is (revoked, rejected), the registration not reopened. Answers
+ * every certificate enrolled under the reference with its status after the close. Idempotent:
+ * closing a spent one forgets what may remain and says the same.
  */
 export function closeRegistration(
   db: CaDatabase,
   raSerial: string | undefined,
   body: unknown,
   now: number,
+  options: CloseOptions = {},
 ): HolderOutcome<RegistrationClosed> {
   const parsed = closeRequestSchema.safeParse(body);
   if (!parsed.success) return { ok: false, status: 400, error: issuesOf(parsed.error) };
   const { ref, confirm } = parsed.data;
+  // RFC 4210 §5.3.18: the CA does not wait for ever. expireTransactions runs only when a CMP
+  // request or a CRL comes, so an overdue transaction may still be open here: a close confirms
+  // only what a certConf still could, not what depends on whether another request came first.
+  const overdueBefore = now - (options.transactionTimeoutMs ?? defaultTransactionTimeoutMs);
   return db.atomically((): HolderOutcome<RegistrationClosed> => {
     if (!activeClient(db, raSerial, now)) return clientGone;
     const registration = db.registration(ref);
@@ -252,6 +267,7 @@ export function closeRegistration(
       if (transaction?.kind !== 'enrol' || transaction.ref !== ref) continue;
       if (!db.closeTransaction(transaction.id)) continue;
       const confirmed =
+        transaction.createdAt >= overdueBefore &&
         confirm?.serial === certificate.serial &&
         createHash('sha256').update(certificate.der).digest('hex') === confirm.certHash;
       // Not voided when it fails: revoked before its confirmation, it stays so, as after a
