@@ -2,6 +2,63 @@ import { z } from 'zod';
 import { minWriteIterations, iterationBounds } from '../npki/signPriKey.js';
 import { isLoopback, parseListen } from './listen.js';
 
+/** A 16-bit id as a number or hex text (`0x0c2e`, as lsusb prints it without the 0x). */
+const usbId = z.union([
+  z.number().int().min(0).max(0xffff),
+  z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'a 16-bit hex id')
+    .transform((s) => parseInt(s.replace(/^0x/, ''), 16)),
+]);
+const byte = z.number().int().min(0).max(255);
+const offset = z.number().int().min(0).max(63);
+
+/** One HID device by vendor:product and the usage page of the collection to open. */
+const hidDevice = z.object({ vendorId: usbId, productId: usbId, usagePage: usbId.optional() });
+
+/** Which report bytes hold key codes and which code means which key (drivers/hid/contract.ts). */
+const pinPadReportMap = z
+  .object({
+    reportId: byte.min(1).optional(),
+    keyOffset: offset,
+    keyCount: z.number().int().min(1).max(16),
+    keys: z.record(
+      z.string().regex(/^(0x[0-9a-fA-F]{1,2}|[0-9]{1,3})$/, 'a key code, 0x59 or 89'),
+      z.enum([
+        '0',
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+        '8',
+        '9',
+        'clear',
+        'backspace',
+        'enter',
+        'cancel',
+      ]),
+    ),
+  })
+  .strict();
+
+/** Where a HID POS scanner's report keeps its fields (offsets count the report id as byte 0). */
+const scannerReportLayout = z
+  .object({
+    reportId: byte.min(1),
+    lengthOffset: offset.min(1),
+    symbologyOffset: offset.min(1).optional(),
+    dataOffset: offset.min(1),
+    dataCapacity: z.number().int().min(1).max(4095),
+    continued: z
+      .object({ offset: z.number().int().min(1).max(4095), mask: byte.min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /**
  * The kiosk's configuration (DESIGN §6): one file, every key optional, defaults that serve the
  * demo. Unknown keys are refused so a misspelt key is an error, not a silently ignored setting.
@@ -323,6 +380,27 @@ export const configSchema = z
               .strict(),
           ])
           .default({ kind: 'none' }),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * PIN pad and barcode/QR scanner on HID (drivers/hid/, DESIGN §3.5), by USB vendor:product.
+     * Absent: no such device (passwords on the terminal keyboard, the form filled by hand). Only
+     * data-mode devices: one in keyboard mode is refused at start (its keys reach the terminal).
+     */
+    hid: z
+      .object({
+        /** Report map absent: a generic numeric keypad (drivers/hid/pinReport.ts). */
+        pinPad: hidDevice.extend({ reportMap: pinPadReportMap.optional() }).strict().optional(),
+        /** Report layout absent: HID POS as Honeywell lays it out (drivers/hid/scanReport.ts). */
+        scanner: hidDevice
+          .extend({
+            reportMap: scannerReportLayout.optional(),
+            maxScanBytes: z.number().int().min(64).max(65_536).optional(),
+            assemblyTimeoutMs: z.number().int().min(50).max(10_000).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

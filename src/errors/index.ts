@@ -17,4 +17,5 @@ export * from '../../drivers/pkcs11/errors.js';
 export * from '../../drivers/usb/errors.js';
 export * from '../../drivers/usbdrive/errors.js';
 export * from '../../drivers/pcsc/errors.js';
+export * from '../../drivers/hid/errors.js';
 export * from '../../drivers/emrtd/errors.js';

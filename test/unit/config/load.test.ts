@@ -22,6 +22,7 @@ describe('configuration', () => {
       npki: { writeFormat: 'pbes2', iterations: 2048, renewalWindowDays: 30 },
       log: { level: 'info', file: 'var/log/kiosk.jsonl', maxBytes: 10 * 1024 * 1024, keep: 5 },
       emrtd: { minRsaBits: 2048, minEcBits: 224, allowSha1: false, requireCountryMatch: true },
+      hid: {},
       ca: {
         transactionTimeoutMs: 300_000,
         lockoutBaseMs: 1000,
