@@ -9,13 +9,17 @@ import { tellerName, tellerNameRule } from '../../teller/names.js';
 import { kioskHome, type CliContext } from '../context.js';
 import { writeJson, writeLines } from '../output.js';
 import { withSecretFiles } from '../secretFiles.js';
+import { registerTellerConsole } from './tellerConsole.js';
 
 type ContextFactory = () => Promise<CliContext>;
 
 export function registerTellerCommands(program: Command, context: ContextFactory): void {
   const teller = program
     .command('teller')
-    .description('teller accounts: who may log in to the teller API and approve visits');
+    .description(
+      'the teller console (no subcommand), and the accounts that may log in to it and approve visits',
+    );
+  registerTellerConsole(teller, context);
 
   teller
     .command('add')
