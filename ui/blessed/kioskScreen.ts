@@ -1,4 +1,5 @@
 import blessed from 'blessed';
+import { terminalScreen, type TerminalOptions } from './terminal.js';
 import type { KeyName, Screen, ScreenModel, UiEvent } from '../contract.js';
 import { textWidth } from '../text/width.js';
 import { layout, type Row, type Style } from './layout.js';
@@ -17,13 +18,7 @@ import { layout, type Row, type Style } from './layout.js';
  * so a `{bold}` in a name is text.
  */
 
-export interface KioskScreenOptions {
-  /** The terminal's input and output; the process's own by default. Tests give PassThroughs. */
-  readonly input?: NodeJS.ReadableStream;
-  readonly output?: NodeJS.WritableStream;
-  /** The terminfo name (default xterm-256color, which the kiosk's terminal is set up as). */
-  readonly terminal?: string;
-}
+export type KioskScreenOptions = TerminalOptions;
 
 const styles: Record<Style, blessed.Widgets.Types.TStyle> = {
   normal: {},
@@ -50,18 +45,7 @@ const keyNames: Readonly<Record<string, KeyName>> = {
 };
 
 export function createKioskScreen(options: KioskScreenOptions = {}): Screen {
-  const screen = blessed.screen({
-    ...(options.input === undefined ? {} : { input: options.input }),
-    ...(options.output === undefined ? {} : { output: options.output }),
-    terminal: options.terminal ?? 'xterm-256color',
-    fullUnicode: true,
-    forceUnicode: true,
-    smartCSR: true,
-    warnings: false,
-    autoPadding: false,
-    // @types/blessed 0.1.27 has `input` and `output` swapped (Writable/Readable): cast past it.
-  } as unknown as blessed.Widgets.IScreenOptions);
-  screen.program.hideCursor();
+  const screen = terminalScreen(options);
   const frame = blessed.box({
     parent: screen,
     top: 0,

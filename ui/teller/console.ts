@@ -1,4 +1,5 @@
 import blessed from 'blessed';
+import { terminalScreen, type TerminalOptions } from '../blessed/terminal.js';
 import type { ConsoleDecision, Failure, TellerPort, Words } from './port.js';
 import { LoginKeys } from './loginKeys.js';
 import { VisitKeys, type VisitActions } from './visitKeys.js';
@@ -13,12 +14,8 @@ import { text } from './words.js';
  * escaped for blessed's tags by views.ts.
  */
 
-export interface TellerConsoleOptions {
+export interface TellerConsoleOptions extends TerminalOptions {
   readonly port: TellerPort;
-  /** The terminal; the process's own by default. Tests give PassThroughs. */
-  readonly input?: NodeJS.ReadableStream;
-  readonly output?: NodeJS.WritableStream;
-  readonly terminal?: string;
   /** A name to start the login with (`--name`). */
   readonly name?: string;
   readonly lang?: 'ko' | 'en';
@@ -44,18 +41,7 @@ const control = /^[\u0000-\u001f\u007f]$/;
 
 export function openTellerConsole(options: TellerConsoleOptions): TellerConsole {
   const { port } = options;
-  const screen = blessed.screen({
-    ...(options.input === undefined ? {} : { input: options.input }),
-    ...(options.output === undefined ? {} : { output: options.output }),
-    terminal: options.terminal ?? 'xterm-256color',
-    fullUnicode: true,
-    forceUnicode: true,
-    smartCSR: true,
-    warnings: false,
-    autoPadding: false,
-    // @types/blessed 0.1.27 has `input` and `output` swapped: cast past it.
-  } as unknown as blessed.Widgets.IScreenOptions);
-  screen.program.hideCursor();
+  const screen = terminalScreen(options);
   const full = { top: 0, left: 0, width: '100%', height: '100%' } as const;
   const main = blessed.box({ parent: screen, ...full, tags: true });
   const photo = blessed.box({ parent: screen, top: 2, left: 0, width: 1, height: 1, tags: true });
