@@ -65,7 +65,10 @@ export interface UsbDrive {
 
 /** The drives of this machine. */
 export interface UsbDriveDriver {
-  /** Removable USB drives present now (safe ones and refused ones alike, for `kiosk usb list`). */
+  /**
+   * Removable USB drives present now (safe ones and refused ones alike, for `kiosk usb list`), and
+   * where image files are allowed, the safe `*.img` files of the image folder.
+   */
   list(): Promise<DriveIdentity[]>;
   /** Drives arriving and leaving until the returned function is called. */
   watch(listener: (event: DriveEvent) => void, onError?: (error: unknown) => void): () => void;

@@ -1,5 +1,5 @@
 import { constants, existsSync } from 'node:fs';
-import { lstat, open, realpath, stat, writeFile } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   BlockDeviceNotFoundError,
@@ -74,7 +74,23 @@ export class RealUsbDrives implements UsbDriveDriver {
       if (facts?.usb?.massStorage !== true) continue;
       drives.push(await this.identityOfBlock(facts));
     }
-    return drives;
+    return [...drives, ...(await this.listImages())];
+  }
+
+  /**
+   * The image files of the image folder (`*.img`), when images are allowed: the demo's drive is
+   * "plugged in" by being there. Each passes open()'s checks or is left out.
+   */
+  private async listImages(): Promise<DriveIdentity[]> {
+    const folder = this.options.imageFolder;
+    if (this.options.allowImageFiles !== true || folder === undefined) return [];
+    const names = await readdir(folder).catch(() => []);
+    const images: DriveIdentity[] = [];
+    for (const name of names.filter((n) => n.endsWith('.img')).sort()) {
+      const drive = await this.open(join(folder, name)).catch(() => undefined);
+      if (drive !== undefined) images.push(drive.identity);
+    }
+    return images;
   }
 
   watch(listener: (event: DriveEvent) => void, onError?: (error: unknown) => void): () => void {

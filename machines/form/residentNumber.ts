@@ -72,7 +72,7 @@ function kstToday(now: Date): string {
 }
 
 /** Check digit of the first 12 digits: (11 − Σ digitᵢ·weightᵢ mod 11) mod 10. */
-function expectedCheckDigit(digits: string): number {
+export function expectedCheckDigit(digits: string): number {
   let sum = 0;
   CHECK_WEIGHTS.forEach((w, i) => {
     sum += Number(digits[i]) * w;

@@ -39,8 +39,8 @@ function refused(port: number): Promise<boolean> {
 const portOf = (url: string | undefined): number => Number(/:(\d+)(\/|$)/.exec(url ?? '')?.[1]);
 
 describe('kiosk start', () => {
-  it('without --headless says the screens come later (usage error)', () => {
-    expectError(runKiosk(['start']), 'CLI_USAGE', /screens come with a later version/);
+  it('with screens but no terminal says it needs one (usage error)', () => {
+    expectError(runKiosk(['start']), 'CLI_USAGE', /screens need a terminal/);
   });
 
   it('refuses a configuration naming a CA without its RA endpoint, by key', () => {

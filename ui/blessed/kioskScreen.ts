@@ -1,5 +1,5 @@
 import blessed from 'blessed';
-import { terminalScreen, type TerminalOptions } from './terminal.js';
+import { viewSurface, type TerminalOptions } from './terminal.js';
 import type { KeyName, Screen, ScreenModel, UiEvent } from '../contract.js';
 import { textWidth } from '../text/width.js';
 import { layout, type Row, type Style } from './layout.js';
@@ -45,9 +45,10 @@ const keyNames: Readonly<Record<string, KeyName>> = {
 };
 
 export function createKioskScreen(options: KioskScreenOptions = {}): Screen {
-  const screen = terminalScreen(options);
+  const surface = viewSurface(options);
+  const { screen } = surface;
   const frame = blessed.box({
-    parent: screen,
+    parent: surface.parent,
     top: 0,
     left: 0,
     width: '100%',
@@ -64,7 +65,7 @@ export function createKioskScreen(options: KioskScreenOptions = {}): Screen {
     for (const listener of listeners) listener(event);
   };
 
-  screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => {
+  surface.onKey((ch, key) => {
     const event = closed ? undefined : eventOf(ch, key, shown);
     if (event !== undefined) emit(event);
   });
@@ -72,8 +73,9 @@ export function createKioskScreen(options: KioskScreenOptions = {}): Screen {
   const draw = (model: ScreenModel): void => {
     for (const child of [...frame.children]) child.destroy();
     // One column of space inside the border on each side.
-    const width = Math.max(0, (screen.width as number) - 4);
-    const height = Math.max(0, (screen.height as number) - 2);
+    const size = surface.size();
+    const width = Math.max(0, size.width - 4);
+    const height = Math.max(0, size.height - 2);
     const rows = layout(model, width, height);
     rows.forEach((row, top) => {
       if (row.errorBox === true) return;
@@ -121,7 +123,8 @@ export function createKioskScreen(options: KioskScreenOptions = {}): Screen {
       if (closed) return;
       closed = true;
       listeners.clear();
-      screen.destroy();
+      frame.destroy();
+      surface.release();
     },
   };
 }

@@ -1,11 +1,42 @@
 import blessed from 'blessed';
 
+/** A key as blessed reports it. */
+export type KeyListener = (
+  ch: string | undefined,
+  key: blessed.Widgets.Events.IKeyEventArg,
+) => void;
+
+/**
+ * A part of a terminal another owner keeps (the demo's one terminal holding both consoles,
+ * ui/blessed/sharedTerminal.ts): the box a view draws in, and the keys it is given while shown.
+ */
+export interface TerminalHost {
+  readonly screen: blessed.Widgets.Screen;
+  readonly parent: blessed.Widgets.BoxElement;
+  /** Registers the view's key listener; the host calls it only while the view is shown. */
+  onKey(listener: KeyListener): void;
+}
+
 /** A terminal to draw on: the process's own by default; tests give PassThroughs. */
 export interface TerminalOptions {
   readonly input?: NodeJS.ReadableStream;
   readonly output?: NodeJS.WritableStream;
   /** The terminfo name (default xterm-256color, which the kiosk's terminal is set up as). */
   readonly terminal?: string;
+  /** Draw inside a host's box instead of on a terminal of one's own (input/output unused). */
+  readonly host?: TerminalHost;
+}
+
+/** Where a view draws and hears keys: its own screen, or a host's box. */
+export interface ViewSurface {
+  readonly screen: blessed.Widgets.Screen;
+  /** The element the view's elements are children of. */
+  readonly parent: blessed.Widgets.Node;
+  onKey(listener: KeyListener): void;
+  /** The columns and rows the view has. */
+  size(): { width: number; height: number };
+  /** Lets go of the surface: destroys an own screen, leaves a host's alone. */
+  release(): void;
 }
 
 /**
@@ -28,4 +59,32 @@ export function terminalScreen(options: TerminalOptions): blessed.Widgets.Screen
   } as unknown as blessed.Widgets.IScreenOptions);
   screen.program.hideCursor();
   return screen;
+}
+
+/** The surface of a view: the host's box if there is a host, else a screen of its own. */
+export function viewSurface(options: TerminalOptions): ViewSurface {
+  const { host } = options;
+  if (host !== undefined)
+    return {
+      screen: host.screen,
+      parent: host.parent,
+      onKey: (listener) => {
+        host.onKey(listener);
+      },
+      // blessed's width and height getters give the computed size in cells.
+      size: () => ({ width: Number(host.parent.width), height: Number(host.parent.height) }),
+      release: () => undefined,
+    };
+  const screen = terminalScreen(options);
+  return {
+    screen,
+    parent: screen,
+    onKey: (listener) => {
+      screen.on('keypress', listener);
+    },
+    size: () => ({ width: Number(screen.width), height: Number(screen.height) }),
+    release: () => {
+      screen.destroy();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import blessed from 'blessed';
-import { terminalScreen, type TerminalOptions } from '../blessed/terminal.js';
+import { viewSurface, type TerminalOptions } from '../blessed/terminal.js';
 import type { ConsoleDecision, Failure, TellerPort, Words } from './port.js';
 import { LoginKeys } from './loginKeys.js';
 import { VisitKeys, type VisitActions } from './visitKeys.js';
@@ -41,10 +41,18 @@ const control = /^[\u0000-\u001f\u007f]$/;
 
 export function openTellerConsole(options: TellerConsoleOptions): TellerConsole {
   const { port } = options;
-  const screen = terminalScreen(options);
+  const surface = viewSurface(options);
+  const { screen } = surface;
   const full = { top: 0, left: 0, width: '100%', height: '100%' } as const;
-  const main = blessed.box({ parent: screen, ...full, tags: true });
-  const photo = blessed.box({ parent: screen, top: 2, left: 0, width: 1, height: 1, tags: true });
+  const main = blessed.box({ parent: surface.parent, ...full, tags: true });
+  const photo = blessed.box({
+    parent: surface.parent,
+    top: 2,
+    left: 0,
+    width: 1,
+    height: 1,
+    tags: true,
+  });
   photo.hide();
 
   const loginKeys = new LoginKeys();
@@ -67,10 +75,7 @@ export function openTellerConsole(options: TellerConsoleOptions): TellerConsole 
     finish = resolve;
   });
 
-  const size = (): { width: number; height: number } => ({
-    width: Number(screen.width),
-    height: Number(screen.height),
-  });
+  const size = (): { width: number; height: number } => surface.size();
   const draw = (): void => {
     if (done) return;
     const { width, height } = size();
@@ -281,7 +286,7 @@ export function openTellerConsole(options: TellerConsoleOptions): TellerConsole 
     visitKeys.key(view.visit, view.prompt, name, typed, visitActions(view));
   };
 
-  screen.on('keypress', keypress);
+  surface.onKey(keypress);
   screen.on('resize', draw);
   const refreshMs = options.refreshMs ?? 5000;
   const refresh =
@@ -301,7 +306,10 @@ export function openTellerConsole(options: TellerConsoleOptions): TellerConsole 
       if (state.teller !== undefined) await port.logout();
     } finally {
       done = true;
-      screen.destroy();
+      main.destroy();
+      photo.destroy();
+      screen.off('resize', draw);
+      surface.release();
       finish();
     }
   }

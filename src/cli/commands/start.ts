@@ -1,42 +1,96 @@
 import type { Command } from 'commander';
 import { KioskError, UsageError } from '../../errors/index.js';
 import { startKiosk, type KioskView, type RunningKiosk } from '../../kiosk/run/kiosk.js';
+import { demoCard } from '../../kiosk/demo/demoCard.js';
+import { prepareDemoWorld } from '../../kiosk/demo/demoWorld.js';
+import { realDevices } from '../../service/devices.js';
 import { kioskHome, type CliContext } from '../context.js';
+import {
+  openDemoScreens,
+  openKioskScreens,
+  type DemoScreens,
+  type OpenScreens,
+} from './startScreens.js';
 import { writeJsonLine, writeLines } from '../output.js';
 
 /** Longest event line read from stdin; a longer one is dropped unread (DESIGN §8: bounded). */
 const maxLineBytes = 16 * 1024;
 
 /**
- * `kiosk start --headless` (DESIGN §11, issue 13 item 2): the kiosk service in this process on
- * the machine's devices and the configured CA (or the embedded one), without screens. Standard
- * output carries one JSON line per change of the kiosk or its visit, `{"kiosk", "problems",
- * "visit"}`, the first (once the CA has first been asked) also naming where the CA and the RA
- * endpoint are, and the visits a crash had left open and the start finished or cancelled. Standard input may carry events as JSON lines: `kiosk.visitor`, and the visit's
- * outside events (RunningVisit.send's allow-list); secrets never travel this way. SIGINT or
- * SIGTERM stops it: watchers, the visit and the embedded CA's servers closed, exit 0.
+ * `kiosk start` (DESIGN §11, issues 13 and 15): the kiosk service in this process on the machine's
+ * devices and the configured CA (or the embedded one).
+ *
+ * - With screens (the default): the visitor's screen on this terminal (startScreens.ts). With no
+ *   `--config`, the demo: its world made under var/demo (src/kiosk/demo/), the teller console in
+ *   the same terminal, Ctrl-C ends it.
+ * - `--headless`: no screens. Standard output carries one JSON line per change of the kiosk or its
+ *   visit, `{"kiosk", "problems", "visit"}`, the first (once the CA has first been asked) also
+ *   naming where the CA and the RA endpoint are, and the visits a crash had left open and the
+ *   start finished or cancelled. Standard input may carry events as JSON lines: `kiosk.visitor`,
+ *   and the visit's outside events (RunningVisit.send's allow-list); secrets never travel this way.
+ *
+ * SIGINT, SIGTERM or SIGHUP stops it: screens, watchers, the visit, the embedded CA's servers and
+ * the demo's card closed, exit 0.
  */
 export function registerStartCommand(program: Command, context: () => Promise<CliContext>): void {
   program
     .command('start')
-    .description('the kiosk service; --headless: without screens, state as JSON lines on stdout')
+    .description(
+      'the kiosk service with its screens; with no --config, the demo on this machine; --headless: without screens, state as JSON lines on stdout',
+    )
     .option('--headless', 'no screens: JSON lines out, kiosk and visit events as JSON lines in')
     .action(async (options: { headless?: boolean }) => {
-      if (options.headless !== true)
-        throw new UsageError(
-          'the kiosk screens come with a later version; run kiosk start --headless',
-        );
-      const ctx = await context();
+      const headless = options.headless === true;
       const source = program.opts<{ config?: string }>().config;
+      if (!headless && (!process.stdin.isTTY || !process.stdout.isTTY))
+        throw new UsageError('the kiosk screens need a terminal (or run kiosk start --headless)');
+      let ctx = await context();
+      const home = kioskHome();
+      // No configuration and screens: the demo (issue 15 item 4), everything on this machine.
+      let demo: DemoScreens | undefined;
+      if (!headless && source === undefined) {
+        const world = await prepareDemoWorld(home);
+        await ctx.devices.close();
+        const devices = realDevices(world.config, home);
+        const card = await demoCard(devices, world.document.dir);
+        const pcsc = card.pcsc;
+        ctx = {
+          ...ctx,
+          config: world.config,
+          devices: pcsc === undefined ? devices : { ...devices, pcsc: () => pcsc },
+        };
+        demo = { world, card };
+      }
       let kiosk: RunningKiosk;
       try {
-        kiosk = await startKiosk(ctx, { home: kioskHome(), ...(source ? { source } : {}) });
+        kiosk = await startKiosk(ctx, { home, ...(source ? { source } : {}) });
       } catch (error) {
+        await demo?.card.close();
         await ctx.devices.close();
         throw error;
       }
-      kiosk.subscribe(printer(ctx, kiosk));
-      const stopInput = readEvents(kiosk, ctx);
+      let screens: OpenScreens | undefined;
+      let stopInput = (): void => undefined;
+      try {
+        if (headless) {
+          kiosk.subscribe(printer(ctx, kiosk));
+          stopInput = readEvents(kiosk, ctx);
+        } else {
+          if (!process.stdin.isTTY || !process.stdout.isTTY)
+            throw new UsageError(
+              'the kiosk screens need a terminal (or run kiosk start --headless)',
+            );
+          screens =
+            demo === undefined
+              ? openKioskScreens(ctx, kiosk)
+              : await openDemoScreens(ctx, kiosk, demo);
+        }
+      } catch (error) {
+        await kiosk.close();
+        await demo?.card.close();
+        await ctx.devices.close();
+        throw error;
+      }
       // The timers of watchers do not hold the process (a library must not); this command is the
       // owner that lives until it is told to stop.
       const keepAlive = setInterval(() => undefined, 2 ** 30);
@@ -45,19 +99,24 @@ export function registerStartCommand(program: Command, context: () => Promise<Cl
         stop = () => {
           resolve(undefined);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        for (const signal of stopSignals) process.once(signal, stop);
         void kiosk.failed.then(resolve);
+        void screens?.quit.then(stop);
       });
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of stopSignals) process.off(signal, stop);
       clearInterval(keepAlive);
       stopInput();
+      // The screens first (the terminal given back), then the kiosk, then what the demo started.
+      await screens?.close();
       await kiosk.close();
+      await demo?.card.close();
       await ctx.devices.close();
       if (failure !== undefined) throw failure;
     });
 }
+
+/** What stops `kiosk start`: Ctrl-C outside the screens, a service manager, a closed terminal. */
+const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Prints a line when what it shows changed; the first once the CA has been asked. */
 function printer(ctx: CliContext, kiosk: RunningKiosk): (view: KioskView) => void {

@@ -1,0 +1,134 @@
+// `kiosk start` with screens (issue 15 items 2 and 4): the visitor's screen on the terminal, driven
+// by the kiosk (ScreenDriver); in the demo, the teller console beside it in the same terminal, a
+// key switching views, and a bar with the demo's credentials and how its chip is reached.
+import type blessed from 'blessed';
+import { createKioskScreen } from '../../../ui/blessed/kioskScreen.js';
+import { sharedTerminal, type SharedTerminal } from '../../../ui/blessed/sharedTerminal.js';
+import { openTellerConsole, type TellerConsole } from '../../../ui/teller/console.js';
+import type { Screen } from '../../../ui/contract.js';
+import type { DemoCard } from '../../kiosk/demo/demoCard.js';
+import { demoCredentials, type DemoWorld } from '../../kiosk/demo/demoWorld.js';
+import type { RunningKiosk } from '../../kiosk/run/kiosk.js';
+import { ScreenDriver } from '../../kiosk/screens/driver.js';
+import { TellerClient } from '../../teller/client.js';
+import { consolePort } from '../../teller/consolePort.js';
+import { loadJpeg2000Decoder } from '../../teller/jpeg2000.js';
+import type { CliContext } from '../context.js';
+
+export interface OpenScreens {
+  /** Resolves when the person quits (the demo's Ctrl-C); a branch kiosk is stopped by signal. */
+  readonly quit: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DemoScreens {
+  readonly world: DemoWorld;
+  readonly card: DemoCard;
+}
+
+type View = 'visitor' | 'teller';
+
+/** The visitor's screen alone (a branch kiosk: the teller works on another machine). */
+export function openKioskScreens(ctx: CliContext, kiosk: RunningKiosk): OpenScreens {
+  const screen = createKioskScreen();
+  return driven(ctx, kiosk, screen, new Promise<void>(() => undefined), () => {
+    screen.close();
+    return Promise.resolve();
+  });
+}
+
+/** The demo: both consoles in one terminal. */
+export async function openDemoScreens(
+  ctx: CliContext,
+  kiosk: RunningKiosk,
+  demo: DemoScreens,
+): Promise<OpenScreens> {
+  const url = kiosk.tellerUrl;
+  if (url === undefined) throw new Error('the demo kiosk runs without its teller API');
+  let quit = (): void => undefined;
+  const quitting = new Promise<void>((resolve) => {
+    quit = resolve;
+  });
+  const lang = ctx.config.language;
+  // Called on keys only, after `shared` exists.
+  const switchView = (): void => {
+    shared.show(shared.shown() === 'visitor' ? 'teller' : 'visitor');
+    shared.setBar(barLines(demo, shared.shown(), lang));
+  };
+  const shared: SharedTerminal<View> = sharedTerminal<View>({
+    views: ['visitor', 'teller'],
+    barRows: 3,
+    ownKey: (_ch, key: blessed.Widgets.Events.IKeyEventArg) => {
+      if (key.full === 'C-c') quit();
+      else if (key.full === 'C-t' || key.name === 'f12') switchView();
+      else return false;
+      return true;
+    },
+  });
+  shared.setBar(barLines(demo, 'visitor', lang));
+  const screen = createKioskScreen({ host: shared.host('visitor') });
+  const jpeg2000 = await loadJpeg2000Decoder();
+  const teller: TellerConsole = openTellerConsole({
+    host: shared.host('teller'),
+    port: consolePort(new TellerClient({ url }), jpeg2000 === undefined ? {} : { jpeg2000 }),
+    name: demoCredentials.teller,
+    lang,
+  });
+  // The teller console's own quit (q, Ctrl-Q) ends the demo as Ctrl-C does.
+  void teller.closed.then(quit);
+  return driven(ctx, kiosk, screen, quitting, async () => {
+    await teller.close();
+    screen.close();
+    shared.close();
+  });
+}
+
+function driven(
+  ctx: CliContext,
+  kiosk: RunningKiosk,
+  screen: Screen,
+  quit: Promise<void>,
+  close: () => Promise<void>,
+): OpenScreens {
+  const driver = new ScreenDriver(kiosk, screen, {
+    wipeMs: ctx.config.kiosk.inactivityWipeMs,
+  });
+  return {
+    quit,
+    close: async () => {
+      driver.stop();
+      await close();
+    },
+  };
+}
+
+/** The demo's bar: how to use it, what to type, and how the chip is reached. */
+export function barLines(demo: DemoScreens, shown: View, lang: 'ko' | 'en'): string[] {
+  const { world, card } = demo;
+  const ko = lang === 'ko';
+  const other =
+    shown === 'visitor' ? (ko ? '창구 화면' : 'teller view') : ko ? '방문객 화면' : 'visitor view';
+  const chip =
+    card.transport === 'vpcd'
+      ? ko
+        ? '칩: 가상 여권, pcscd/vpcd'
+        : 'chip: virtual passport on pcscd/vpcd'
+      : ko
+        ? '칩: 가상 여권, 이 프로세스 안 (pcscd/vpcd 없음)'
+        : 'chip: virtual passport in this process (no pcscd/vpcd)';
+  const { teller, tellerPassword } = demoCredentials;
+  const { idn } = world.document;
+  const token = 'label' in world.token ? `${ko ? '토큰 PIN' : 'token PIN'} ${world.token.pin}` : '';
+  const { documentNumber, birthDate, expiryDate } = world.document.manifest;
+  return [
+    ko
+      ? ` 데모  Ctrl-T ${other}  Ctrl-C 종료  |  ${chip}`
+      : ` DEMO  Ctrl-T ${other}  Ctrl-C quit  |  ${chip}`,
+    ko
+      ? ` 창구 ${teller} / ${tellerPassword}  ${token}  이름 ${world.document.name}  주민번호 ${idn}`
+      : ` teller ${teller} / ${tellerPassword}  ${token}  name ${world.document.name}  IDN ${idn}`,
+    ko
+      ? ` 여권 MRZ: 번호 ${documentNumber}  생년월일 ${birthDate}  만료일 ${expiryDate}`
+      : ` passport MRZ: number ${documentNumber}  birth ${birthDate}  expiry ${expiryDate}`,
+  ];
+}
