@@ -1,3 +1,4 @@
+import type { PinPad, ScanEvent, Scanner } from '../../../drivers/hid/contract.js';
 import type { Lang, Screen, ScreenModel, UiEvent } from '../../../ui/contract.js';
 import { UsageError } from '../../errors/index.js';
 import type { KioskView } from '../run/kiosk.js';
@@ -6,6 +7,8 @@ import type { ScreenLocal } from './parts.js';
 import { screenModel } from './model.js';
 import { formFieldProblems, pickEvent } from './keyEvents.js';
 import { SecretField } from './secretField.js';
+import { padField, PinPadEntry, type PadInput } from './pinPadEntry.js';
+import { scannedForm } from './scanPrefill.js';
 
 /**
  * The visitor's screen wired to the kiosk (issue 15 item 2): every change of the kiosk's view is
@@ -27,6 +30,13 @@ export interface ScreenDriverOptions {
   readonly wipeMs?: number;
   /** The clock, in ms (tests); Date.now by default. */
   readonly now?: () => number;
+  /**
+   * A PIN pad (issue 15 item 5): its digits go into the PIN fields beside the keyboard's
+   * (pinPadEntry.ts). Opened and closed by the caller; the driver only runs entries on it.
+   */
+  readonly pinPad?: PinPad;
+  /** A QR scanner: an application code scanned on the form step fills it (scanPrefill.ts). */
+  readonly scanner?: Scanner;
 }
 
 const secretIds = new Set(['idn', 'password', 'passwordAgain', 'pin', 'heldSecret']);
@@ -41,6 +51,7 @@ export class ScreenDriver {
   #local: ScreenLocal = {};
   #model: ScreenModel | undefined;
   readonly #options: ScreenDriverOptions;
+  readonly #pad: PinPadEntry | undefined;
   /** When the inactivity warning began, and the timer redrawing its countdown each second. */
   #warning: { readonly since: number; readonly timer: NodeJS.Timeout } | undefined;
 
@@ -48,6 +59,18 @@ export class ScreenDriver {
     this.#kiosk = kiosk;
     this.#screen = screen;
     this.#options = options;
+    this.#pad =
+      options.pinPad === undefined
+        ? undefined
+        : new PinPadEntry(options.pinPad, (input) => {
+            this.#padInput(input);
+          });
+    if (options.scanner !== undefined)
+      this.#stops.push(
+        options.scanner.watch((event) => {
+          this.#scanned(event);
+        }),
+      );
     this.#stops.push(
       kiosk.subscribe(() => {
         this.draw();
@@ -71,6 +94,7 @@ export class ScreenDriver {
       model = screenModel(view, this.#lang, this.#shown());
     }
     this.#model = model;
+    this.#pad?.follow(padField(model, view));
     this.#screen.render(model);
   }
 
@@ -79,6 +103,7 @@ export class ScreenDriver {
     clearInterval(this.#warning?.timer);
     this.#warning = undefined;
     this.#clear();
+    this.#pad?.close();
   }
 
   /** Starts the countdown's clock when the visit's warning begins, stops it when it ends. */
@@ -114,6 +139,9 @@ export class ScreenDriver {
     const lengths: Record<string, number> = {};
     const typed = { ...this.#local.typed };
     for (const [id, field] of this.#secrets) lengths[id] = field.count;
+    const padded = this.#pad?.field;
+    if (padded !== undefined && this.#pad !== undefined && this.#pad.length > 0)
+      lengths[padded] = this.#pad.length;
     const idn = this.#secrets.get('idn');
     if (idn !== undefined) {
       const digits = idn.view().subarray(0, 7).toString('latin1');
@@ -131,6 +159,40 @@ export class ScreenDriver {
       secretLengths: lengths,
       ...(left === undefined ? {} : { secondsLeft: left }),
     };
+  }
+
+  /** A PIN pad key: a count to redraw, or Enter and Cancel as the keyboard's Enter and Esc. */
+  #padInput(input: PadInput): void {
+    if (input.type === 'enter') this.#handle({ type: 'key', key: 'enter' });
+    else if (input.type === 'cancel') this.#handle({ type: 'back' });
+    else {
+      // The pad's digits replace what the keyboard typed in the field (the last source wins).
+      const field = this.#pad?.field;
+      if (input.type === 'typed' && field !== undefined) {
+        this.#secrets.get(field)?.wipe();
+        this.#activeVisit()?.send({ type: 'visitor.active' });
+      }
+      this.draw();
+    }
+  }
+
+  /** A scan: it fills the form on the form step, and is dropped (zeroed) anywhere else. */
+  #scanned(event: ScanEvent): void {
+    const model = this.#model;
+    if (model?.screen !== 'form') {
+      if (event.type === 'scan') event.data.fill(0);
+      return;
+    }
+    const local = scannedForm(event, model, this.#local);
+    if (local === undefined) return;
+    this.#local = local;
+    this.#activeVisit()?.send({ type: 'visitor.active' });
+    this.draw();
+  }
+
+  #activeVisit(): RunningVisit | undefined {
+    const visit = this.#kiosk.visit();
+    return visit?.snapshot().status === 'active' ? visit : undefined;
   }
 
   #secret(id: string): SecretField {
@@ -225,6 +287,7 @@ export class ScreenDriver {
     if (event.type === 'text' || (event.type === 'key' && event.key === 'backspace')) {
       const text = event.type === 'text' ? event.text : undefined;
       if (secretIds.has(id)) {
+        this.#pad?.release(id);
         const field = this.#secret(id);
         if (text === undefined) field.backspace();
         else field.append(id === 'idn' ? text.replace(/[^0-9]/g, '') : text);
@@ -272,7 +335,8 @@ export class ScreenDriver {
   #submit(visit: RunningVisit, model: ScreenModel): void {
     const typed = this.#local.typed ?? {};
     const take = (id: string): Buffer => {
-      const copy = this.#secret(id).copy();
+      // Whichever typed last holds the field: the pad (its digits, copied) or the keyboard.
+      const copy = this.#pad?.take(id) ?? this.#secret(id).copy();
       this.#secret(id).wipe();
       return copy;
     };
