@@ -1,4 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import type { HidDriver } from '../../drivers/hid/contract.js';
+import { NodeHidDriver } from '../../drivers/hid/nodeHidDriver.js';
 import type { TokenDriver } from '../../drivers/pkcs11/contract.js';
 import { GraphenePkcs11Driver } from '../../drivers/pkcs11/graphenePkcs11.js';
 import type { CardApplication, PcscDriver } from '../../drivers/pcsc/contract.js';
@@ -43,6 +45,8 @@ export interface Devices {
    * A card application (the virtual eMRTD) put into pcscd's virtual reader through vpcd, for
    * tests and the demo; the caller closes the connection.
    */
+  /** The HID devices (PIN pad, QR scanner, DESIGN §3.5); absent where a world has none (tests). */
+  hid?(): HidDriver;
   attachVirtualCard(
     card: CardApplication,
     vpcd: { host: string; port: number; onError?: (error: unknown) => void },
@@ -55,6 +59,7 @@ export function realDevices(config: Config, home: string): Devices {
   let drives: UsbDriveDriver | undefined;
   let hotplug: RealUsbHotplug | undefined;
   let pcsc: PcscliteDriver | undefined;
+  let hid: NodeHidDriver | undefined;
   const openTokenDriver = (module: string): TokenDriver => {
     try {
       return new GraphenePkcs11Driver(module, {
@@ -93,6 +98,8 @@ export function realDevices(config: Config, home: string): Devices {
     pcsc: () => (pcsc ??= new PcscliteDriver()),
     usbHotplug,
     cmpTransport: (url) => httpTransport(url),
+    // node-hid loads on first use: a kiosk without a pad or scanner never loads it.
+    hid: () => (hid ??= new NodeHidDriver()),
     attachVirtualCard: (card, vpcd) => attachToVpcd(card, vpcd),
     async close() {
       hotplug?.close();

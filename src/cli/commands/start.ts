@@ -82,7 +82,7 @@ export function registerStartCommand(program: Command, context: () => Promise<Cl
             );
           screens =
             demo === undefined
-              ? openKioskScreens(ctx, kiosk)
+              ? await openKioskScreens(ctx, kiosk)
               : await openDemoScreens(ctx, kiosk, demo);
         }
       } catch (error) {

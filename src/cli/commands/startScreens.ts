@@ -6,7 +6,9 @@ import { createKioskScreen } from '../../../ui/blessed/kioskScreen.js';
 import { sharedTerminal, type SharedTerminal } from '../../../ui/blessed/sharedTerminal.js';
 import { openTellerConsole, type TellerConsole } from '../../../ui/teller/console.js';
 import type { Screen } from '../../../ui/contract.js';
+import type { PinPad, Scanner } from '../../../drivers/hid/contract.js';
 import type { DemoCard } from '../../kiosk/demo/demoCard.js';
+import { openHidDevices } from '../../kiosk/hidDevices.js';
 import { demoCredentials, type DemoWorld } from '../../kiosk/demo/demoWorld.js';
 import type { RunningKiosk } from '../../kiosk/run/kiosk.js';
 import { ScreenDriver } from '../../kiosk/screens/driver.js';
@@ -28,12 +30,16 @@ export interface DemoScreens {
 
 type View = 'visitor' | 'teller';
 
-/** The visitor's screen alone (a branch kiosk: the teller works on another machine). */
-export function openKioskScreens(ctx: CliContext, kiosk: RunningKiosk): OpenScreens {
+/**
+ * The visitor's screen alone (a branch kiosk: the teller works on another machine), with the
+ * configured PIN pad and QR scanner.
+ */
+export async function openKioskScreens(ctx: CliContext, kiosk: RunningKiosk): Promise<OpenScreens> {
+  const hid = await openHidDevices(ctx.config, ctx.devices, ctx.log);
   const screen = createKioskScreen();
-  return driven(ctx, kiosk, screen, new Promise<void>(() => undefined), () => {
+  return driven(ctx, kiosk, screen, new Promise<void>(() => undefined), hid, async () => {
     screen.close();
-    return Promise.resolve();
+    await hid.close();
   });
 }
 
@@ -76,7 +82,7 @@ export async function openDemoScreens(
   });
   // The teller console's own quit (q, Ctrl-Q) ends the demo as Ctrl-C does.
   void teller.closed.then(quit);
-  return driven(ctx, kiosk, screen, quitting, async () => {
+  return driven(ctx, kiosk, screen, quitting, {}, async () => {
     await teller.close();
     screen.close();
     shared.close();
@@ -88,10 +94,13 @@ function driven(
   kiosk: RunningKiosk,
   screen: Screen,
   quit: Promise<void>,
+  hid: { readonly pinPad?: PinPad; readonly scanner?: Scanner },
   close: () => Promise<void>,
 ): OpenScreens {
   const driver = new ScreenDriver(kiosk, screen, {
     wipeMs: ctx.config.kiosk.inactivityWipeMs,
+    ...(hid.pinPad === undefined ? {} : { pinPad: hid.pinPad }),
+    ...(hid.scanner === undefined ? {} : { scanner: hid.scanner }),
   });
   return {
     quit,
