@@ -1,6 +1,7 @@
 import { fromCallback } from 'xstate';
 import type { PcscDriver } from '../../drivers/pcsc/contract.js';
-import type { UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
+import type { DriveIdentity, UsbDriveDriver } from '../../drivers/usbdrive/contract.js';
+import type { TokenInfo } from '../../drivers/pkcs11/contract.js';
 import type { UsbHotplug } from '../../drivers/usb/contract.js';
 import type { KioskEvent } from '../../machines/kiosk.js';
 import type { Logger } from '../log/logger.js';
@@ -55,19 +56,57 @@ export function watchReaders(pcsc: PcscDriver, log: Logger, retryMs = 2000) {
   });
 }
 
-/** USB drives arriving and leaving. */
-export function watchDrives(drives: UsbDriveDriver, log: Logger) {
+/**
+ * What the drive watch knows of a drive besides its path, from the listing it makes anyway (no
+ * drive is opened for it): for the storage screen. No secret, nothing read from the volume.
+ */
+export interface DriveDetails {
+  readonly sizeBytes: number;
+  /** As the driver names it: `fat32`, `none` (blank), `ntfs`, `unreadable`… */
+  readonly filesystem: string;
+  /**
+   * Not FAT: opening its volume fails (DriveNotFatError), so choosing it is choosing to format
+   * it (the visit's `visitor.chooseDrive` event's `needsFormat`, machines/storage.ts).
+   */
+  readonly needsFormat: boolean;
+  readonly vendor?: string;
+  readonly product?: string;
+  /** The FAT volume label, where there is one. */
+  readonly label?: string;
+}
+
+/** The details of a listed drive. */
+export function driveDetailsOf(drive: DriveIdentity): DriveDetails {
+  return {
+    sizeBytes: drive.sizeBytes,
+    filesystem: drive.filesystem,
+    // As the drivers decide (fat12, fat16, fat32 open; anything else is DriveNotFatError).
+    needsFormat: !drive.filesystem.startsWith('fat'),
+    ...(drive.vendor === undefined ? {} : { vendor: drive.vendor }),
+    ...(drive.product === undefined ? {} : { product: drive.product }),
+    ...(drive.label === undefined ? {} : { label: drive.label }),
+  };
+}
+
+/**
+ * USB drives arriving and leaving. `onDetails`, when given, hears each listing's details by
+ * device path just before the kiosk hears the paths.
+ */
+export function watchDrives(
+  drives: UsbDriveDriver,
+  log: Logger,
+  onDetails?: (details: ReadonlyMap<string, DriveDetails>) => void,
+) {
   return fromCallback<KioskEvent>(({ sendBack }) => {
     let stopped = false;
     const refresh = (): void => {
       drives.list().then(
         (found) => {
-          if (!stopped)
-            sendBack({
-              type: 'device.drives',
-              // Removable ones; the safety checks run again when one is opened.
-              devices: found.filter((d) => d.removable).map((d) => d.device),
-            });
+          if (stopped) return;
+          // Removable ones; the safety checks run again when one is opened.
+          const removable = found.filter((d) => d.removable);
+          onDetails?.(new Map(removable.map((d) => [d.device, driveDetailsOf(d)])));
+          sendBack({ type: 'device.drives', devices: removable.map((d) => d.device) });
         },
         (error: unknown) => {
           log.warn({ err: error }, 'USB drives cannot be listed');
@@ -86,27 +125,45 @@ export function watchDrives(drives: UsbDriveDriver, log: Logger) {
 }
 
 /**
+ * What the token watch knows of a token besides its label, as the token said when it arrived: for
+ * the storage screen. Its free space is not among them (the PKCS#11 driver's TokenInfo does not
+ * carry CK_TOKEN_INFO's free memory), nor its PIN state, which changes while it stays present.
+ */
+export interface TokenDetails {
+  readonly manufacturer: string;
+  readonly model: string;
+}
+
+/**
  * PKCS#11 tokens arriving and leaving, through the Devices' modules (the configured one or the
  * catalogue's) as `kiosk token watch` sees them: each module's slot list polled every
  * `intervalMs`, at once on USB hotplug where the machine has it. Reports the labels of the
- * initialised tokens present, once at start and whenever the set changes.
+ * initialised tokens present, once at start and whenever the set changes; `onDetails`, when
+ * given, hears their details by label just before (of two tokens of one label, the first seen).
  */
 export function watchTokens(
   devices: Pick<Devices, 'tokenModules' | 'openTokenDriver' | 'usbHotplug'>,
   log: Logger,
   intervalMs: number,
+  onDetails?: (details: ReadonlyMap<string, TokenDetails>) => void,
 ) {
   return fromCallback<KioskEvent>(({ sendBack }) => {
     let stopped = false;
     let discovery: TokenDiscovery | undefined;
     // One entry per token a module reports, so a label on two tokens stays until both leave.
-    const present = new Map<string, string>();
+    const present = new Map<string, TokenInfo>();
     let reported: string | undefined;
     const report = (): void => {
-      const labels = [...new Set(present.values())].sort();
-      const key = JSON.stringify(labels);
+      const details = new Map<string, TokenDetails>();
+      for (const token of present.values())
+        if (!details.has(token.label))
+          details.set(token.label, { manufacturer: token.manufacturer, model: token.model });
+      const labels = [...details.keys()].sort();
+      // A token of the same label but another make changes what is shown: told again.
+      const key = JSON.stringify(labels.map((label) => [label, details.get(label)]));
       if (stopped || key === reported) return;
       reported = key;
+      onDetails?.(details);
       sendBack({ type: 'device.tokens', labels });
     };
     devices.tokenModules().then(
@@ -119,7 +176,7 @@ export function watchTokens(
           intervalMs,
           onEvent: ({ type, token, module }) => {
             const key = `${module}\u0000${token.serial}\u0000${token.label}`;
-            if (type === 'present') present.set(key, token.label);
+            if (type === 'present') present.set(key, token);
             else present.delete(key);
             report();
           },

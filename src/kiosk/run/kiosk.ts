@@ -19,7 +19,14 @@ import {
   type StartTellerApiOptions,
 } from '../../teller/start.js';
 import type { DecisionRecord } from '../../teller/desk.js';
-import { watchDrives, watchReaders, watchTokens } from '../watchers.js';
+import {
+  watchDrives,
+  watchReaders,
+  watchTokens,
+  type DriveDetails,
+  type TokenDetails,
+} from '../watchers.js';
+import { IssueProgress, type IssueStep } from '../screens/issueProgress.js';
 import { resolve } from 'node:path';
 import { recoverVisits, type RecoveredVisit } from '../recovery.js';
 import { VisitStore, type VisitRecord } from '../visitStore.js';
@@ -52,6 +59,15 @@ export interface KioskView {
   readonly drives: readonly string[];
   /** The visit in progress: its machine's snapshot (secret-free by construction). */
   readonly visit: VisitSnapshot | undefined;
+  /** What the drive watch found of each drive present, by device path (size, file system). */
+  readonly driveDetails?: Readonly<Record<string, DriveDetails>>;
+  /** What the token watch found of each token present, by label (its make). */
+  readonly tokenDetails?: Readonly<Record<string, TokenDetails>>;
+  /**
+   * While the visit issues: the last fact its issuance has told (src/certificates/steps.ts), as
+   * the visit store records it; absent before the first, and on a kiosk without a visit store.
+   */
+  readonly issueStep?: IssueStep;
 }
 
 /** The kiosk events accepted from outside: a visitor arrives; ask the CA again now. */
@@ -114,6 +130,8 @@ export async function startKiosk(
   options: StartKioskOptions,
 ): Promise<RunningKiosk> {
   const setup = options.setup ?? (await prepareKiosk(ctx, options.home ?? '.', options.source));
+  // The issuing screen's bar follows the journal the store records (screens/issueProgress.ts).
+  const progress = new IssueProgress();
   let kiosk: RunningKiosk;
   let audit: AuditLog | undefined;
   let store: VisitStore | undefined;
@@ -135,13 +153,19 @@ export async function startKiosk(
       const given = choice === true ? {} : choice;
       store = VisitStore.open(
         given.file ?? resolve(options.home ?? '.', ctx.config.stateDir, 'visits.sqlite'),
-        { now: ctx.now, ...(given.onRecord === undefined ? {} : { onRecord: given.onRecord }) },
+        {
+          now: ctx.now,
+          onRecord: (record) => {
+            progress.hear(record);
+            given.onRecord?.(record);
+          },
+        },
       );
     }
     // Before any visitor: what a crash left open is finished or cancelled first, and audited.
     const recovered = store === undefined ? [] : await recoverVisits(ctx, store, setup.ra);
     if (audit !== undefined) auditRecovered(audit, recovered, ctx.log);
-    kiosk = new RunningKiosk(ctx, setup, options.clock, store, recovered);
+    kiosk = new RunningKiosk(ctx, setup, options.clock, store, recovered, progress);
     if (audit !== undefined) kiosk.useAuditLog(audit);
   } catch (error) {
     store?.close();
@@ -183,6 +207,11 @@ export class RunningKiosk {
   /** What the start found open after a crash, and did with it (recovery.ts). */
   readonly recovered: readonly RecoveredVisit[];
   readonly #store: VisitStore | undefined;
+  /** The issuance facts the store records, for the issuing screen (none without a store). */
+  readonly #progress: IssueProgress | undefined;
+  /** The watchers' details of the drives and tokens present (secret-free). */
+  #driveDetails: Readonly<Record<string, DriveDetails>> = {};
+  #tokenDetails: Readonly<Record<string, TokenDetails>> = {};
 
   constructor(
     ctx: ServiceContext,
@@ -190,10 +219,12 @@ export class RunningKiosk {
     clock?: Pick<SimulatedClock, 'setTimeout' | 'clearTimeout'>,
     store?: VisitStore,
     recovered: readonly RecoveredVisit[] = [],
+    progress?: IssueProgress,
   ) {
     this.#ctx = ctx;
     this.#setup = setup;
     this.#store = store;
+    this.#progress = progress;
     this.recovered = recovered;
     this.endpoints = { ca: setup.ca.url, ra: setup.raUrl };
     const { kiosk } = ctx.config;
@@ -214,8 +245,18 @@ export class RunningKiosk {
     const machine = kioskMachine.provide({
       actors: {
         watchReaders: watchReaders(ctx.devices.pcsc(), ctx.log),
-        watchTokens: watchTokens(ctx.devices, ctx.log, ctx.config.pkcs11.pollIntervalMs),
-        watchDrives: watchDrives(ctx.devices.usbDrives(), ctx.log),
+        // Each watcher's details are kept before the kiosk hears the set they belong to.
+        watchTokens: watchTokens(
+          ctx.devices,
+          ctx.log,
+          ctx.config.pkcs11.pollIntervalMs,
+          (details) => {
+            this.#tokenDetails = Object.fromEntries(details);
+          },
+        ),
+        watchDrives: watchDrives(ctx.devices.usbDrives(), ctx.log, (details) => {
+          this.#driveDetails = Object.fromEntries(details);
+        }),
         // The request's own deadline is the machine's: an unset one is the machine's 10 s.
         checkCa: caCheck(setup.ca.url, kiosk.caCheckTimeoutMs ?? 10_000),
         visit: fromPromise<undefined>(({ signal }) => this.#runVisit(signal)),
@@ -262,6 +303,12 @@ export class RunningKiosk {
     const snapshot = this.#actor.getSnapshot();
     const value = snapshot.value as { service: KioskState; ca: KioskView['ca'] };
     const { readers, tokens, drives } = snapshot.context;
+    const visit = this.#visit?.snapshot();
+    const issuing =
+      this.#visit !== undefined &&
+      (visit?.value as { flow?: unknown } | undefined)?.flow === 'issuing'
+        ? this.#progress?.of(this.#visit.id)
+        : undefined;
     return {
       state: value.service,
       problems: problemsOf(snapshot.context),
@@ -269,7 +316,10 @@ export class RunningKiosk {
       readers,
       tokens,
       drives,
-      visit: this.#visit?.snapshot(),
+      visit,
+      driveDetails: this.#driveDetails,
+      tokenDetails: this.#tokenDetails,
+      ...(issuing === undefined ? {} : { issueStep: issuing }),
     };
   }
 
@@ -424,6 +474,10 @@ export class RunningKiosk {
     const unsubscribe = visit.subscribe(() => {
       this.#notify(this.snapshot());
     });
+    // A journal fact changes no snapshot of the visit: the issuing screen is told all the same.
+    const unhear = this.#progress?.onChange(() => {
+      this.#notify(this.snapshot());
+    });
     const stop = (): void => {
       visit.stop();
     };
@@ -434,6 +488,8 @@ export class RunningKiosk {
     } finally {
       signal.removeEventListener('abort', stop);
       unsubscribe();
+      unhear?.();
+      this.#progress?.forget(visit.id);
       detach?.();
       this.#visit = undefined;
     }

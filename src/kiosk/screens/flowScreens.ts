@@ -10,6 +10,7 @@ import {
   type ScreenBody,
   type ScreenInput,
 } from './parts.js';
+import { stagesDone } from './issueProgress.js';
 import { failures, purposes, say, t } from './strings.js';
 import { heldScreen, identityScreen, storageScreen } from './subflowScreens.js';
 
@@ -102,7 +103,8 @@ export function flowScreen(input: ScreenInput): ScreenBody {
     case 'holding':
       return heldScreen(input);
     case 'issuing':
-      return issuingScreen(lang, local.stage ?? 0);
+      // The journal's facts where the kiosk hears them; else what the driver was told, if any.
+      return issuingScreen(lang, Math.max(stagesDone(input.view.issueStep), local.stage ?? 0));
     case 'done':
       return resultScreen(input);
     case 'rejected':
@@ -187,11 +189,8 @@ function issuingScreen(lang: Lang, stage: number): ScreenBody {
     step: 6,
     title: say(t.issuing, lang),
     lines: stages.map((s, i) => `${i < done ? '[v]' : i === done ? '[>]' : '[ ]'} ${say(s, lang)}`),
-    progress: {
-      done,
-      total: stages.length,
-      label: say(stages[Math.min(done, stages.length - 1)] ?? t.working, lang),
-    },
+    // Every stage done: the CA is told the certificate is stored, then the result follows.
+    progress: { done, total: stages.length, label: say(stages[done] ?? t.stageConfirm, lang) },
     keys: '',
   };
 }

@@ -1,6 +1,8 @@
 import type { MrzProblem } from '../../../machines/form/mrzEntry.js';
 import type { ChipSummary, HeldCertificate, VisitFailure, Words } from '../../../machines/types.js';
-import type { Check, ErrorBox, Lang, PickItem } from '../../../ui/contract.js';
+import type { Check, ErrorBox, Lang } from '../../../ui/contract.js';
+import { formatTargetLine, mediaItems } from './mediaItems.js';
+import { mrzScreen } from './mrzScreen.js';
 import {
   childOf,
   fee,
@@ -46,24 +48,8 @@ export function identityScreen(input: ScreenInput): ScreenBody {
       },
       keys: keysLine(lang, [t.keysPick], { back: false }),
     };
-  if (inner === 'mrz') {
-    const wrong = new Set((child?.context.mrzProblems ?? []) as MrzProblem[]);
-    const refused = (id: MrzProblem): Words[] => (wrong.has(id) ? [t.mrzWrong] : []);
-    const items = [
-      field(input, 'documentNumber', t.documentNumber, { refused: refused('documentNumber') }),
-      field(input, 'birthDate', t.birthDate, { refused: refused('birthDate') }),
-      field(input, 'expiryDate', t.expiryDate, { refused: refused('expiryDate') }),
-    ];
-    return {
-      screen: 'mrz',
-      step: 3,
-      title: say(t.mrz, lang),
-      lines: [],
-      fields: { items, focus: Math.min(local.focus ?? 0, items.length - 1) },
-      ...withError(error),
-      keys: keysLine(lang, [t.keysForm], { back: false }),
-    };
-  }
+  if (inner === 'mrz')
+    return mrzScreen(input, (child?.context.mrzProblems ?? []) as MrzProblem[], error);
   if (inner === 'reading' || inner === 'waitingForCard' || inner === 'readFailed') {
     const reader =
       view.readers.length === 0
@@ -121,20 +107,26 @@ const secretWords: Record<string, Words> = {
 };
 
 export function storageScreen(input: ScreenInput): ScreenBody {
-  const { visit, lang, local } = input;
+  const { visit, view, lang, local } = input;
   const child = childOf(visit, 'storage');
   const value = child?.value;
   const error = errorOf(child?.context.failure, lang);
-  if (value === 'choosing') return mediaScreen(input, 'storage', t.storage, visit.context.media);
-  if (value === 'confirmFormat')
+  if (value === 'choosing')
+    return mediaScreen(input, 'storage', t.storage, visit.context.media, true);
+  if (value === 'confirmFormat') {
+    const medium = child?.context.medium as { kind?: string; device?: string } | undefined;
     return {
       screen: 'confirmFormat',
       step: 4,
       title: say(t.confirmFormat, lang),
-      lines: [],
+      lines:
+        medium?.kind === 'usb' && medium.device !== undefined
+          ? [formatTargetLine(view, medium.device, lang)]
+          : [],
       error: { happened: say(t.formatWarning, lang), todo: '' },
       keys: keysLine(lang, [t.formatKeys], { back: false }),
     };
+  }
   if (value === 'driveRemoved' || value === 'formatFailed')
     return {
       screen: 'failure',
@@ -172,28 +164,19 @@ export function storageScreen(input: ScreenInput): ScreenBody {
   return working(lang, 4);
 }
 
-/** Pick a medium: the tokens and drives the kiosk sees, of the kinds it offers. */
+/**
+ * Pick a medium: the tokens and drives the kiosk sees, of the kinds it offers, with what the
+ * watchers found of them (mediaItems.ts); `writing` where the medium is written to.
+ */
 function mediaScreen(
   input: ScreenInput,
   screen: 'storage' | 'heldList',
   title: Words,
   media: readonly ('token' | 'usb')[],
+  writing: boolean,
 ): ScreenBody {
   const { view, lang, local } = input;
-  const items: PickItem[] = [
-    ...(media.includes('token') ? view.tokens : []).map((label) => ({
-      id: `token:${label}`,
-      label: `${say(t.token, lang)} ${outside(label, 32)}`,
-      detail: say(t.keyOnToken, lang),
-      enabled: true,
-    })),
-    ...(media.includes('usb') ? view.drives : []).map((device) => ({
-      id: `usb:${device}`,
-      label: `${say(t.drive, lang)} ${outside(device, 32)}`,
-      detail: say(t.keyOnDrive, lang),
-      enabled: true,
-    })),
-  ];
+  const items = mediaItems(view, lang, media, writing);
   return {
     screen,
     step: 4,
@@ -211,7 +194,8 @@ export function heldScreen(input: ScreenInput): ScreenBody {
   const error = errorOf(child?.context.failure, lang);
   const certificates = (child?.context.certificates ?? []) as HeldCertificate[];
   const renew = visit.context.purpose === 'renew';
-  if (value === 'choosing') return mediaScreen(input, 'storage', t.heldChoose, visit.context.media);
+  if (value === 'choosing')
+    return mediaScreen(input, 'storage', t.heldChoose, visit.context.media, false);
   if (value === 'empty' || value === 'mediumRemoved' || value === 'unreadable')
     return {
       screen: 'failure',
