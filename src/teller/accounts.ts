@@ -54,7 +54,11 @@ export class TellerAccounts {
     return new TellerAccounts(join(stateDir, tellerDatabaseFile), params);
   }
 
-  /** Resolves once the unknown-name hash exists: a server waits for it before listening. */
+  /**
+   * Starts the unknown-name hash (a quarter second of scrypt) and resolves once it exists. A server
+   * starts it and listens at once: every login waits for it first (authenticate), known name or
+   * not, so a login in that first moment tells nothing by its timing either.
+   */
   async ready(): Promise<void> {
     await this.#dummyHash();
   }
@@ -125,7 +129,9 @@ export class TellerAccounts {
     password.fill(0);
     const valid = tellerName(name);
     const row = valid === undefined ? undefined : this.#store.get(valid);
-    const stored = row?.passwordHash ?? (await this.#dummyHash());
+    // Awaited whatever the name: before it exists, every login waits alike.
+    const dummy = await this.#dummyHash();
+    const stored = row?.passwordHash ?? dummy;
     // Invalid UTF-8 can be no one's password; the empty buffer still costs a scrypt.
     const candidate = bytes ?? Buffer.alloc(0);
     try {

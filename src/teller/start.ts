@@ -74,7 +74,10 @@ export async function startTellerApi(options: StartTellerApiOptions): Promise<Ru
   const accounts = TellerAccounts.inStateDir(path(options.stateDir), options.scrypt);
   let api;
   try {
-    await accounts.ready();
+    // Not awaited: the kiosk's start does not wait a quarter second of scrypt; logins do.
+    accounts.ready().catch((error: unknown) => {
+      options.log?.error({ err: error }, 'teller login hash cannot be made');
+    });
     api = createTellerApi({
       desk: options.desk,
       accounts,
