@@ -202,3 +202,11 @@ async function raEndpointFor(ca: FakeCa) {
     },
   };
 }
+
+/**
+ * Resolves after the screen driver's pending draw: it draws the kiosk's changes once per turn of
+ * the event loop (ScreenDriver.#drawSoon), so a test that changed the visit directly waits for it.
+ */
+export function nextDraw(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

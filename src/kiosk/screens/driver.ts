@@ -52,6 +52,8 @@ export class ScreenDriver {
   #model: ScreenModel | undefined;
   readonly #options: ScreenDriverOptions;
   readonly #pad: PinPadEntry | undefined;
+  /** The draw #drawSoon scheduled, not yet run. */
+  #pending: NodeJS.Immediate | undefined;
   /** When the inactivity warning began, and the timer redrawing its countdown each second. */
   #warning: { readonly since: number; readonly timer: NodeJS.Timeout } | undefined;
 
@@ -73,7 +75,7 @@ export class ScreenDriver {
       );
     this.#stops.push(
       kiosk.subscribe(() => {
-        this.draw();
+        this.#drawSoon();
       }),
     );
     this.#stops.push(
@@ -84,8 +86,24 @@ export class ScreenDriver {
     this.draw();
   }
 
+  /**
+   * One draw for the kiosk's changes of one turn of the event loop: a key often moves the visit
+   * through several states at once, and only the last is worth drawing (issue 15: a key to its
+   * redrawn screen within a frame). A key arriving before that draw flushes it first (#handle).
+   */
+  #drawSoon(): void {
+    this.#pending ??= setImmediate(() => {
+      this.#pending = undefined;
+      this.draw();
+    });
+  }
+
   /** Draws the kiosk as it is now; a new screen starts with empty fields. */
   draw(): void {
+    if (this.#pending !== undefined) {
+      clearImmediate(this.#pending);
+      this.#pending = undefined;
+    }
     const view = this.#kiosk.snapshot();
     this.#countdown(view);
     let model = screenModel(view, this.#lang, this.#shown());
@@ -100,6 +118,8 @@ export class ScreenDriver {
 
   stop(): void {
     for (const stop of this.#stops.splice(0)) stop();
+    if (this.#pending !== undefined) clearImmediate(this.#pending);
+    this.#pending = undefined;
     clearInterval(this.#warning?.timer);
     this.#warning = undefined;
     this.#clear();
@@ -202,6 +222,8 @@ export class ScreenDriver {
   }
 
   #handle(event: UiEvent): void {
+    // The key is for the screen as the kiosk is now, not as last drawn.
+    if (this.#pending !== undefined) this.draw();
     try {
       this.#act(event);
     } catch (error) {

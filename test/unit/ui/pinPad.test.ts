@@ -11,7 +11,7 @@ import { createKioskScreen } from '../../../ui/blessed/kioskScreen.js';
 import type { Screen, ScreenModel, UiEvent } from '../../../ui/contract.js';
 import { RecordingScreen } from '../../../ui/fake/recordingScreen.js';
 import { fakeTerminal, type FakeTerminal } from '../../support/fakeTerminal.js';
-import { childState, kiosk, until, walkToStorage } from '../../support/kioskWorld.js';
+import { childState, kiosk, nextDraw, until, walkToStorage } from '../../support/kioskWorld.js';
 import { handMadeVisit, viewWith, type HandMadeVisit } from '../../support/screenVisits.js';
 import { servicePin } from '../../support/serviceWorld.js';
 
@@ -109,6 +109,7 @@ describe('the PIN pad on the PIN step', () => {
     if (visit === undefined) throw new Error('no visit');
     await walkToStorage(visit, profile);
     visit.send({ type: 'visitor.chooseToken', label: 'visitor' });
+    await nextDraw();
     expect(screen.models.at(-1)?.screen).toBe('pin');
     expect(pad.buffers).toHaveLength(1);
 
@@ -126,6 +127,7 @@ describe('the PIN pad on the PIN step', () => {
     expect(pad.buffers.every((b) => b.every((byte) => byte === 0))).toBe(true);
     // The issuance logs in to the fake token with the PIN the vault holds: a wrong one fails it.
     await until(visit, (s) => s.matches({ flow: 'done' }));
+    await nextDraw();
     expect(await world.serials()).toHaveLength(1);
     expect(screen.models.at(-1)?.screen).toBe('result');
 
@@ -150,6 +152,7 @@ describe('the PIN pad on the PIN step', () => {
     if (visit === undefined) throw new Error('no visit');
     await walkToStorage(visit, profile);
     visit.send({ type: 'visitor.chooseToken', label: 'visitor' });
+    await nextDraw();
 
     pad.press(...digits('12'));
     expect(pinValue(screen.last)).toBe('**');
@@ -176,6 +179,7 @@ describe('the PIN pad on the PIN step', () => {
     screen.emit({ type: 'key', key: 'enter' });
     expect(childState(visit.snapshot(), 'storage')).not.toBe('pin');
     await until(visit, (s) => s.matches({ flow: 'done' }));
+    await nextDraw();
     driver.stop();
     await pad.pad.close();
     close();

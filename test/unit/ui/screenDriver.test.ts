@@ -4,7 +4,15 @@ import type { KioskService } from '../../../src/kiosk/service.js';
 import { ScreenDriver, type KioskPort } from '../../../src/kiosk/screens/driver.js';
 import { RecordingScreen } from '../../../ui/fake/recordingScreen.js';
 import type { UiEvent } from '../../../ui/contract.js';
-import { childState, idn, kiosk, mrzOf, password, until } from '../../support/kioskWorld.js';
+import {
+  childState,
+  idn,
+  kiosk,
+  mrzOf,
+  nextDraw,
+  password,
+  until,
+} from '../../support/kioskWorld.js';
 import { handMadeVisit, viewWith } from '../../support/screenVisits.js';
 import { SecretField } from '../../../src/kiosk/screens/secretField.js';
 
@@ -79,6 +87,7 @@ describe('the screen driver', () => {
     const visit = service.visit;
     if (visit === undefined) throw new Error('no visit');
     await until(visit, (s) => childState(s, 'identity') === 'approval');
+    await nextDraw();
     expect(screen.last?.screen).toBe('teller');
     visit.send({
       type: 'teller.approve',
@@ -87,6 +96,7 @@ describe('the screen driver', () => {
       overrideReason: 'test chip without a CSCA; photo matches the visitor',
     });
     await until(visit, (s) => s.matches({ flow: 'storage' }));
+    await nextDraw();
     expect(screen.last?.screen).toBe('storage');
     screen.emit({ type: 'pick', id: 'usb:/dev/sdz' });
     expect(screen.last?.screen).toBe('password');
@@ -100,6 +110,7 @@ describe('the screen driver', () => {
     typeText(screen, password);
     key(screen, 'enter');
     await until(visit, (s) => s.matches({ flow: 'done' }));
+    await nextDraw();
     expect(screen.models.some((m) => m.screen === 'issuing')).toBe(true);
     expect(screen.last?.screen).toBe('result');
     expect(screen.last?.steps.current).toBe(7);
