@@ -295,7 +295,7 @@ export class ScreenDriver {
       this.#local = { revokeSerial: id };
       return;
     }
-    const event = pickEvent(model.screen, id);
+    const event = pickEvent(model.screen, id, this.#kiosk.snapshot());
     if (event !== undefined) visit.send(event);
   }
 

@@ -8,6 +8,8 @@ import {
 } from '../../../machines/form/fields.js';
 import type { Words } from '../../../machines/types.js';
 import type { ScreenModel } from '../../../ui/contract.js';
+import type { KioskView } from '../run/kiosk.js';
+import { driveNeedsFormat } from './mediaItems.js';
 
 // What the screen driver (driver.ts) sends for a pick, and the form's problems as typed.
 
@@ -20,8 +22,15 @@ export function formFieldProblems(id: string, typed: string): Words[] {
   return [];
 }
 
-/** The visit's event for an item picked on `screen` (the ids screenModel gave the items). */
-export function pickEvent(screen: ScreenModel['screen'], id: string): object | undefined {
+/**
+ * The visit's event for an item picked on `screen` (the ids screenModel gave the items); `view` is
+ * the kiosk's, whose drive watcher says whether a drive needs formatting.
+ */
+export function pickEvent(
+  screen: ScreenModel['screen'],
+  id: string,
+  view: KioskView,
+): object | undefined {
   const split = (separator: string): [string, string] => {
     const at = id.indexOf(separator);
     return at < 0 ? [id, ''] : [id.slice(0, at), id.slice(at + 1)];
@@ -37,10 +46,11 @@ export function pickEvent(screen: ScreenModel['screen'], id: string): object | u
       return { type: id === 'chip' ? 'visitor.chip' : 'visitor.noChip' };
     case 'storage': {
       const [kind, name] = split(':');
-      // Whether the drive needs formatting is the drive watcher's to say (not in the view yet).
+      // A drive that is not FAT goes to the visit's format confirmation, which erases nothing
+      // until the visitor confirms.
       return kind === 'token'
         ? { type: 'visitor.chooseToken', label: name }
-        : { type: 'visitor.chooseDrive', device: name, needsFormat: false };
+        : { type: 'visitor.chooseDrive', device: name, needsFormat: driveNeedsFormat(view, name) };
     }
     case 'revocation': {
       const [serial, reason] = split('/');

@@ -12,6 +12,7 @@ import {
   nextDraw,
   password,
   until,
+  walkToStorage,
 } from '../../support/kioskWorld.js';
 import { handMadeVisit, viewWith } from '../../support/screenVisits.js';
 import { SecretField } from '../../../src/kiosk/screens/secretField.js';
@@ -161,5 +162,42 @@ describe('the countdown and the secret fields', () => {
     expect(copy.toString()).toBe('a');
     expect(view.every((b) => b === 0)).toBe(true);
     expect(field.count).toBe(0);
+  });
+});
+
+describe('the storage pick', () => {
+  /** To the storage step with the drive watcher saying `needsFormat` of the world's drive. */
+  async function pickDrive(needsFormat: boolean): Promise<{ state: unknown; screen: string }> {
+    const { service, profile, close } = await kiosk('usb');
+    const base = portOf(service);
+    const details = { sizeBytes: 64e6, filesystem: needsFormat ? 'none' : 'fat32', needsFormat };
+    const port: KioskPort = {
+      ...base,
+      snapshot: () => ({ ...base.snapshot(), driveDetails: { '/dev/sdz': details } }),
+    };
+    const screen = new RecordingScreen();
+    const driver = new ScreenDriver(port, screen);
+    port.send({ type: 'kiosk.visitor' });
+    const visit = service.visit;
+    if (visit === undefined) throw new Error('no visit');
+    await walkToStorage(visit, profile);
+    await nextDraw();
+    screen.emit({ type: 'pick', id: 'usb:/dev/sdz' });
+    await nextDraw();
+    const picked = {
+      state: childState(visit.snapshot(), 'storage'),
+      screen: screen.last?.screen ?? '',
+    };
+    driver.stop();
+    close();
+    return picked;
+  }
+
+  it('sends a drive the watcher found not FAT to the format confirmation, erasing nothing yet', async () => {
+    expect(await pickDrive(true)).toEqual({ state: 'confirmFormat', screen: 'confirmFormat' });
+  });
+
+  it('takes a FAT drive straight to the password', async () => {
+    expect(await pickDrive(false)).toEqual({ state: 'password', screen: 'password' });
   });
 });
