@@ -60,7 +60,7 @@ export const defaultInstitutions: readonly Institution[] = [
     certificateTypes: [
       {
         id: 'bank',
-        name: { ko: '은행·보험용 (무료)', en: 'Banking and insurance (free)' },
+        name: { ko: '은행/보험용', en: 'Banking and insurance' },
         policyOid: '1.2.410.200005.1.1.4',
         profile: 'restricted',
         feeWon: 0,

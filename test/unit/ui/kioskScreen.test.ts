@@ -45,7 +45,7 @@ const screens: {
     name: 'choosing',
     model: (lang) => made({ flow: 'choosing' }, lang),
     shows: {
-      ko: ['데모은행 - 은행/보험용 (무료)', '4,400원', '[1 기관 선택]'],
+      ko: ['데모은행 - 은행/보험용', '4,400원', '[1 기관 선택]'],
       en: ['Demo Bank - General purpose', '4,400 won'],
     },
   },

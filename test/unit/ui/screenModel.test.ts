@@ -76,7 +76,7 @@ describe('the screen model of a whole visit', () => {
     expect(choosing.pick?.items).toEqual([
       {
         id: 'demo-bank/bank',
-        label: '데모은행 - 은행/보험용 (무료)',
+        label: '데모은행 - 은행/보험용',
         detail: '무료',
         enabled: true,
       },
