@@ -13,7 +13,13 @@ import type {
 import type { DecisionOutcome, QueueItem, VisitDetail } from './answers.js';
 import type { TellerClient } from './client.js';
 import { TellerClientError } from './clientErrors.js';
-import { blessedPhotoLines, decodePhoto, halfBlocks, type Jpeg2000Decoder } from './photo.js';
+import {
+  blessedPhotoLines,
+  decodePhoto,
+  halfBlocks,
+  type Jpeg2000Decoder,
+  type PhotoGlyphs,
+} from './photo.js';
 
 // The teller console's port (ui/teller/port.ts) over the HTTP client (issue 15 item 3): the API's
 // answers, already checked and display-safe (answers.ts), turned into what the console draws:
@@ -56,10 +62,13 @@ const failureWords: Record<Failure['kind'], Words> = {
   failed: { ko: '요청이 거부되었습니다.', en: 'The request was refused.' },
 };
 
-/** The console's port over `client`; `jpeg2000` decodes JPEG 2000 photos where installed. */
+/**
+ * The console's port over `client`; `jpeg2000` decodes JPEG 2000 photos where installed; `glyphs`
+ * says how the photo is drawn (photo.ts, `blocks` by default).
+ */
 export function consolePort(
   client: TellerClient,
-  options: { readonly jpeg2000?: Jpeg2000Decoder } = {},
+  options: { readonly jpeg2000?: Jpeg2000Decoder; readonly glyphs?: PhotoGlyphs } = {},
 ): TellerPort {
   return {
     login: (name, password) =>
@@ -92,7 +101,10 @@ export function consolePort(
       );
       photo.bytes.fill(0);
       if (!decoded.ok) return { ok: false, message: decoded.problem };
-      return { ok: true, lines: blessedPhotoLines(halfBlocks(decoded.pixels, columns, rows)) };
+      return {
+        ok: true,
+        lines: blessedPhotoLines(halfBlocks(decoded.pixels, columns, rows), options.glyphs),
+      };
     },
     decide: (visitId, decision) =>
       attempt(async () => reply(await send(client, visitId, decision))),

@@ -170,13 +170,44 @@ export function halfBlocks(pixels: PhotoPixels, columns: number, rows: number): 
 const hex = (colour: number): string => `#${colour.toString(16).padStart(6, '0')}`;
 
 /**
- * Lines in blessed tags (`{#rrggbb-fg}{#rrggbb-bg}▀{/}`; blessed maps the colours to the
- * terminal's palette), for a box with `tags: true`. Cells outside the image are spaces.
+ * How a cell is drawn: `blocks`, the upper half block in the top pixel's colour on the bottom's
+ * (two pixels a cell); `spaces`, a space on the two pixels' mean colour (half the vertical detail).
+ * ▀ and ▄ are East Asian Ambiguous (UAX #11): a terminal set to draw those wide (common in
+ * Korean, Japanese and Chinese locales) would push every row of blocks out of its box, which a
+ * space never is.
  */
-export function blessedPhotoLines(cells: readonly (readonly HalfBlockCell[])[]): string[] {
+export type PhotoGlyphs = 'blocks' | 'spaces';
+
+/** `spaces` under a CJK locale (LC_ALL, LC_CTYPE or LANG ko/ja/zh), else `blocks`. */
+export function photoGlyphsFor(env: NodeJS.ProcessEnv): PhotoGlyphs {
+  const locale = env.LC_ALL ?? env.LC_CTYPE ?? env.LANG ?? '';
+  return /^(ko|ja|zh)([_.@-]|$)/i.test(locale) ? 'spaces' : 'blocks';
+}
+
+/** The mean of two 0xRRGGBB colours, channel by channel. */
+function mean(a: number, b: number): number {
+  const channel = (shift: number): number =>
+    Math.round((((a >> shift) & 255) + ((b >> shift) & 255)) / 2) << shift;
+  return channel(16) | channel(8) | channel(0);
+}
+
+/**
+ * Lines in blessed tags (`{#rrggbb-fg}{#rrggbb-bg}▀{/}`, or `{#rrggbb-bg} {/}` with `spaces`;
+ * blessed maps the colours to the terminal's palette), for a box with `tags: true`. Cells outside
+ * the image are spaces.
+ */
+export function blessedPhotoLines(
+  cells: readonly (readonly HalfBlockCell[])[],
+  glyphs: PhotoGlyphs = 'blocks',
+): string[] {
   return cells.map((line) =>
     line
       .map(({ top, bottom }) => {
+        if (glyphs === 'spaces') {
+          const colour =
+            top !== undefined && bottom !== undefined ? mean(top, bottom) : (top ?? bottom);
+          return colour === undefined ? ' ' : `{${hex(colour)}-bg} {/}`;
+        }
         if (top !== undefined && bottom !== undefined)
           return `{${hex(top)}-fg}{${hex(bottom)}-bg}\u2580{/}`;
         if (top !== undefined) return `{${hex(top)}-fg}\u2580{/}`;

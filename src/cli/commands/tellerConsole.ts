@@ -12,6 +12,7 @@ import { readBoundedFile } from '../../shared/readBoundedFile.js';
 import { TellerClient } from '../../teller/client.js';
 import { consolePort } from '../../teller/consolePort.js';
 import { loadJpeg2000Decoder } from '../../teller/jpeg2000.js';
+import { photoGlyphsFor } from '../../teller/photo.js';
 import { kioskHome, type CliContext } from '../context.js';
 
 type ContextFactory = () => Promise<CliContext>;
@@ -21,6 +22,7 @@ interface ConsoleOptions {
   readonly name?: string;
   readonly ca?: string;
   readonly lang?: string;
+  readonly photo?: string;
 }
 
 /**
@@ -36,12 +38,19 @@ export function registerTellerConsole(teller: Command, context: ContextFactory):
     .option('--name <name>', 'the teller name to log in with')
     .option('--ca <file>', 'CA certificate (PEM) for an https:// teller API')
     .option('--lang <lang>', 'ko (default) or en')
+    .option(
+      '--photo <glyphs>',
+      'blocks (half blocks) or spaces (for terminals drawing ambiguous-width characters wide); default: spaces under a ko/ja/zh locale, else blocks',
+    )
     .action(async (options: ConsoleOptions) => {
       const ctx = await context();
       if (!process.stdin.isTTY || !process.stdout.isTTY)
         throw new UsageError('the teller console needs a terminal (run it in one, or in tmux)');
       if (options.lang !== undefined && options.lang !== 'ko' && options.lang !== 'en')
         throw new UsageError('--lang is ko or en');
+      if (options.photo !== undefined && options.photo !== 'blocks' && options.photo !== 'spaces')
+        throw new UsageError('--photo is blocks or spaces');
+      const glyphs = options.photo ?? photoGlyphsFor(process.env);
       const url = options.url ?? defaultUrl(ctx.config.teller);
       const ca = await trust(
         options.ca ?? (options.url === undefined ? ctx.config.teller.tls?.cert : undefined),
@@ -50,7 +59,7 @@ export function registerTellerConsole(teller: Command, context: ContextFactory):
       const jpeg2000 = await loadJpeg2000Decoder();
       ctx.log.info({ url, jpeg2000: jpeg2000 !== undefined }, 'teller console opened');
       const console = openTellerConsole({
-        port: consolePort(client, jpeg2000 === undefined ? {} : { jpeg2000 }),
+        port: consolePort(client, { glyphs, ...(jpeg2000 === undefined ? {} : { jpeg2000 }) }),
         ...(options.name === undefined ? {} : { name: options.name }),
         ...(options.lang === 'en' ? { lang: 'en' as const } : {}),
       });

@@ -6,6 +6,7 @@ import { jpeg2000Size, loadJpeg2000Decoder } from '../../../src/teller/jpeg2000.
 import {
   ansiPhotoLines,
   blessedPhotoLines,
+  photoGlyphsFor,
   decodePhoto,
   halfBlocks,
   jpegSize,
@@ -74,6 +75,24 @@ describe('the chip photo for the terminal', () => {
     expect(blessedPhotoLines(halfBlocks(pixels, 1, 1))).toEqual([
       '{#ff0000-fg}{#0000ff-bg}\u2580{/}',
     ]);
+  });
+
+  it('draws spaces on the mean colour where ambiguous-width blocks would be wide (CJK locales)', () => {
+    const pixels: PhotoPixels = {
+      width: 2,
+      height: 2,
+      rgb: Uint8Array.from([255, 0, 0, 200, 200, 200, 0, 0, 255, 100, 100, 100]),
+    };
+    const spaces = blessedPhotoLines(halfBlocks(pixels, 2, 1), 'spaces');
+    expect(spaces).toEqual(['{#800080-bg} {/}{#969696-bg} {/}']);
+    // Nothing but spaces once the tags are out: no ▀ or ▄ whose width a terminal decides.
+    expect(spaces[0]?.replace(/\{[^}]*\}/g, '')).toBe('  ');
+    expect(photoGlyphsFor({ LANG: 'ko_KR.UTF-8' })).toBe('spaces');
+    expect(photoGlyphsFor({ LC_ALL: 'ja_JP.UTF-8', LANG: 'en_US.UTF-8' })).toBe('spaces');
+    expect(photoGlyphsFor({ LC_CTYPE: 'zh_CN' })).toBe('spaces');
+    expect(photoGlyphsFor({ LANG: 'en_US.UTF-8' })).toBe('blocks');
+    expect(photoGlyphsFor({ LANG: 'kok_IN' })).toBe('blocks');
+    expect(photoGlyphsFor({})).toBe('blocks');
   });
 
   it('refuses what is too large before decoding it, and what is not an image', () => {
