@@ -56,7 +56,7 @@ function barFacts(screen: string): DemoFacts {
   return {
     name: grab(/이름 (\S+)/),
     idn: grab(/주민번호 (\d{6}-\d{7})/).replace('-', ''),
-    mrz: [grab(/번호 ([A-Z0-9<]{9})/), grab(/생년월일 (\d{6})/), grab(/만료일 (\d{6})/)],
+    mrz: [grab(/여권 ([A-Z0-9<]{9}) /), grab(/여권 \S+ (\d{6}) /), grab(/여권 \S+ \d{6} (\d{6})/)],
     tellerPassword: grab(/창구 \S+ \/ (\S+)/),
     pin: grab(/토큰 PIN (\d+)/),
   };

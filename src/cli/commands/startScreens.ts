@@ -15,6 +15,7 @@ import { ScreenDriver } from '../../kiosk/screens/driver.js';
 import { TellerClient } from '../../teller/client.js';
 import { consolePort } from '../../teller/consolePort.js';
 import { loadJpeg2000Decoder } from '../../teller/jpeg2000.js';
+import { photoGlyphsFor } from '../../teller/photo.js';
 import type { CliContext } from '../context.js';
 
 export interface OpenScreens {
@@ -76,7 +77,10 @@ export async function openDemoScreens(
   const jpeg2000 = await loadJpeg2000Decoder();
   const teller: TellerConsole = openTellerConsole({
     host: shared.host('teller'),
-    port: consolePort(new TellerClient({ url }), jpeg2000 === undefined ? {} : { jpeg2000 }),
+    port: consolePort(new TellerClient({ url }), {
+      glyphs: photoGlyphsFor(process.env),
+      ...(jpeg2000 === undefined ? {} : { jpeg2000 }),
+    }),
     name: demoCredentials.teller,
     lang,
   });
@@ -111,7 +115,10 @@ function driven(
   };
 }
 
-/** The demo's bar: how to use it, what to type, and how the chip is reached. */
+/**
+ * The demo's bar: how to use it, what to type, and how the chip is reached; each line within 78
+ * columns so that nothing of it is cut at 80x24.
+ */
 export function barLines(demo: DemoScreens, shown: View, lang: 'ko' | 'en'): string[] {
   const { world, card } = demo;
   const ko = lang === 'ko';
@@ -120,24 +127,24 @@ export function barLines(demo: DemoScreens, shown: View, lang: 'ko' | 'en'): str
   const chip =
     card.transport === 'vpcd'
       ? ko
-        ? '칩: 가상 여권, pcscd/vpcd'
-        : 'chip: virtual passport on pcscd/vpcd'
+        ? '칩: pcscd/vpcd'
+        : 'chip: on pcscd/vpcd'
       : ko
-        ? '칩: 가상 여권, 이 프로세스 안 (pcscd/vpcd 없음)'
-        : 'chip: virtual passport in this process (no pcscd/vpcd)';
+        ? '칩: 프로세스 안 (pcscd/vpcd 없음)'
+        : 'chip: in process (no pcscd/vpcd)';
   const { teller, tellerPassword } = demoCredentials;
-  const { idn } = world.document;
-  const token = 'label' in world.token ? `${ko ? '토큰 PIN' : 'token PIN'} ${world.token.pin}` : '';
+  const { name, idn } = world.document;
   const { documentNumber, birthDate, expiryDate } = world.document.manifest;
-  return [
-    ko
-      ? ` 데모  Ctrl-T ${other}  Ctrl-C 종료  |  ${chip}`
-      : ` DEMO  Ctrl-T ${other}  Ctrl-C quit  |  ${chip}`,
-    ko
-      ? ` 창구 ${teller} / ${tellerPassword}  ${token}  이름 ${world.document.name}  주민번호 ${idn}`
-      : ` teller ${teller} / ${tellerPassword}  ${token}  name ${world.document.name}  IDN ${idn}`,
-    ko
-      ? ` 여권 MRZ: 번호 ${documentNumber}  생년월일 ${birthDate}  만료일 ${expiryDate}`
-      : ` passport MRZ: number ${documentNumber}  birth ${birthDate}  expiry ${expiryDate}`,
-  ];
+  const pin = 'label' in world.token ? world.token.pin : undefined;
+  return ko
+    ? [
+        ` 데모 | Ctrl-T ${other} | Ctrl-C 종료 | ${chip}`,
+        ` 이름 ${name}  주민번호 ${idn}  여권 ${documentNumber} ${birthDate} ${expiryDate}`,
+        ` 창구 ${teller} / ${tellerPassword}${pin === undefined ? '' : `  토큰 PIN ${pin}`}`,
+      ]
+    : [
+        ` DEMO | Ctrl-T ${other} | Ctrl-C quit | ${chip}`,
+        ` name ${name}  IDN ${idn}  passport ${documentNumber} ${birthDate} ${expiryDate}`,
+        ` teller ${teller} / ${tellerPassword}${pin === undefined ? '' : `  token PIN ${pin}`}`,
+      ];
 }
