@@ -1,7 +1,8 @@
 import type { VisitContext } from '../../machines/visit.js';
 import { defaultInstitutions } from '../../src/kiosk/institutions.js';
 import type { KioskView } from '../../src/kiosk/run/kiosk.js';
-import type { VisitSnapshot } from '../../src/kiosk/service.js';
+import type { KioskPort } from '../../src/kiosk/screens/driver.js';
+import type { KioskService, VisitSnapshot } from '../../src/kiosk/service.js';
 
 // Visit snapshots made by hand for screen tests (issue 15): a flow state, its context and the
 // sub-flows' snapshots, where reaching the state through a real visit (test/support/kioskWorld.ts)
@@ -71,3 +72,24 @@ export function viewWith(
 
 /** A name as a hostile chip or CA could send it: an SGR escape, RLO, ambiguous-width glyphs. */
 export const hostile = 'HONG\x1b[31mRED\u202eEVIL\u00b7GIL\u203bDONG\u2460';
+
+/** The kiosk service as a KioskPort (RunningKiosk's shape): `send` starts a visit. */
+export function portOf(service: KioskService): KioskPort {
+  const listeners = new Set<(view: KioskView) => void>();
+  const snapshot = () => viewWith(service.visit?.snapshot());
+  const notify = () => {
+    for (const listener of listeners) listener(snapshot());
+  };
+  return {
+    snapshot,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    send: () => {
+      service.startVisit().subscribe(notify);
+      notify();
+    },
+    visit: () => service.visit,
+  };
+}

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,10 @@ import { attachAuditTrail, auditDeskDecision } from '../../../src/kiosk/auditTra
 import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
 import type { RaClient } from '../../../src/kiosk/ra.js';
 import { raInProcess } from '../../../src/kiosk/raInProcess.js';
-import { startKiosk, type KioskView, type RunningKiosk } from '../../../src/kiosk/run/kiosk.js';
+import { startKiosk } from '../../../src/kiosk/run/kiosk.js';
 import { KioskService, type RunningVisit } from '../../../src/kiosk/service.js';
 import { auditOptions } from '../../support/auditVisit.js';
+import { answering, closeServer, untilView } from '../../support/runningKiosk.js';
 import {
   childState,
   chooseMedium,
@@ -447,36 +448,13 @@ describe('the audit trail of a visit', () => {
 describe('the running kiosk and its audit log', () => {
   const servers: Server[] = [];
   afterAll(async () => {
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise((resolve) => {
-            server.close(resolve);
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all(servers.map(closeServer));
   });
-
-  function untilView(k: RunningKiosk, ready: (view: KioskView) => boolean): Promise<KioskView> {
-    return new Promise((resolve) => {
-      const look = (view: KioskView): void => {
-        if (!ready(view)) return;
-        stop();
-        resolve(view);
-      };
-      const stop = k.subscribe(look);
-      look(k.snapshot());
-    });
-  }
 
   it('writes each visit it starts, and closes the log with itself', async () => {
     // Any answer is "up" for the kiosk's CA check.
-    const server = createServer((_request, response) => {
-      response.writeHead(404).end();
-    });
+    const server = await answering();
     servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     // Its fake reader (with the document) keeps the kiosk in service.
     const { world } = await kiosk('usb');

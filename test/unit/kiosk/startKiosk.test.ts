@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
@@ -6,9 +6,10 @@ import { FakePcscDriver } from '../../../drivers/pcsc/fake.js';
 import { defaultConfig, type Config } from '../../../src/config/index.js';
 import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
 import { raInProcess } from '../../../src/kiosk/raInProcess.js';
-import { startKiosk, type KioskView, type RunningKiosk } from '../../../src/kiosk/run/kiosk.js';
+import { startKiosk, type KioskView } from '../../../src/kiosk/run/kiosk.js';
 import type { KioskSetup } from '../../../src/kiosk/run/setup.js';
 import { FakeCa } from '../../support/fakeCa.js';
+import { answering, closeServer, untilView } from '../../support/runningKiosk.js';
 import { serviceWorld, type Material, type ServiceWorld } from '../../support/serviceWorld.js';
 
 // Issue 13 item 2: the running kiosk (src/kiosk/run/kiosk.ts) on fake devices, its CA check
@@ -17,37 +18,6 @@ import { serviceWorld, type Material, type ServiceWorld } from '../../support/se
 // outside and ended; close() stops everything, once.
 
 const reader = 'Fake Reader 00 00';
-
-/** Resolves with the first view `ready` accepts (now or later); polls stay the kiosk's own. */
-function until(kiosk: RunningKiosk, ready: (view: KioskView) => boolean): Promise<KioskView> {
-  return new Promise((resolve) => {
-    const look = (view: KioskView): void => {
-      if (!ready(view)) return;
-      stop();
-      resolve(view);
-    };
-    const stop = kiosk.subscribe(look);
-    look(kiosk.snapshot());
-  });
-}
-
-/** An HTTP server answering 404 to everything: a CA that is up, as far as the check goes. */
-async function answering(port = 0): Promise<Server> {
-  const server = createServer((_request, response) => {
-    response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return server;
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-    server.closeAllConnections();
-  });
-}
 
 describe('startKiosk on fakes', () => {
   let material: Material;
@@ -58,7 +28,7 @@ describe('startKiosk on fakes', () => {
   }, 60_000);
   afterAll(async () => {
     for (const w of worlds) w.ca.close();
-    await Promise.all(servers.filter((s) => s.listening).map(close));
+    await Promise.all(servers.filter((s) => s.listening).map(closeServer));
   });
 
   /** A kiosk over a token world with `pcsc`, checking the CA at `url`. */
@@ -89,17 +59,17 @@ describe('startKiosk on fakes', () => {
     // A port nobody listens on (taken, then let go): connection refused, as a CA that is down.
     const probe = await answering();
     const { port } = probe.address() as AddressInfo;
-    await close(probe);
+    await closeServer(probe);
     const pcsc = new FakePcscDriver();
     pcsc.addReader(reader);
     const clock = new SimulatedClock();
     const { kiosk } = await kioskAt(`http://127.0.0.1:${String(port)}/pkix/`, pcsc, clock);
-    const down = await until(kiosk, (v) => v.ca === 'waiting' && v.problems.length > 0);
+    const down = await untilView(kiosk, (v) => v.ca === 'waiting' && v.problems.length > 0);
     expect(down).toMatchObject({ state: 'outOfService', problems: ['caUnreachable'] });
     servers.push(await answering(port));
     // The recheck is a named delay on the kiosk's clock: no real wait for it.
     clock.increment(30_000);
-    const back = await until(kiosk, (v) => v.state === 'ready');
+    const back = await untilView(kiosk, (v) => v.state === 'ready');
     expect(back).toMatchObject({ problems: [], ca: 'answering', readers: [reader] });
     await kiosk.close();
   });
@@ -110,16 +80,16 @@ describe('startKiosk on fakes', () => {
     const { port } = server.address() as AddressInfo;
     const pcsc = new FakePcscDriver();
     const { kiosk } = await kioskAt(`http://127.0.0.1:${String(port)}/pkix/`, pcsc);
-    const waiting = await until(kiosk, (v) => v.ca === 'answering');
+    const waiting = await untilView(kiosk, (v) => v.ca === 'answering');
     expect(waiting).toMatchObject({ state: 'outOfService', problems: ['noReader'] });
     // No visitor is taken while it is out of service.
     expect(() => {
       kiosk.send({ type: 'kiosk.visitor' });
     }).toThrow(/outOfService/);
     pcsc.addReader(reader);
-    expect(await until(kiosk, (v) => v.state === 'ready')).toMatchObject({ readers: [reader] });
+    expect(await untilView(kiosk, (v) => v.state === 'ready')).toMatchObject({ readers: [reader] });
     pcsc.stopDaemon();
-    expect(await until(kiosk, (v) => v.state === 'outOfService')).toMatchObject({
+    expect(await untilView(kiosk, (v) => v.state === 'outOfService')).toMatchObject({
       problems: ['pcscGone'],
     });
     await kiosk.close();
@@ -133,13 +103,15 @@ describe('startKiosk on fakes', () => {
     pcsc.addReader(reader);
     const { kiosk, world } = await kioskAt(`http://127.0.0.1:${String(port)}/pkix/`, pcsc);
     // The world's token and drive are there from the start.
-    await until(kiosk, (v) => v.tokens.includes('visitor') && v.drives.includes('/dev/sdz'));
+    await untilView(kiosk, (v) => v.tokens.includes('visitor') && v.drives.includes('/dev/sdz'));
     world.fakeToken.addToken({ label: 'second', serial: '0022', pin: '246810' });
-    await until(kiosk, (v) => v.tokens.join() === 'second,visitor');
+    await untilView(kiosk, (v) => v.tokens.join() === 'second,visitor');
     world.fakeToken.removeToken('visitor');
-    await until(kiosk, (v) => v.tokens.join() === 'second');
+    await untilView(kiosk, (v) => v.tokens.join() === 'second');
     world.fakeDrives.pull('/dev/sdz');
-    expect(await until(kiosk, (v) => v.drives.length === 0)).toMatchObject({ tokens: ['second'] });
+    expect(await untilView(kiosk, (v) => v.drives.length === 0)).toMatchObject({
+      tokens: ['second'],
+    });
     await kiosk.close();
   });
 
@@ -150,22 +122,22 @@ describe('startKiosk on fakes', () => {
     const pcsc = new FakePcscDriver();
     pcsc.addReader(reader);
     const { kiosk } = await kioskAt(`http://127.0.0.1:${String(port)}/pkix/`, pcsc);
-    await until(kiosk, (v) => v.state === 'ready');
+    await untilView(kiosk, (v) => v.state === 'ready');
     // Only kiosk events from outside: a device's word comes from its watcher, never a caller.
     expect(() => {
       kiosk.send({ type: 'device.readers', readers: ['forged'] });
     }).toThrow(/kiosk.visitor/);
     kiosk.send({ type: 'kiosk.visitor' });
-    const visiting = await until(kiosk, (v) => v.state === 'inVisit' && v.visit !== undefined);
+    const visiting = await untilView(kiosk, (v) => v.state === 'inVisit' && v.visit !== undefined);
     expect(visiting.visit?.matches({ flow: 'home' })).toBe(true);
     const visit = kiosk.visit();
     if (visit === undefined) throw new Error('no visit');
     visit.send({ type: 'visitor.start', purpose: 'issue' });
-    await until(kiosk, (v) => v.visit?.matches({ flow: 'choosing' }) === true);
+    await untilView(kiosk, (v) => v.visit?.matches({ flow: 'choosing' }) === true);
     visit.send({ type: 'visit.cancel' });
     expect(await visit.ended).toBe('cancelled');
     // The kiosk asks the CA again after a visit, then is ready for the next visitor.
-    const after = await until(kiosk, (v) => v.state === 'ready' && v.ca === 'answering');
+    const after = await untilView(kiosk, (v) => v.state === 'ready' && v.ca === 'answering');
     expect(after.visit).toBeUndefined();
     expect(kiosk.visit()).toBeUndefined();
     await kiosk.close();
@@ -181,7 +153,7 @@ describe('startKiosk on fakes', () => {
       `http://127.0.0.1:${String(port)}/pkix/`,
       pcsc,
     );
-    await until(kiosk, (v) => v.state === 'ready');
+    await untilView(kiosk, (v) => v.state === 'ready');
     kiosk.send({ type: 'kiosk.visitor' });
     const visit = kiosk.visit();
     const seen: KioskView[] = [];

@@ -2,8 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PinKey, PinPad } from '../../../drivers/hid/contract.js';
 import { FakeHidDriver } from '../../../drivers/hid/fake.js';
 import { pinPadSettings } from '../../../drivers/hid/settings.js';
-import type { KioskView } from '../../../src/kiosk/run/kiosk.js';
-import type { KioskService } from '../../../src/kiosk/service.js';
 import { ScreenDriver, type KioskPort } from '../../../src/kiosk/screens/driver.js';
 import { padField } from '../../../src/kiosk/screens/pinPadEntry.js';
 import { screenModel } from '../../../src/kiosk/screens/model.js';
@@ -12,7 +10,7 @@ import type { Screen, ScreenModel, UiEvent } from '../../../ui/contract.js';
 import { RecordingScreen } from '../../../ui/fake/recordingScreen.js';
 import { fakeTerminal, type FakeTerminal } from '../../support/fakeTerminal.js';
 import { childState, kiosk, nextDraw, until, walkToStorage } from '../../support/kioskWorld.js';
-import { handMadeVisit, viewWith, type HandMadeVisit } from '../../support/screenVisits.js';
+import { handMadeVisit, portOf, viewWith, type HandMadeVisit } from '../../support/screenVisits.js';
 import { servicePin } from '../../support/serviceWorld.js';
 
 // Issue 15 item 5: the PIN pad wired to the screen driver. A whole visit onto the fake token with
@@ -23,27 +21,6 @@ import { servicePin } from '../../support/serviceWorld.js';
 const padDevice = { vendorId: 0x1209, productId: 0x0001 };
 const digits = (text: string): PinKey[] =>
   Array.from(Buffer.from(text, 'latin1'), (byte) => ({ type: 'digit', digit: byte - 0x30 }));
-
-/** The kiosk service as a KioskPort (RunningKiosk's shape): `send` starts a visit. */
-function portOf(service: KioskService): KioskPort {
-  const listeners = new Set<(view: KioskView) => void>();
-  const snapshot = () => viewWith(service.visit?.snapshot());
-  const notify = () => {
-    for (const listener of listeners) listener(snapshot());
-  };
-  return {
-    snapshot,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    send: () => {
-      service.startVisit().subscribe(notify);
-      notify();
-    },
-    visit: () => service.visit,
-  };
-}
 
 /** A fake pad plugged and opened; every buffer the driver hands it is kept, to see it zeroed. */
 async function padOf() {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FakeHidDriver } from '../../../drivers/hid/fake.js';
 import { scannerSettings } from '../../../drivers/hid/settings.js';
-import type { KioskView } from '../../../src/kiosk/run/kiosk.js';
-import type { KioskService } from '../../../src/kiosk/service.js';
 import { ScreenDriver, type KioskPort } from '../../../src/kiosk/screens/driver.js';
 import { encodeApplicationCode, type ApplicationCode } from '../../../src/text/applicationCode.js';
 import type { ScreenModel, UiEvent } from '../../../ui/contract.js';
 import { RecordingScreen } from '../../../ui/fake/recordingScreen.js';
 import { idn, kiosk } from '../../support/kioskWorld.js';
-import { handMadeVisit, viewWith } from '../../support/screenVisits.js';
+import { handMadeVisit, portOf, viewWith } from '../../support/screenVisits.js';
 
 // Issue 15 item 5: the QR scanner wired to the screen driver. An application code scanned on the
 // form step fills the name and phone; the visitor types the resident number and submits as usual.
@@ -38,27 +36,6 @@ async function scannerOf() {
     unplug: () => {
       hid.unplug(path);
     },
-  };
-}
-
-/** The kiosk service as a KioskPort (RunningKiosk's shape): `send` starts a visit. */
-function portOf(service: KioskService): KioskPort {
-  const listeners = new Set<(view: KioskView) => void>();
-  const snapshot = () => viewWith(service.visit?.snapshot());
-  const notify = () => {
-    for (const listener of listeners) listener(snapshot());
-  };
-  return {
-    snapshot,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    send: () => {
-      service.startVisit().subscribe(notify);
-      notify();
-    },
-    visit: () => service.visit,
   };
 }
 

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { KioskView } from '../../../src/kiosk/run/kiosk.js';
-import type { KioskService } from '../../../src/kiosk/service.js';
 import { ScreenDriver, type KioskPort } from '../../../src/kiosk/screens/driver.js';
 import { RecordingScreen } from '../../../ui/fake/recordingScreen.js';
 import type { UiEvent } from '../../../ui/contract.js';
@@ -14,33 +12,12 @@ import {
   until,
   walkToStorage,
 } from '../../support/kioskWorld.js';
-import { handMadeVisit, viewWith } from '../../support/screenVisits.js';
+import { handMadeVisit, portOf, viewWith } from '../../support/screenVisits.js';
 import { SecretField } from '../../../src/kiosk/screens/secretField.js';
 
 // Issue 15 items 1 and 2: a whole issuance played on the recording screen, key by key, through the
 // screen driver: the visitor's keys are UiEvents, the teller's approval an event from the test.
 // The password and the resident number typed never appear in a model.
-
-/** The kiosk service as a KioskPort (RunningKiosk's shape): a visitor's Enter starts a visit. */
-function portOf(service: KioskService): KioskPort {
-  const listeners = new Set<(view: KioskView) => void>();
-  const snapshot = () => viewWith(service.visit?.snapshot());
-  const notify = () => {
-    for (const listener of listeners) listener(snapshot());
-  };
-  return {
-    snapshot,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    send: () => {
-      service.startVisit().subscribe(notify);
-      notify();
-    },
-    visit: () => service.visit,
-  };
-}
 
 const typeText = (screen: RecordingScreen, text: string) => {
   for (const ch of text) screen.emit({ type: 'text', text: ch });

@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FakeUsbDrives } from '../../../drivers/usbdrive/fake.js';
 import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
 import { raInProcess } from '../../../src/kiosk/raInProcess.js';
-import { startKiosk, type KioskView, type RunningKiosk } from '../../../src/kiosk/run/kiosk.js';
+import { startKiosk, type KioskView } from '../../../src/kiosk/run/kiosk.js';
 import { IssueProgress, stagesDone } from '../../../src/kiosk/screens/issueProgress.js';
 import {
   driveNeedsFormat,
@@ -22,6 +22,7 @@ import { textWidth } from '../../../ui/text/width.js';
 import { createActor, fromPromise } from 'xstate';
 import { kioskMachine } from '../../../machines/kiosk.js';
 import { chooseMedium, kiosk, walkToStorage } from '../../support/kioskWorld.js';
+import { answering, closeServer, untilView } from '../../support/runningKiosk.js';
 import { handMadeVisit, hostile, viewWith } from '../../support/screenVisits.js';
 import { tempDir } from '../../support/tempDir.js';
 
@@ -414,37 +415,12 @@ describe('the issuing screen follows the issuance journal', () => {
 describe('a running kiosk gives the screens its details', () => {
   const servers: Server[] = [];
   afterAll(async () => {
-    await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => {
-              resolve();
-            });
-            s.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all(servers.map(closeServer));
   });
 
-  function untilView(k: RunningKiosk, ready: (view: KioskView) => boolean): Promise<KioskView> {
-    return new Promise((resolve) => {
-      const look = (view: KioskView): void => {
-        if (!ready(view)) return;
-        stop();
-        resolve(view);
-      };
-      const stop = k.subscribe(look);
-      look(k.snapshot());
-    });
-  }
-
   it('drive and token details, and an issuance bar that moves with the journal', async () => {
-    const server = createServer((_request, response) => {
-      response.writeHead(404).end();
-    });
+    const server = await answering();
     servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const { world, profile, close } = await kiosk('usb');
     const raEncryption = world.ca.trust.raEncryption;
