@@ -24,6 +24,7 @@ import { list } from '../service/list.js';
 import { secretKindFor, type Medium, type ServiceContext } from '../service/medium.js';
 import { renew } from '../service/renew.js';
 import type { x509 } from '../shared/x509.js';
+import { ChipReadTally, type ChipProgress } from './chipProgress.js';
 import { visitFailureOf } from './failures.js';
 import type { RaClient } from './ra.js';
 import type { Vault } from './vault.js';
@@ -43,6 +44,11 @@ export interface VisitDependencies {
   readonly cscaTrust?: CscaTrust;
   /** The last chip reading, photo included, for the teller's screen (never in a snapshot). */
   readonly onReading?: (reading: DocumentReading) => void;
+  /**
+   * The chip reading's progress as the reader reports it (bytes read, bytes announced: no
+   * content), for the reading screen's bar; `undefined` once the reading has ended, however.
+   */
+  readonly onChipProgress?: (progress: ChipProgress | undefined) => void;
   readonly delays: {
     readonly inactivityWarning: number;
     readonly inactivityWipe: number;
@@ -95,12 +101,34 @@ export function boundVisitMachine(deps: VisitDependencies) {
   const windowDays = ctx.config.npki.renewalWindowDays;
   const effect = effectsWith(deps.beforeEffect);
 
+  /** Tells the chip progress; a listener's fault must not fail the reading. */
+  const tellChip = (progress: ChipProgress | undefined): void => {
+    try {
+      deps.onChipProgress?.(progress);
+    } catch (error) {
+      ctx.log.error({ err: error }, 'chip progress listener failed');
+    }
+  };
+
   const readChip = effect(async (input: ReadChipInput, signal): Promise<ChipSummary> => {
-    const reading = await readDocument(ctx, {
-      mrz: input.mrz,
-      ...(deps.cscaTrust === undefined ? {} : { trust: deps.cscaTrust }),
-      signal,
-    });
+    const tally = new ChipReadTally();
+    let reading: DocumentReading;
+    try {
+      reading = await readDocument(ctx, {
+        mrz: input.mrz,
+        ...(deps.cscaTrust === undefined ? {} : { trust: deps.cscaTrust }),
+        signal,
+        ...(deps.onChipProgress === undefined
+          ? {}
+          : {
+              onProgress: (progress) => {
+                tellChip(tally.add(progress));
+              },
+            }),
+      });
+    } finally {
+      if (deps.onChipProgress !== undefined) tellChip(undefined);
+    }
     signal.throwIfAborted();
     deps.onReading?.(reading);
     const { document } = reading;

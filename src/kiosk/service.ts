@@ -8,6 +8,7 @@ import { outsideEventSchema, type CheckedOutsideEvent } from './outsideEvents.js
 import type { DocumentReading } from '../document/readDocument.js';
 import { checkPassword, type PasswordRuleResult } from '../npki/passwordRules.js';
 export type { InPersonApproval } from './visitInputs.js';
+import type { ChipProgress } from './chipProgress.js';
 import { boundVisitMachine, type VisitDependencies } from './effects.js';
 import { Vault } from './vault.js';
 import type { IdAuthenticity } from './idAuthenticity/contract.js';
@@ -33,7 +34,7 @@ import type { VisitStore } from './visitStore.js';
 
 export interface KioskServiceOptions extends Omit<
   VisitDependencies,
-  'vault' | 'onReading' | 'beforeEffect' | 'journal'
+  'vault' | 'onReading' | 'beforeEffect' | 'journal' | 'onChipProgress'
 > {
   readonly institutions: readonly Institution[];
   /** The ID authenticity service for in-person checks; absent: off (the default). */
@@ -45,6 +46,11 @@ export interface KioskServiceOptions extends Omit<
    * that dies mid-visit finishes or cancels it at its next start; none in tests that need none.
    */
   readonly store?: VisitStore;
+  /**
+   * Each visit's chip reading progress, by the visit's id (bytes only); `undefined` when the
+   * reading has ended.
+   */
+  readonly onChipProgress?: (visit: string, progress: ChipProgress | undefined) => void;
 }
 
 /** Events from outside: the visitor's keys, the teller's decisions, the devices. */
@@ -91,14 +97,22 @@ export class RunningVisit {
 
   constructor(options: KioskServiceOptions) {
     this.#options = options;
-    const { store } = options;
+    // The kiosk hears the chip progress by visit: the effects, only this visit's.
+    const { store, onChipProgress, ...dependencies } = options;
     const machine = boundVisitMachine({
-      ...options,
+      ...dependencies,
       vault: this.#vault,
       onReading: (reading) => {
         // A read that finishes after the visit ended is let go, photo and all.
         if (this.#actor.getSnapshot().status === 'active') this.#reading = reading;
       },
+      ...(onChipProgress === undefined
+        ? {}
+        : {
+            onChipProgress: (progress: ChipProgress | undefined) => {
+              onChipProgress(this.id, progress);
+            },
+          }),
       ...(store === undefined
         ? {}
         : {

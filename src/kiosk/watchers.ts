@@ -6,6 +6,7 @@ import type { UsbHotplug } from '../../drivers/usb/contract.js';
 import type { KioskEvent } from '../../machines/kiosk.js';
 import type { Logger } from '../log/logger.js';
 import type { Devices } from '../service/devices.js';
+import type { DriveCertificateCache, DriveCertificates } from './driveCertificates.js';
 import { TokenDiscovery } from '../tokens/discovery.js';
 
 /**
@@ -73,10 +74,18 @@ export interface DriveDetails {
   readonly product?: string;
   /** The FAT volume label, where there is one. */
   readonly label?: string;
+  /**
+   * The certificates already on it, as listed when it arrived or after a visit wrote to it
+   * (src/kiosk/driveCertificates.ts); absent where it is not FAT or could not be read.
+   */
+  readonly certificates?: DriveCertificates;
 }
 
 /** The details of a listed drive. */
-export function driveDetailsOf(drive: DriveIdentity): DriveDetails {
+export function driveDetailsOf(
+  drive: DriveIdentity,
+  certificates?: DriveCertificates,
+): DriveDetails {
   return {
     sizeBytes: drive.sizeBytes,
     filesystem: drive.filesystem,
@@ -85,40 +94,53 @@ export function driveDetailsOf(drive: DriveIdentity): DriveDetails {
     ...(drive.vendor === undefined ? {} : { vendor: drive.vendor }),
     ...(drive.product === undefined ? {} : { product: drive.product }),
     ...(drive.label === undefined ? {} : { label: drive.label }),
+    ...(certificates === undefined ? {} : { certificates }),
   };
 }
 
 /**
  * USB drives arriving and leaving. `onDetails`, when given, hears each listing's details by
- * device path just before the kiosk hears the paths.
+ * device path just before the kiosk hears the paths. With `certificates`, a drive's certificates
+ * are listed (bounded in time) before the kiosk first hears of it, so no visit can be writing to
+ * it then; a drive already listed is not read again until the cache says it was written to.
  */
 export function watchDrives(
   drives: UsbDriveDriver,
   log: Logger,
   onDetails?: (details: ReadonlyMap<string, DriveDetails>) => void,
+  certificates?: DriveCertificateCache,
 ) {
   return fromCallback<KioskEvent>(({ sendBack }) => {
     let stopped = false;
+    // Listings answer out of order once a drive is read: only the latest one is told.
+    let latest = 0;
     const refresh = (): void => {
-      drives.list().then(
-        (found) => {
-          if (stopped) return;
+      const turn = ++latest;
+      drives
+        .list()
+        .then(async (found) => {
           // Removable ones; the safety checks run again when one is opened.
           const removable = found.filter((d) => d.removable);
-          onDetails?.(new Map(removable.map((d) => [d.device, driveDetailsOf(d)])));
+          certificates?.keepOnly(removable);
+          const listed = await Promise.all(
+            removable.map((d) => certificates?.of(d) ?? Promise.resolve(undefined)),
+          );
+          if (stopped || turn !== latest) return;
+          onDetails?.(new Map(removable.map((d, i) => [d.device, driveDetailsOf(d, listed[i])])));
           sendBack({ type: 'device.drives', devices: removable.map((d) => d.device) });
-        },
-        (error: unknown) => {
+        })
+        .catch((error: unknown) => {
           log.warn({ err: error }, 'USB drives cannot be listed');
-        },
-      );
+        });
     };
     const unwatch = drives.watch(refresh, (error) => {
       log.warn({ err: error }, 'USB drive watch failed');
     });
+    const unhear = certificates?.onAgain(refresh);
     refresh();
     return () => {
       stopped = true;
+      unhear?.();
       unwatch();
     };
   });

@@ -27,6 +27,8 @@ import {
   type TokenDetails,
 } from '../watchers.js';
 import { IssueProgress, type IssueStep } from '../screens/issueProgress.js';
+import { Coalesced, type ChipProgress } from '../chipProgress.js';
+import { DriveCertificateCache, serviceDriveReader } from '../driveCertificates.js';
 import { resolve } from 'node:path';
 import { recoverVisits, type RecoveredVisit } from '../recovery.js';
 import { VisitStore, type VisitRecord } from '../visitStore.js';
@@ -68,7 +70,15 @@ export interface KioskView {
    * the visit store records it; absent before the first, and on a kiosk without a visit store.
    */
   readonly issueStep?: IssueStep;
+  /**
+   * While the visit's chip is read: bytes read, and the bytes its files have announced so far
+   * (src/kiosk/chipProgress.ts); absent before the first report and once the reading has ended.
+   */
+  readonly chipProgress?: ChipProgress;
 }
+
+/** The least time between two redraws for the chip reading's progress (at most 10 a second). */
+const chipRedrawMs = 100;
 
 /** The kiosk events accepted from outside: a visitor arrives; ask the CA again now. */
 const outsideTypes = new Set(['kiosk.visitor', 'kiosk.caRecheck']);
@@ -212,6 +222,13 @@ export class RunningKiosk {
   /** The watchers' details of the drives and tokens present (secret-free). */
   #driveDetails: Readonly<Record<string, DriveDetails>> = {};
   #tokenDetails: Readonly<Record<string, TokenDetails>> = {};
+  /** The visit's chip reading as far as it has gone, and the redraw it asks for, coalesced. */
+  #chip: { readonly visit: string; readonly progress: ChipProgress } | undefined;
+  /** The certificates on each drive present, read when it arrives and after a visit used it. */
+  readonly #driveCertificates: DriveCertificateCache;
+  readonly #chipRedraw = new Coalesced(() => {
+    this.#notify(this.snapshot());
+  }, chipRedrawMs);
 
   constructor(
     ctx: ServiceContext,
@@ -228,6 +245,7 @@ export class RunningKiosk {
     this.recovered = recovered;
     this.endpoints = { ca: setup.ca.url, ra: setup.raUrl };
     const { kiosk } = ctx.config;
+    this.#driveCertificates = new DriveCertificateCache(serviceDriveReader(ctx), { log: ctx.log });
     this.#service = new KioskService({
       ctx,
       institutions: setup.institutions,
@@ -241,6 +259,9 @@ export class RunningKiosk {
       },
       ...(clock === undefined ? {} : { clock }),
       ...(store === undefined ? {} : { store }),
+      onChipProgress: (visit, progress) => {
+        this.#heardChip(visit, progress);
+      },
     });
     const machine = kioskMachine.provide({
       actors: {
@@ -254,9 +275,14 @@ export class RunningKiosk {
             this.#tokenDetails = Object.fromEntries(details);
           },
         ),
-        watchDrives: watchDrives(ctx.devices.usbDrives(), ctx.log, (details) => {
-          this.#driveDetails = Object.fromEntries(details);
-        }),
+        watchDrives: watchDrives(
+          ctx.devices.usbDrives(),
+          ctx.log,
+          (details) => {
+            this.#driveDetails = Object.fromEntries(details);
+          },
+          this.#driveCertificates,
+        ),
         // The request's own deadline is the machine's: an unset one is the machine's 10 s.
         checkCa: caCheck(setup.ca.url, kiosk.caCheckTimeoutMs ?? 10_000),
         visit: fromPromise<undefined>(({ signal }) => this.#runVisit(signal)),
@@ -320,6 +346,9 @@ export class RunningKiosk {
       driveDetails: this.#driveDetails,
       tokenDetails: this.#tokenDetails,
       ...(issuing === undefined ? {} : { issueStep: issuing }),
+      ...(this.#chip === undefined || this.#chip.visit !== this.#visit?.id
+        ? {}
+        : { chipProgress: this.#chip.progress }),
     };
   }
 
@@ -443,6 +472,7 @@ export class RunningKiosk {
       teller?.stop();
       await teller?.api.close();
       this.#actor.stop();
+      this.#chipRedraw.cancel();
       this.#service.close();
       this.#visit = undefined;
       this.#listeners.clear();
@@ -471,7 +501,10 @@ export class RunningKiosk {
             now: this.#ctx.now,
             feesFromDesk: this.#teller !== undefined,
           });
-    const unsubscribe = visit.subscribe(() => {
+    // The drives the visit chose (to write to, or to read a certificate it may renew in place).
+    const used = new Set<string>();
+    const unsubscribe = visit.subscribe((snapshot) => {
+      for (const device of drivesNamed(snapshot)) used.add(device);
       this.#notify(this.snapshot());
     });
     // A journal fact changes no snapshot of the visit: the issuing screen is told all the same.
@@ -490,10 +523,29 @@ export class RunningKiosk {
       unsubscribe();
       unhear?.();
       this.#progress?.forget(visit.id);
+      this.#chip = undefined;
+      this.#chipRedraw.cancel();
       detach?.();
       this.#visit = undefined;
+      // Ended: what it wrote is listed again (the watcher reads each before it is told again).
+      for (const device of used) this.#driveCertificates.again(device);
     }
     return undefined;
+  }
+
+  /**
+   * The visit's chip reading went on (or ended: `undefined`): the screens are told at most every
+   * {@link chipRedrawMs}, the last progress always (before the bar is taken away at the end).
+   */
+  #heardChip(visit: string, progress: ChipProgress | undefined): void {
+    if (this.#visit?.id !== visit || this.#isClosing()) return;
+    if (progress === undefined) {
+      this.#chipRedraw.flush();
+      this.#chip = undefined;
+      return;
+    }
+    this.#chip = { visit, progress };
+    this.#chipRedraw.poke();
   }
 
   /** A card or medium event the machine passes on; a visit that cannot take it now drops it. */
@@ -515,4 +567,21 @@ export class RunningKiosk {
       }
     }
   }
+}
+
+/** The USB drives a visit's snapshot names as its medium (its own, its sub-flows', the held one). */
+function drivesNamed(snapshot: VisitSnapshot): string[] {
+  const children = snapshot.children as Record<string, { getSnapshot(): unknown } | undefined>;
+  const contexts: unknown[] = [
+    snapshot.context,
+    snapshot.context.held,
+    ...['storage', 'held'].map(
+      (id) => (children[id]?.getSnapshot() as { context?: unknown } | undefined)?.context,
+    ),
+  ];
+  return contexts.flatMap((context) => {
+    const medium = (context as { medium?: { kind?: unknown; device?: unknown } } | undefined)
+      ?.medium;
+    return medium?.kind === 'usb' && typeof medium.device === 'string' ? [medium.device] : [];
+  });
 }

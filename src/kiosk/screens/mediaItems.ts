@@ -1,5 +1,7 @@
 import type { Lang, PickItem } from '../../../ui/contract.js';
 import type { KioskView } from '../run/kiosk.js';
+import { textWidth } from '../../../ui/text/width.js';
+import type { DriveCertificates } from '../driveCertificates.js';
 import type { DriveDetails } from '../watchers.js';
 import { outside } from './parts.js';
 import { say, t } from './strings.js';
@@ -64,6 +66,57 @@ export function driveFacts(details: DriveDetails, lang: Lang): string {
   return `${sizeText(details.sizeBytes)} ${filesystemText(details.filesystem, lang)}`;
 }
 
+/** The inside of the kiosk's 80-column frame (ui/blessed/kioskScreen.ts), where a pick row goes. */
+const frameWidth = 76;
+
+/**
+ * The columns a pick row leaves its detail, as ui/blessed/layout.ts lays the rows out: its number
+ * (`> 1. `), the label column (the widest label and two, at most 60% of the width), a space.
+ */
+function detailRoom(labels: readonly string[]): number {
+  const widest = Math.max(0, ...labels.map(textWidth));
+  const labelColumn = Math.min(widest + 2, Math.floor(frameWidth * 0.6));
+  const number = `> ${String(labels.length)}. `.length;
+  return frameWidth - number - labelColumn - 1;
+}
+
+const fill = (words: string, values: Readonly<Record<string, string>>): string =>
+  words.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+
+/**
+ * The certificates already on a drive after its size, in `room` columns: the count, then as many
+ * holders as fit, with the date each is valid until or else by name alone, the rest counted
+ * ("인증서 3개 (홍길동 2027-12-04 까지, 외 2개)", "인증서 3개 (홍길동, 김철수, 외 1개)"); with no
+ * room for a name, the count alone. The names are outside text.
+ */
+export function driveCertificatesText(
+  size: string,
+  certificates: DriveCertificates,
+  lang: Lang,
+  room: number,
+): string {
+  const count =
+    certificates.count === 1
+      ? say(t.driveCertificate, lang)
+      : fill(say(t.driveCertificates, lang), { n: String(certificates.count) });
+  const names = certificates.holders.map((h) => outside(h.name, 16));
+  const dated = certificates.holders.map((h, i) =>
+    fill(say(t.driveHolder, lang), { name: names[i] ?? '', date: outside(h.validUntil, 10) }),
+  );
+  // The most holders that fit, each dated where the room allows.
+  for (let shown = names.length; shown > 0; shown--)
+    for (const holders of [dated, names]) {
+      const left = certificates.count - shown;
+      const named = [
+        ...holders.slice(0, shown),
+        ...(left > 0 ? [fill(say(t.driveMoreHolders, lang), { n: String(left) })] : []),
+      ];
+      const text = `${size}, ${count} (${named.join(', ')})`;
+      if (textWidth(text) <= room) return text;
+    }
+  return `${size}, ${count}`;
+}
+
 /**
  * The pick items of the media offered. `writing`: the storage step, where a drive that is not FAT
  * is said to need formatting (choosing it asks to erase it); reading a held certificate does not.
@@ -94,16 +147,26 @@ export function mediaItems(
     // Two drives of one make are told apart by their device paths.
     const shown =
       names.filter((n) => n === name).length > 1 ? `${name} ${outside(device, 32)}` : name;
-    // The warning first: a long label leaves the detail column short, and its end is cut.
-    const detail =
-      details === undefined
-        ? say(t.keyOnDrive, lang)
-        : writing && details.needsFormat
-          ? `${say(t.driveNeedsFormat, lang)}, ${sizeText(details.sizeBytes)}`
-          : `${driveFacts(details, lang)}, ${say(t.encryptedFile, lang)}`;
-    return { id: `usb:${device}`, label: `${say(t.drive, lang)} ${shown}`, detail, enabled: true };
+    return { device, details, label: `${say(t.drive, lang)} ${shown}` };
   });
-  return [...tokens, ...drives];
+  const room = detailRoom([...tokens, ...drives].map((i) => i.label));
+  return [
+    ...tokens,
+    ...drives.map(({ device, details, label }) => {
+      const certificates = details?.certificates;
+      // The warning first: a long label leaves the detail column short, and its end is cut. A
+      // drive's certificates say more than its file system (FAT: it needs no format).
+      const detail =
+        details === undefined
+          ? say(t.keyOnDrive, lang)
+          : writing && details.needsFormat
+            ? `${say(t.driveNeedsFormat, lang)}, ${sizeText(details.sizeBytes)}`
+            : certificates !== undefined && certificates.count > 0
+              ? driveCertificatesText(sizeText(details.sizeBytes), certificates, lang, room)
+              : `${driveFacts(details, lang)}, ${say(t.encryptedFile, lang)}`;
+      return { id: `usb:${device}`, label, detail, enabled: true };
+    }),
+  ];
 }
 
 /** The drive a format is asked for, in one line: its name, size and file system. */

@@ -78,6 +78,8 @@ export const t = {
   noReader: w('연결된 판독기가 없습니다', 'no reader connected'),
   chipReading: w('칩을 읽는 중', 'reading the chip'),
   chipAway: w('신분증이 판독기에 없습니다', 'no ID on the reader'),
+  // After the bytes: "12.3 KB / 20.1 KB 읽음".
+  chipBytesRead: w('읽음', 'read'),
   teller: w('직원이 확인하고 있습니다', 'A teller is checking your ID'),
   tellerLine: w(
     '잠시만 기다려 주세요. 직원이 곧 도와드립니다.',
@@ -101,6 +103,11 @@ export const t = {
   encryptedFile: w('암호화 파일로 저장', 'encrypted file'),
   driveNeedsFormat: w('포맷 필요 (모두 지워짐)', 'format needed: erases all'),
   driveBlank: w('비어 있음', 'blank'),
+  // The certificates already on a drive: "인증서 2개 (홍길동 2027-12-04 까지, 외 1개)".
+  driveCertificates: w('인증서 {n}개', '{n} certificates'),
+  driveCertificate: w('인증서 1개', '1 certificate'),
+  driveHolder: w('{name} {date} 까지', '{name} until {date}'),
+  driveMoreHolders: w('외 {n}개', '{n} more'),
   formatTarget: w('대상', 'Drive'),
   confirmFormat: w('이 USB 메모리를 포맷할까요?', 'Format this USB drive?'),
   formatWarning: w(

@@ -1,6 +1,7 @@
 import type { MrzProblem } from '../../../machines/form/mrzEntry.js';
 import type { ChipSummary, HeldCertificate, VisitFailure, Words } from '../../../machines/types.js';
 import type { Check, ErrorBox, Lang } from '../../../ui/contract.js';
+import { chipReadingBar } from './chipReadingBar.js';
 import { formatTargetLine, mediaItems } from './mediaItems.js';
 import { mrzScreen } from './mrzScreen.js';
 import {
@@ -66,6 +67,10 @@ export function identityScreen(input: ScreenInput): ScreenBody {
         `${say(t.readerIs, lang)}: ${reader}`,
         `[${inner === 'reading' ? '>' : ' '}] ${chip}`,
       ],
+      // The bytes read so far, while the chip is read (the kiosk coalesces the redraws).
+      ...(inner === 'reading' && view.chipProgress !== undefined
+        ? { progress: chipReadingBar(view.chipProgress, lang) }
+        : {}),
       ...withError(inner === 'reading' ? undefined : error),
       keys:
         inner === 'reading'
