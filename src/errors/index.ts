@@ -13,6 +13,7 @@ export * from './storage.js';
 export * from './cmp.js';
 export * from './ca.js';
 export * from './ra.js';
+export * from './kioskStart.js';
 export * from '../../drivers/pkcs11/errors.js';
 export * from '../../drivers/usb/errors.js';
 export * from '../../drivers/usbdrive/errors.js';

@@ -1,6 +1,7 @@
 import blessed from 'blessed';
 import { fit } from '../text/width.js';
 import {
+  atLeast,
   terminalScreen,
   type KeyListener,
   type TerminalHost,
@@ -15,8 +16,8 @@ import {
  */
 export interface SharedTerminal<V extends string> {
   readonly screen: blessed.Widgets.Screen;
-  /** What view `name` draws in (TerminalOptions.host). */
-  host(name: V): TerminalHost;
+  /** What view `name` draws in (TerminalOptions.host), told at least `minimumSize`. */
+  host(name: V, minimumSize?: TerminalHost['minimumSize']): TerminalHost;
   show(name: V): void;
   shown(): V;
   /** The bar's lines (plain text: no tags, no escapes), cut to the width. */
@@ -65,7 +66,7 @@ export function sharedTerminal<V extends string>(
   }
   let lines: readonly string[] = [];
   const drawBar = (): void => {
-    const width = Number(screen.width);
+    const width = atLeast(screen.width, 0);
     bar.setContent(lines.map((line) => fit(line, width)).join('\n'));
   };
   screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => {
@@ -83,12 +84,13 @@ export function sharedTerminal<V extends string>(
   };
   return {
     screen,
-    host: (name) => ({
+    host: (name, minimumSize) => ({
       screen,
       parent: boxOf(name),
       onKey: (listener) => {
         keys.get(name)?.push(listener);
       },
+      ...(minimumSize === undefined ? {} : { minimumSize }),
     }),
     show: (name) => {
       for (const [view, box] of boxes) {

@@ -15,6 +15,11 @@ export interface TerminalHost {
   readonly parent: blessed.Widgets.BoxElement;
   /** Registers the view's key listener; the host calls it only while the view is shown. */
   onKey(listener: KeyListener): void;
+  /**
+   * The least size the view is told it has (ViewSurface.size), for a view that cannot lay out
+   * smaller; blessed cuts what does not fit. Default none: the box's own size.
+   */
+  readonly minimumSize?: { readonly width: number; readonly height: number };
 }
 
 /** A terminal to draw on: the process's own by default; tests give PassThroughs. */
@@ -61,6 +66,24 @@ export function terminalScreen(options: TerminalOptions): blessed.Widgets.Screen
   return screen;
 }
 
+/** A blessed size (cells; NaN or negative while the terminal is tiny) raised to `floor`. */
+export function atLeast(cells: unknown, floor: number): number {
+  const n = Number(cells);
+  return Number.isFinite(n) && n > floor ? Math.floor(n) : floor;
+}
+
+/**
+ * The size a view lays out for: never negative (a terminal may be made one cell small, and a
+ * shared terminal's box is smaller still once its bar is taken), and at least the host's minimum.
+ */
+function viewSize(
+  width: unknown,
+  height: unknown,
+  minimum: { readonly width: number; readonly height: number } = { width: 0, height: 0 },
+): { width: number; height: number } {
+  return { width: atLeast(width, minimum.width), height: atLeast(height, minimum.height) };
+}
+
 /** The surface of a view: the host's box if there is a host, else a screen of its own. */
 export function viewSurface(options: TerminalOptions): ViewSurface {
   const { host } = options;
@@ -72,7 +95,7 @@ export function viewSurface(options: TerminalOptions): ViewSurface {
         host.onKey(listener);
       },
       // blessed's width and height getters give the computed size in cells.
-      size: () => ({ width: Number(host.parent.width), height: Number(host.parent.height) }),
+      size: () => viewSize(host.parent.width, host.parent.height, host.minimumSize),
       release: () => undefined,
     };
   const screen = terminalScreen(options);
@@ -82,7 +105,7 @@ export function viewSurface(options: TerminalOptions): ViewSurface {
     onKey: (listener) => {
       screen.on('keypress', listener);
     },
-    size: () => ({ width: Number(screen.width), height: Number(screen.height) }),
+    size: () => viewSize(screen.width, screen.height),
     release: () => {
       screen.destroy();
     },

@@ -2,14 +2,18 @@ import type { Command } from 'commander';
 import { KioskError, UsageError } from '../../errors/index.js';
 import { startKiosk, type KioskView, type RunningKiosk } from '../../kiosk/run/kiosk.js';
 import { demoCard } from '../../kiosk/demo/demoCard.js';
-import { prepareDemoWorld } from '../../kiosk/demo/demoWorld.js';
+import { demoStateDir, prepareDemoWorld } from '../../kiosk/demo/demoWorld.js';
+import { lockStateDir, type StateLock } from '../../kiosk/stateLock.js';
 import { realDevices } from '../../service/devices.js';
+import { resolve } from 'node:path';
 import { kioskHome, type CliContext } from '../context.js';
 import {
   openDemoScreens,
   openKioskScreens,
+  watchTerminal,
   type DemoScreens,
   type OpenScreens,
+  type TerminalWatch,
 } from './startScreens.js';
 import { writeJsonLine, writeLines } from '../output.js';
 
@@ -44,75 +48,118 @@ export function registerStartCommand(program: Command, context: () => Promise<Cl
       const source = program.opts<{ config?: string }>().config;
       if (!headless && (!process.stdin.isTTY || !process.stdout.isTTY))
         throw new UsageError('the kiosk screens need a terminal (or run kiosk start --headless)');
-      let ctx = await context();
-      const home = kioskHome();
-      // No configuration and screens: the demo (issue 15 item 4), everything on this machine.
-      let demo: DemoScreens | undefined;
-      if (!headless && source === undefined) {
-        const world = await prepareDemoWorld(home);
-        await ctx.devices.close();
-        const devices = realDevices(world.config, home);
-        const card = await demoCard(devices, world.document.dir);
-        const pcsc = card.pcsc;
-        ctx = {
-          ...ctx,
-          config: world.config,
-          devices: pcsc === undefined ? devices : { ...devices, pcsc: () => pcsc },
-        };
-        demo = { world, card };
-      }
-      let kiosk: RunningKiosk;
+      // Heard from the first moment: a signal during the start stops the kiosk once it is up (a
+      // start half-done is closed the same way as a running kiosk, never left as it was). Each
+      // signal once: the same one again while stopping ends the process the default way.
+      let stopRequested = false;
+      let stop: () => void = () => {
+        stopRequested = true;
+      };
+      const onSignal = (): void => {
+        stop();
+      };
+      for (const signal of stopSignals) process.once(signal, onSignal);
+      // With screens, a terminal that goes away is heard too (startScreens.ts watchTerminal).
+      const terminal: TerminalWatch | undefined = headless ? undefined : watchTerminal();
+      let lock: StateLock | undefined;
       try {
-        kiosk = await startKiosk(ctx, { home, ...(source ? { source } : {}) });
-      } catch (error) {
-        await demo?.card.close();
-        await ctx.devices.close();
-        throw error;
+        const ctx = await context();
+        const home = kioskHome();
+        const demoWanted = !headless && source === undefined;
+        // One kiosk per state folder (stateLock.ts), before the demo's world is made or looked at.
+        lock = await lockStateDir(
+          demoWanted ? demoStateDir(home) : resolve(home, ctx.config.stateDir),
+        );
+        await run(ctx, home, demoWanted, terminal, (next) => {
+          stop = next;
+          if (stopRequested) next();
+        });
+      } finally {
+        for (const signal of stopSignals) process.off(signal, onSignal);
+        lock?.release();
+        terminal?.forget();
       }
-      let screens: OpenScreens | undefined;
-      let stopInput = (): void => undefined;
-      try {
-        if (headless) {
-          kiosk.subscribe(printer(ctx, kiosk));
-          stopInput = readEvents(kiosk, ctx);
-        } else {
-          if (!process.stdin.isTTY || !process.stdout.isTTY)
-            throw new UsageError(
-              'the kiosk screens need a terminal (or run kiosk start --headless)',
-            );
-          screens =
-            demo === undefined
-              ? await openKioskScreens(ctx, kiosk)
-              : await openDemoScreens(ctx, kiosk, demo);
-        }
-      } catch (error) {
-        await kiosk.close();
-        await demo?.card.close();
-        await ctx.devices.close();
-        throw error;
+    });
+
+  /** The kiosk from its start to its stop; `onStop` is given what stops it once it runs. */
+  async function run(
+    context0: CliContext,
+    home: string,
+    demoWanted: boolean,
+    terminal: TerminalWatch | undefined,
+    onStop: (stop: () => void) => void,
+  ): Promise<void> {
+    let ctx = context0;
+    const headless = terminal === undefined;
+    const source = program.opts<{ config?: string }>().config;
+    // No configuration and screens: the demo (issue 15 item 4), everything on this machine.
+    let demo: DemoScreens | undefined;
+    if (demoWanted) {
+      const world = await prepareDemoWorld(home);
+      await ctx.devices.close();
+      const devices = realDevices(world.config, home);
+      const card = await demoCard(devices, world.document.dir);
+      const pcsc = card.pcsc;
+      ctx = {
+        ...ctx,
+        config: world.config,
+        devices: pcsc === undefined ? devices : { ...devices, pcsc: () => pcsc },
+      };
+      demo = { world, card };
+    }
+    let kiosk: RunningKiosk;
+    try {
+      kiosk = await startKiosk(ctx, { home, ...(source ? { source } : {}) });
+    } catch (error) {
+      await demo?.card.close();
+      await ctx.devices.close();
+      throw error;
+    }
+    let screens: OpenScreens | undefined;
+    let stopInput = (): void => undefined;
+    try {
+      if (headless) {
+        kiosk.subscribe(printer(ctx, kiosk));
+        stopInput = readEvents(kiosk, ctx);
+      } else {
+        if (!process.stdin.isTTY || !process.stdout.isTTY)
+          throw new UsageError('the kiosk screens need a terminal (or run kiosk start --headless)');
+        screens =
+          demo === undefined
+            ? await openKioskScreens(ctx, kiosk)
+            : await openDemoScreens(ctx, kiosk, demo);
       }
-      // The timers of watchers do not hold the process (a library must not); this command is the
-      // owner that lives until it is told to stop.
-      const keepAlive = setInterval(() => undefined, 2 ** 30);
-      let stop: () => void = () => undefined;
-      const failure = await new Promise<Error | undefined>((resolve) => {
-        stop = () => {
-          resolve(undefined);
-        };
-        for (const signal of stopSignals) process.once(signal, stop);
-        void kiosk.failed.then(resolve);
-        void screens?.quit.then(stop);
-      });
-      for (const signal of stopSignals) process.off(signal, stop);
-      clearInterval(keepAlive);
-      stopInput();
-      // The screens first (the terminal given back), then the kiosk, then what the demo started.
+    } catch (error) {
       await screens?.close();
       await kiosk.close();
       await demo?.card.close();
       await ctx.devices.close();
-      if (failure !== undefined) throw failure;
+      throw error;
+    }
+    // The timers of watchers do not hold the process (a library must not); this command is the
+    // owner that lives until it is told to stop.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      void kiosk.failed.then(resolve);
+      void screens?.quit.then(() => {
+        resolve(undefined);
+      });
+      void terminal?.lost.then(() => {
+        resolve(undefined);
+      });
+      onStop(() => {
+        resolve(undefined);
+      });
     });
+    clearInterval(keepAlive);
+    stopInput();
+    // The screens first (the terminal given back), then the kiosk, then what the demo started.
+    await screens?.close();
+    await kiosk.close();
+    await demo?.card.close();
+    await ctx.devices.close();
+    if (failure !== undefined) throw failure;
+  }
 }
 
 /** What stops `kiosk start`: Ctrl-C outside the screens, a service manager, a closed terminal. */

@@ -1,6 +1,7 @@
 // `kiosk start` with screens (issue 15 items 2 and 4): the visitor's screen on the terminal, driven
 // by the kiosk (ScreenDriver); in the demo, the teller console beside it in the same terminal, a
 // key switching views, and a bar with the demo's credentials and how its chip is reached.
+import { closeSync } from 'node:fs';
 import type blessed from 'blessed';
 import { createKioskScreen } from '../../../ui/blessed/kioskScreen.js';
 import { sharedTerminal, type SharedTerminal } from '../../../ui/blessed/sharedTerminal.js';
@@ -30,6 +31,9 @@ export interface DemoScreens {
 }
 
 type View = 'visitor' | 'teller';
+
+/** The least size the teller console is told it has (see openDemoScreens). */
+export const tellerMinimumSize = { width: 40, height: 12 } as const;
 
 /**
  * The visitor's screen alone (a branch kiosk: the teller works on another machine), with the
@@ -76,7 +80,10 @@ export async function openDemoScreens(
   const screen = createKioskScreen({ host: shared.host('visitor') });
   const jpeg2000 = await loadJpeg2000Decoder();
   const teller: TellerConsole = openTellerConsole({
-    host: shared.host('teller'),
+    // The teller's views lay out for 40×12 at least (ui/teller/views.ts computes negative widths
+    // below that, a RangeError that ended the demo when its terminal was made small); blessed
+    // cuts the rest. The visitor's screen lays out for any size.
+    host: shared.host('teller', tellerMinimumSize),
     port: consolePort(new TellerClient({ url }), {
       glyphs: photoGlyphsFor(process.env),
       ...(jpeg2000 === undefined ? {} : { jpeg2000 }),
@@ -147,4 +154,69 @@ export function barLines(demo: DemoScreens, shown: View, lang: 'ko' | 'en'): str
         ` name ${name}  IDN ${idn}  passport ${documentNumber} ${birthDate} ${expiryDate}`,
         ` teller ${teller} / ${tellerPassword}${pin === undefined ? '' : `  token PIN ${pin}`}`,
       ];
+}
+
+/**
+ * The terminal the screens are on going away (a closed window, a killed tmux, a dropped ssh: the
+ * tty hangs up). Its streams then fail with EIO on every write and on blessed's raw-mode switch,
+ * and those errors, unheard, would crash the stop half-way with a stack trace (the kiosk, its
+ * CA's servers and the demo's card never closed). Here they are heard and taken as the end of
+ * the screens; once the rest is closed, forget() lets go of the dead terminal's descriptors.
+ */
+export interface TerminalWatch {
+  /** Resolves when the terminal is gone (its input ended, a stream failed). */
+  readonly lost: Promise<void>;
+  isLost(): boolean;
+  /**
+   * If the terminal is gone: closes the descriptors that were on it, so that Node's exit does not
+   * try to restore its modes (tcsetattr on a hung-up tty fails with EIO and Node aborts on that).
+   */
+  forget(): void;
+}
+
+export interface TerminalStreams {
+  readonly input: NodeJS.ReadableStream & { readonly fd?: number; readonly isTTY?: boolean };
+  readonly outputs: readonly (NodeJS.WritableStream & {
+    readonly fd?: number;
+    readonly isTTY?: boolean;
+  })[];
+  readonly close?: (fd: number) => void;
+}
+
+export function watchTerminal(
+  streams: TerminalStreams = {
+    input: process.stdin,
+    outputs: [process.stdout, process.stderr],
+    close: closeSync,
+  },
+): TerminalWatch {
+  let lost = false;
+  let markLost = (): void => undefined;
+  const gone = new Promise<void>((resolve) => {
+    markLost = () => {
+      lost = true;
+      resolve();
+    };
+  });
+  const ttys = [streams.input, ...streams.outputs].filter((s) => s.isTTY === true);
+  // A failing terminal stream is a lost terminal, never an uncaught error (kept to the exit).
+  for (const stream of ttys) stream.on('error', markLost);
+  // A terminal's input ends only when it hangs up.
+  if (streams.input.isTTY === true) streams.input.on('end', markLost);
+  return {
+    lost: gone,
+    isLost: () => lost,
+    forget: () => {
+      if (!lost) return;
+      for (const stream of ttys) {
+        const fd = stream.fd;
+        if (fd === undefined) continue;
+        try {
+          streams.close?.(fd);
+        } catch {
+          // Closed already.
+        }
+      }
+    },
+  };
 }

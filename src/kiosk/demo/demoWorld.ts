@@ -1,18 +1,29 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expectedCheckDigit } from '../../../machines/form/residentNumber.js';
 import { configSchema, type Config } from '../../config/index.js';
 import { TellerAccounts } from '../../teller/accounts.js';
 import { TellerExistsError } from '../../teller/errors.js';
+import { loadProfile } from '../../virtualDocument/profile.js';
 import {
   generateTestProfile,
   writeTestProfile,
   type TestProfileManifest,
 } from '../../virtualDocument/testProfile.js';
+import { DemoWorldError } from '../../errors/kioskStart.js';
 
 /**
  * The demo's world on this machine (issue 15 item 4: `kiosk start` with no configuration), kept
@@ -55,19 +66,28 @@ export interface DemoWorld {
   readonly drive: { readonly device: string } | { readonly missing: string };
 }
 
+/** The demo's state folder (the embedded CA's, the visit store, the teller accounts). */
+export function demoStateDir(home: string): string {
+  return resolve(home, 'var/demo/state');
+}
+
 /**
  * Makes (or finds) the demo's world under `home` and returns the demo configuration. SOFTHSM2_CONF
- * is set in this process to the demo's token folder, before any PKCS#11 module loads.
+ * is set in this process to the demo's token folder, before any PKCS#11 module loads. What a
+ * stopped start left half-made or someone damaged (the passport's files, the drive image) is made
+ * again; what cannot be made (a file where a folder must be) is a DemoWorldError, one line.
+ * The caller holds the state folder's lock (stateLock.ts): two demos never make it at once.
  */
 export async function prepareDemoWorld(home: string): Promise<DemoWorld> {
   const dir = resolve(home, 'var/demo');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await folder(dir);
   const [document, token, drive] = await Promise.all([
     demoDocument(join(dir, 'document')),
     demoToken(join(dir, 'softhsm')),
     demoDrive(join(dir, 'images')),
   ]);
-  const stateDir = join(dir, 'state');
+  const stateDir = demoStateDir(home);
+  await folder(stateDir);
   await demoTeller(stateDir);
   const config = configSchema.parse({
     stateDir,
@@ -83,17 +103,45 @@ export async function prepareDemoWorld(home: string): Promise<DemoWorld> {
 }
 
 async function demoDocument(dir: string): Promise<DemoWorld['document']> {
-  const file = join(dir, 'profile.json');
-  const holder = join(dir, 'holder.json');
-  if (!existsSync(file) || !existsSync(holder)) {
+  const found = await readDocument(dir);
+  if (found !== undefined) return found;
+  // Missing, half-written or damaged: made again in a folder of its own, then put in place whole.
+  const staging = `${dir}.${randomBytes(4).toString('hex')}.new`;
+  try {
     const profile = await generateTestProfile({ seed: 1 });
-    await writeTestProfile(profile, dir);
+    await writeTestProfile(profile, staging);
     const { hangulName, birthDate, sex } = profile.person;
-    await writeFile(holder, JSON.stringify({ name: hangulName, idn: demoIdn(birthDate, sex) }));
+    const holder = { name: hangulName, idn: demoIdn(birthDate, sex) };
+    await writeFile(join(staging, 'holder.json'), JSON.stringify(holder));
+    await rm(dir, { recursive: true, force: true });
+    await rename(staging, dir);
+  } catch (cause) {
+    await rm(staging, { recursive: true, force: true });
+    throw new DemoWorldError(dir, `cannot make the demo's passport (${codeOf(cause)})`, { cause });
   }
-  const manifest = JSON.parse(await readFile(file, 'utf8')) as TestProfileManifest;
-  const { name, idn } = JSON.parse(await readFile(holder, 'utf8')) as { name: string; idn: string };
-  return { dir, manifest, name, idn };
+  const made = await readDocument(dir);
+  if (made === undefined) throw new DemoWorldError(dir, "the demo's passport was made unreadable");
+  return made;
+}
+
+/** The demo's passport as made before, or undefined if any of it is missing or unreadable. */
+async function readDocument(dir: string): Promise<DemoWorld['document'] | undefined> {
+  try {
+    const manifest = JSON.parse(
+      await readFile(join(dir, 'profile.json'), 'utf8'),
+    ) as TestProfileManifest;
+    const holder = JSON.parse(await readFile(join(dir, 'holder.json'), 'utf8')) as unknown;
+    const { name, idn } = (holder ?? {}) as { name?: unknown; idn?: unknown };
+    const texts = [manifest.documentNumber, manifest.birthDate, manifest.expiryDate, name, idn];
+    if (!texts.every((t) => typeof t === 'string' && /^[\p{L}\p{N}<-]{1,40}$/u.test(t)))
+      return undefined;
+    // Every file the chip serves, its key and its MRZ (what demoCard loads).
+    await loadProfile(dir);
+    await readFile(join(dir, 'csca', 'csca.pem'));
+    return { dir, manifest, name: name as string, idn: idn as string };
+  } catch {
+    return undefined;
+  }
 }
 
 /** YYMMDD-GNNNNNC: the 7th digit tells the century and sex (1/2: 1900s, 3/4: 2000s). */
@@ -107,11 +155,17 @@ export function demoIdn(birthDate: string, sex: 'M' | 'F'): string {
 async function demoToken(dir: string): Promise<DemoWorld['token']> {
   const tokens = join(dir, 'tokens');
   const conf = join(dir, 'softhsm2.conf');
-  await mkdir(tokens, { recursive: true, mode: 0o700 });
-  await writeFile(
-    conf,
-    `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
+  try {
+    await mkdir(tokens, { recursive: true, mode: 0o700 });
+    await writeFile(
+      conf,
+      `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+    );
+  } catch (cause) {
+    throw new DemoWorldError(conf, `cannot write the token's configuration (${codeOf(cause)})`, {
+      cause,
+    });
+  }
   process.env.SOFTHSM2_CONF = conf;
   const { tokenLabel: label, tokenPin: pin } = demoCredentials;
   const env = { ...process.env, SOFTHSM2_CONF: conf };
@@ -130,24 +184,62 @@ async function demoToken(dir: string): Promise<DemoWorld['token']> {
 }
 
 async function demoDrive(dir: string): Promise<DemoWorld['drive']> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await folder(dir);
   const device = join(dir, demoCredentials.usbImage);
-  if (existsSync(device)) return { device };
+  // What a start stopped during mkfs left (never listed: not `*.img`), and a damaged image.
+  for (const name of await readdir(dir))
+    if (/\.[0-9a-f]{8}\.(new|damaged)$/.test(name))
+      await rm(join(dir, name), { recursive: true, force: true });
+  const found = await lstat(device).catch(() => undefined);
+  if (found?.isFile() === true && found.size === imageBytes) return { device };
+  // Not a whole image (emptied, cut, a link, a folder): put aside and made again.
+  if (found !== undefined) {
+    const aside = `${device}.${randomBytes(4).toString('hex')}.damaged`;
+    try {
+      await rename(device, aside);
+      await rm(aside, { recursive: true, force: true });
+    } catch (cause) {
+      throw new DemoWorldError(device, `cannot replace the damaged image (${codeOf(cause)})`, {
+        cause,
+      });
+    }
+  }
   const staging = `${device}.${randomBytes(4).toString('hex')}.new`;
-  const handle = await open(staging, 'wx', 0o600);
   try {
-    await handle.truncate(imageBytes);
-  } finally {
-    await handle.close();
+    const handle = await open(staging, 'wx', 0o600);
+    try {
+      await handle.truncate(imageBytes);
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    await rm(staging, { force: true });
+    throw new DemoWorldError(device, `cannot make the drive image (${codeOf(cause)})`, { cause });
   }
   try {
     await run('mkfs.vfat', ['-F', '32', '-s', '1', '-I', '-n', 'DEMO-USB', staging]);
   } catch (error) {
+    await rm(staging, { force: true });
     return { missing: `mkfs.vfat: ${error instanceof Error ? error.message : String(error)}` };
   }
   // Only a whole, formatted image gets the drive's name (a demo stopped half-way leaves none).
   await rename(staging, device);
   return { device };
+}
+
+/** A folder of the demo's, made if missing; a file in its place is a DemoWorldError. */
+async function folder(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    if (!(await stat(path)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+  } catch (cause) {
+    throw new DemoWorldError(path, `cannot make the demo's folder (${codeOf(cause)})`, { cause });
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code ?? (error instanceof Error ? error.message : String(error));
 }
 
 async function demoTeller(stateDir: string): Promise<void> {
