@@ -72,8 +72,16 @@ function cell(value: string, columns: number, style?: string): string {
   return style === undefined ? fitted : `{${style}}${fitted}{/${style}}`;
 }
 
-/** The whole screen, `height` lines of `width` columns. */
-export function render(state: ConsoleState, width: number, height: number): string[] {
+/** The smallest size the console is laid out for. */
+const minColumns = 40;
+const minRows = 12;
+
+/** The whole screen, `rows` lines of `columns` columns (at least 40x12). */
+export function render(state: ConsoleState, columns: number, rows: number): string[] {
+  // Laid out for at least 40x12: a smaller terminal (a window dragged small) is cut by blessed,
+  // never a negative width here.
+  const width = Math.max(minColumns, columns);
+  const height = Math.max(minRows, rows);
   const w = (words: Words): string => words[state.lang];
   const header = `${w(text.title)}${state.teller === undefined ? '' : ` - ${state.teller}`}`;
   const langMark = state.lang === 'ko' ? '[KO]' : '[EN]';
