@@ -117,6 +117,9 @@ async function pick(k: TmuxKiosk, pattern: RegExp): Promise<void> {
 /** The result screen's serial, then finish and quit with Ctrl-C: the kiosk must exit 0. */
 async function finishAndQuit(k: TmuxKiosk): Promise<string> {
   const done = await k.waitFor('발급이 끝났습니다', 90_000);
+  // The certificate's facts (issue 15: CA, usage, valid until, renewal from).
+  expect(done).toMatch(/발급기관: yessign\s+용도: 은행\/보험용/);
+  expect(done).toMatch(/유효기간: \d{4}-\d{2}-\d{2}\s+갱신 가능일: \d{4}-\d{2}-\d{2}/);
   const serial = /일련번호: ([0-9a-f]+)/.exec(done)?.[1];
   if (serial === undefined) throw new Error(`no serial on the result screen:\n${done}`);
   k.keys('Enter');

@@ -195,6 +195,11 @@ function issuingScreen(lang: Lang, stage: number): ScreenBody {
   };
 }
 
+/** The CA's name as the subject names it (NPKI: `…,o=yessign,c=kr`), else `-`. */
+function issuerOf(subject: string): string {
+  return /(?:^|,)\s*o=([^,]+)/i.exec(subject)?.[1] ?? '-';
+}
+
 function resultScreen(input: ScreenInput): ScreenBody {
   const { visit, lang } = input;
   const issued = visit.context.issued;
@@ -202,6 +207,7 @@ function resultScreen(input: ScreenInput): ScreenBody {
     issued === undefined
       ? []
       : [
+          `${say(t.issuer, lang)}: ${outside(issuerOf(issued.subject), 40)}   ${say(t.usage, lang)}: ${outside(visit.context.certificateType?.name[lang] ?? '-', 40)}`,
           `${say(t.subject, lang)}: ${outside(issued.subject, 120)}`,
           `${say(t.serial, lang)}: ${outside(issued.serial, 40)}`,
           `${say(t.validUntil, lang)}: ${outside(issued.notAfter, 10).slice(0, 10)}   ${say(t.renewalFrom, lang)}: ${outside(issued.renewalFrom, 10).slice(0, 10)}`,

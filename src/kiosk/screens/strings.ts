@@ -127,6 +127,8 @@ export const t = {
   heldList: w('매체의 인증서', 'Certificates on the medium'),
   heldEmpty: w('이 매체에는 인증서가 없습니다.', 'There is no certificate on this medium.'),
   validUntil: w('유효기간', 'valid until'),
+  issuer: w('발급기관', 'issued by'),
+  usage: w('용도', 'usage'),
   notRenewable: w('갱신 기간이 아님', 'not yet renewable'),
   issuing: w('인증서를 발급하고 있습니다', 'Issuing your certificate'),
   stageKey: w('키 생성', 'making the key'),

@@ -106,8 +106,10 @@ describe('screens from hand-made snapshots', () => {
       ),
       'en',
     );
-    expect(result.lines[0]).toBe('Certificate: CN=HONG?[31mRED?EVIL/GIL*DONG(1)');
-    expect(result.lines[2]).toBe('valid until: 2027-12-04   renewable from: 2027-11-04');
+    // No O= in this subject, and a hand-made visit has chosen no certificate type.
+    expect(result.lines[0]).toBe('issued by: -   usage: -');
+    expect(result.lines[1]).toBe('Certificate: CN=HONG?[31mRED?EVIL/GIL*DONG(1)');
+    expect(result.lines[3]).toBe('valid until: 2027-12-04   renewable from: 2027-11-04');
     // eslint-disable-next-line no-control-regex -- looking for controls is the point
     expect(JSON.stringify([teller, result])).not.toMatch(/[\u0000-\u001f\u202e\u00b7\u203b\u2460]/);
   });
