@@ -4,11 +4,13 @@ import { defineConfig } from 'vitest/config';
 // suites run against fakes here and against real peers from integration; integration tests talk to
 // real peers (openssl, SoftHSM, pcscd, mtools); e2e drives the built CLI and UI.
 //
-// Two groups, one after the other: unit and contract tests (fakes, no shared peer) on two workers,
-// then integration and e2e on one, since those share one pcscd/vpcd, loop devices and ports and
-// some wait on real time (two workers there broke them).
+// Groups run one after the other (projects of one group run side by side, each with its own
+// workers): unit and contract tests (fakes, no shared peer) on two workers, then integration, then
+// e2e, one file at a time: those share one pcscd/vpcd (the demo attaches its card to a vpcd that
+// answers), loop devices and ports, and some wait on real time.
 const fakes = { sequence: { groupOrder: 0 }, maxWorkers: 2 } as const;
-const peers = { sequence: { groupOrder: 1 }, maxWorkers: 1 } as const;
+const integration = { sequence: { groupOrder: 1 }, maxWorkers: 1 } as const;
+const e2e = { sequence: { groupOrder: 2 }, maxWorkers: 1 } as const;
 
 export default defineConfig({
   test: {
@@ -25,7 +27,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
-          ...peers,
+          ...integration,
         },
       },
       {
@@ -34,7 +36,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
-          ...peers,
+          ...e2e,
         },
       },
     ],
