@@ -1,5 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultInstitutions } from '../../src/kiosk/institutions.js';
+import { raInProcess } from '../../src/kiosk/raInProcess.js';
 import type { KioskView, RunningKiosk } from '../../src/kiosk/run/kiosk.js';
+import type { KioskSetup } from '../../src/kiosk/run/setup.js';
+import type { ServiceWorld } from './serviceWorld.js';
 
 // Helpers for tests of the running kiosk (src/kiosk/run/kiosk.ts) on fakes: its CA check against
 // a tiny server on loopback, and waiting for a view.
@@ -37,4 +42,20 @@ export function closeServer(server: Server): Promise<void> {
     });
     server.closeAllConnections();
   });
+}
+
+/**
+ * A kiosk setup over a world's fake CA: its RA in process, its CMP URL the answering `server`
+ * (the kiosk's CA check only asks whether something answers there).
+ */
+export function setupOver(world: Pick<ServiceWorld, 'ca'>, server: Server): KioskSetup {
+  const { port } = server.address() as AddressInfo;
+  const raEncryption = world.ca.trust.raEncryption;
+  if (raEncryption === undefined) throw new Error('no RA certificate');
+  return {
+    institutions: defaultInstitutions,
+    ca: { url: `http://127.0.0.1:${String(port)}/pkix/`, trust: world.ca.trust, raEncryption },
+    ra: raInProcess(world.ca.db),
+    close: () => Promise.resolve(),
+  };
 }

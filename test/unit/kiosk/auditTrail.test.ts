@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
@@ -10,13 +9,13 @@ import { AuditStore } from '../../../src/audit/auditStore.js';
 import { readKioskKey } from '../../../src/audit/kioskKey.js';
 import { verifyAuditLog } from '../../../src/audit/verify.js';
 import { attachAuditTrail, auditDeskDecision } from '../../../src/kiosk/auditTrail.js';
-import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
 import type { RaClient } from '../../../src/kiosk/ra.js';
+import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
 import { raInProcess } from '../../../src/kiosk/raInProcess.js';
 import { startKiosk } from '../../../src/kiosk/run/kiosk.js';
 import { KioskService, type RunningVisit } from '../../../src/kiosk/service.js';
 import { auditOptions } from '../../support/auditVisit.js';
-import { answering, closeServer, untilView } from '../../support/runningKiosk.js';
+import { answering, closeServer, setupOver, untilView } from '../../support/runningKiosk.js';
 import {
   childState,
   chooseMedium,
@@ -455,19 +454,11 @@ describe('the running kiosk and its audit log', () => {
     // Any answer is "up" for the kiosk's CA check.
     const server = await answering();
     servers.push(server);
-    const { port } = server.address() as AddressInfo;
     // Its fake reader (with the document) keeps the kiosk in service.
     const { world } = await kiosk('usb');
-    const raEncryption = world.ca.trust.raEncryption;
-    if (raEncryption === undefined) throw new Error('no RA certificate');
     const options = auditOptions();
     const running = await startKiosk(world.ctx, {
-      setup: {
-        institutions: defaultInstitutions,
-        ca: { url: `http://127.0.0.1:${String(port)}/pkix/`, trust: world.ca.trust, raEncryption },
-        ra: raInProcess(world.ca.db),
-        close: () => Promise.resolve(),
-      },
+      setup: setupOver(world, server),
       audit: openAuditLog(options),
     });
     await untilView(running, (v) => v.state === 'ready');

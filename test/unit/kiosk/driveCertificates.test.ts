@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,8 +14,6 @@ import {
   type DriveCertificates,
   type ReadDrive,
 } from '../../../src/kiosk/driveCertificates.js';
-import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
-import { raInProcess } from '../../../src/kiosk/raInProcess.js';
 import { startKiosk, type KioskView } from '../../../src/kiosk/run/kiosk.js';
 import { driveCertificatesText } from '../../../src/kiosk/screens/mediaItems.js';
 import { screenModel } from '../../../src/kiosk/screens/model.js';
@@ -28,7 +25,7 @@ import { textWidth } from '../../../ui/text/width.js';
 import { FakeCa } from '../../support/fakeCa.js';
 import { formatImage, fatFormats } from '../../support/fatImages.js';
 import { chooseMedium, kiosk, walkToStorage } from '../../support/kioskWorld.js';
-import { answering, closeServer, untilView } from '../../support/runningKiosk.js';
+import { answering, closeServer, setupOver, untilView } from '../../support/runningKiosk.js';
 import { handMadeVisit, hostile, viewWith } from '../../support/screenVisits.js';
 import { issuanceIn, serviceWorld, type Material } from '../../support/serviceWorld.js';
 import { tempDir } from '../../support/tempDir.js';
@@ -335,17 +332,9 @@ describe('a running kiosk lists a drive again after a visit wrote to it', () => 
   it('from no certificate to the one the visit issued', async () => {
     const server = await answering();
     servers.push(server);
-    const { port } = server.address() as AddressInfo;
     const { world, profile, close } = await kiosk('usb');
-    const raEncryption = world.ca.trust.raEncryption;
-    if (raEncryption === undefined) throw new Error('no RA certificate');
     const running = await startKiosk(world.ctx, {
-      setup: {
-        institutions: defaultInstitutions,
-        ca: { url: `http://127.0.0.1:${String(port)}/pkix/`, trust: world.ca.trust, raEncryption },
-        ra: raInProcess(world.ca.db),
-        close: () => Promise.resolve(),
-      },
+      setup: setupOver(world, server),
     });
     try {
       const ready = await untilView(running, (v) => v.state === 'ready' && v.drives.length === 1);

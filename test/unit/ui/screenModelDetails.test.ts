@@ -1,10 +1,7 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FakeUsbDrives } from '../../../drivers/usbdrive/fake.js';
-import { defaultInstitutions } from '../../../src/kiosk/institutions.js';
-import { raInProcess } from '../../../src/kiosk/raInProcess.js';
 import { startKiosk, type KioskView } from '../../../src/kiosk/run/kiosk.js';
 import { IssueProgress, stagesDone } from '../../../src/kiosk/screens/issueProgress.js';
 import {
@@ -22,7 +19,7 @@ import { textWidth } from '../../../ui/text/width.js';
 import { createActor, fromPromise } from 'xstate';
 import { kioskMachine } from '../../../machines/kiosk.js';
 import { chooseMedium, kiosk, walkToStorage } from '../../support/kioskWorld.js';
-import { answering, closeServer, untilView } from '../../support/runningKiosk.js';
+import { answering, closeServer, setupOver, untilView } from '../../support/runningKiosk.js';
 import { handMadeVisit, hostile, viewWith } from '../../support/screenVisits.js';
 import { tempDir } from '../../support/tempDir.js';
 
@@ -421,17 +418,9 @@ describe('a running kiosk gives the screens its details', () => {
   it('drive and token details, and an issuance bar that moves with the journal', async () => {
     const server = await answering();
     servers.push(server);
-    const { port } = server.address() as AddressInfo;
     const { world, profile, close } = await kiosk('usb');
-    const raEncryption = world.ca.trust.raEncryption;
-    if (raEncryption === undefined) throw new Error('no RA certificate');
     const running = await startKiosk(world.ctx, {
-      setup: {
-        institutions: defaultInstitutions,
-        ca: { url: `http://127.0.0.1:${String(port)}/pkix/`, trust: world.ca.trust, raEncryption },
-        ra: raInProcess(world.ca.db),
-        close: () => Promise.resolve(),
-      },
+      setup: setupOver(world, server),
       visits: { file: join(tempDir('visits-'), 'visits.sqlite') },
     });
     try {
