@@ -16,8 +16,8 @@ import {
  */
 export interface SharedTerminal<V extends string> {
   readonly screen: blessed.Widgets.Screen;
-  /** What view `name` draws in (TerminalOptions.host), told at least `minimumSize`. */
-  host(name: V, minimumSize?: TerminalHost['minimumSize']): TerminalHost;
+  /** What view `name` draws in (TerminalOptions.host). */
+  host(name: V): TerminalHost;
   show(name: V): void;
   shown(): V;
   /** The bar's lines (plain text: no tags, no escapes), cut to the width. */
@@ -84,13 +84,12 @@ export function sharedTerminal<V extends string>(
   };
   return {
     screen,
-    host: (name, minimumSize) => ({
+    host: (name) => ({
       screen,
       parent: boxOf(name),
       onKey: (listener) => {
         keys.get(name)?.push(listener);
       },
-      ...(minimumSize === undefined ? {} : { minimumSize }),
     }),
     show: (name) => {
       for (const [view, box] of boxes) {

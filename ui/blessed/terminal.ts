@@ -15,11 +15,6 @@ export interface TerminalHost {
   readonly parent: blessed.Widgets.BoxElement;
   /** Registers the view's key listener; the host calls it only while the view is shown. */
   onKey(listener: KeyListener): void;
-  /**
-   * The least size the view is told it has (ViewSurface.size), for a view that cannot lay out
-   * smaller; blessed cuts what does not fit. Default none: the box's own size.
-   */
-  readonly minimumSize?: { readonly width: number; readonly height: number };
 }
 
 /** A terminal to draw on: the process's own by default; tests give PassThroughs. */
@@ -74,14 +69,10 @@ export function atLeast(cells: unknown, floor: number): number {
 
 /**
  * The size a view lays out for: never negative (a terminal may be made one cell small, and a
- * shared terminal's box is smaller still once its bar is taken), and at least the host's minimum.
+ * shared terminal's box is smaller still once its bar is taken).
  */
-function viewSize(
-  width: unknown,
-  height: unknown,
-  minimum: { readonly width: number; readonly height: number } = { width: 0, height: 0 },
-): { width: number; height: number } {
-  return { width: atLeast(width, minimum.width), height: atLeast(height, minimum.height) };
+function viewSize(width: unknown, height: unknown): { width: number; height: number } {
+  return { width: atLeast(width, 0), height: atLeast(height, 0) };
 }
 
 /** The surface of a view: the host's box if there is a host, else a screen of its own. */
@@ -95,7 +86,7 @@ export function viewSurface(options: TerminalOptions): ViewSurface {
         host.onKey(listener);
       },
       // blessed's width and height getters give the computed size in cells.
-      size: () => viewSize(host.parent.width, host.parent.height, host.minimumSize),
+      size: () => viewSize(host.parent.width, host.parent.height),
       release: () => undefined,
     };
   const screen = terminalScreen(options);

@@ -3,7 +3,14 @@ import { viewSurface, type TerminalOptions } from '../blessed/terminal.js';
 import type { ConsoleDecision, Failure, TellerPort, Words } from './port.js';
 import { LoginKeys } from './loginKeys.js';
 import { VisitKeys, type VisitActions } from './visitKeys.js';
-import { photoBox, render, type ConsoleState, type ConsoleView, type Notice } from './views.js';
+import {
+  layoutSize,
+  photoBox,
+  render,
+  type ConsoleState,
+  type ConsoleView,
+  type Notice,
+} from './views.js';
 import { text } from './words.js';
 
 /**
@@ -75,7 +82,10 @@ export function openTellerConsole(options: TellerConsoleOptions): TellerConsole 
     finish = resolve;
   });
 
-  const size = (): { width: number; height: number } => surface.size();
+  const size = (): { width: number; height: number } => {
+    const { width, height } = surface.size();
+    return layoutSize(width, height);
+  };
   const draw = (): void => {
     if (done) return;
     const { width, height } = size();

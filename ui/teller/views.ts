@@ -72,16 +72,17 @@ function cell(value: string, columns: number, style?: string): string {
   return style === undefined ? fitted : `{${style}}${fitted}{/${style}}`;
 }
 
-/** The smallest size the console is laid out for. */
-const minColumns = 40;
-const minRows = 12;
+/**
+ * The size the console lays out for: the terminal's, at least 40x12. A smaller terminal (a window
+ * dragged small) is cut by blessed, never a negative width here or in photoBox.
+ */
+export function layoutSize(columns: number, rows: number): { width: number; height: number } {
+  return { width: Math.max(40, columns), height: Math.max(12, rows) };
+}
 
-/** The whole screen, `rows` lines of `columns` columns (at least 40x12). */
+/** The whole screen, `rows` lines of `columns` columns (laid out for at least 40x12). */
 export function render(state: ConsoleState, columns: number, rows: number): string[] {
-  // Laid out for at least 40x12: a smaller terminal (a window dragged small) is cut by blessed,
-  // never a negative width here.
-  const width = Math.max(minColumns, columns);
-  const height = Math.max(minRows, rows);
+  const { width, height } = layoutSize(columns, rows);
   const w = (words: Words): string => words[state.lang];
   const header = `${w(text.title)}${state.teller === undefined ? '' : ` - ${state.teller}`}`;
   const langMark = state.lang === 'ko' ? '[KO]' : '[EN]';

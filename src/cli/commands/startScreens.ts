@@ -32,9 +32,6 @@ export interface DemoScreens {
 
 type View = 'visitor' | 'teller';
 
-/** The least size the teller console is told it has (see openDemoScreens). */
-export const tellerMinimumSize = { width: 40, height: 12 } as const;
-
 /**
  * The visitor's screen alone (a branch kiosk: the teller works on another machine), with the
  * configured PIN pad and QR scanner.
@@ -80,10 +77,8 @@ export async function openDemoScreens(
   const screen = createKioskScreen({ host: shared.host('visitor') });
   const jpeg2000 = await loadJpeg2000Decoder();
   const teller: TellerConsole = openTellerConsole({
-    // The teller's views lay out for 40×12 at least (ui/teller/views.ts computes negative widths
-    // below that, a RangeError that ended the demo when its terminal was made small); blessed
-    // cuts the rest. The visitor's screen lays out for any size.
-    host: shared.host('teller', tellerMinimumSize),
+    // The console lays out for 40x12 at least whatever its box (ui/teller/views.ts layoutSize).
+    host: shared.host('teller'),
     port: consolePort(new TellerClient({ url }), {
       glyphs: photoGlyphsFor(process.env),
       ...(jpeg2000 === undefined ? {} : { jpeg2000 }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { render, type ConsoleState } from '../../../ui/teller/views.js';
+import { layoutSize, photoBox, render, type ConsoleState } from '../../../ui/teller/views.js';
 
 // The teller console's layout at any terminal size: a window dragged tiny is cut by blessed, the
 // layout never asks for a negative width (it threw RangeError: Invalid count value at 2x2).
@@ -31,5 +31,10 @@ describe('the teller console layout', () => {
       expect(lines).toEqual(render(state, 40, 12));
       expect(lines).toHaveLength(12);
     }
+    // The console places its photo from the same floor: inside the 40x12 it lays out.
+    const { width, height } = layoutSize(columns, rows);
+    const box = photoBox(width, height);
+    expect(box.left).toBeGreaterThanOrEqual(0);
+    expect(box.left + box.width).toBeLessThanOrEqual(40);
   });
 });
